@@ -1,0 +1,50 @@
+package data
+
+// Config is the `data` section of the configuration.
+type Config struct {
+	Train           string   `mapstructure:"train" json:"train"`
+	Validation      string   `mapstructure:"validation" json:"validation"`
+	ValidationSplit float64  `mapstructure:"validation_split" json:"validation_split"`
+	Test            string   `mapstructure:"test" json:"test"`
+	Format          string   `mapstructure:"format" json:"format"`
+	LabelPrefix     string   `mapstructure:"label_prefix" json:"label_prefix"`
+	LabelColumn     string   `mapstructure:"label_column" json:"label_column"`
+	TextColumns     []string `mapstructure:"text_columns" json:"text_columns"`
+}
+
+// TextConfig is the `text` section of the configuration.
+type TextConfig struct {
+	Standardize    string `mapstructure:"standardize" json:"standardize"`
+	Split          string `mapstructure:"split" json:"split"`
+	MaxTokens      int    `mapstructure:"max_tokens" json:"max_tokens"`
+	MinCount       int    `mapstructure:"min_count" json:"min_count"`
+	SequenceLength int    `mapstructure:"sequence_length" json:"sequence_length"`
+	Truncate       string `mapstructure:"truncate" json:"truncate"`
+	Pad            string `mapstructure:"pad" json:"pad"`
+}
+
+// Dataset is an encoded data set: Seqs[i] are the token ids of sample i
+// (truncated, not padded) and Labels[i] its class index.
+type Dataset struct {
+	Seqs   [][]int32
+	Labels []int32
+}
+
+// Len returns the number of samples.
+func (d *Dataset) Len() int { return len(d.Seqs) }
+
+// Batch is a time-major batch ready for the model.
+//
+// When Masked is true, samples are ordered by non-increasing length,
+// T is the longest length in the batch, each sequence is left-aligned and
+// Lengths holds the real token counts. When Masked is false, T is the
+// configured sequence length, sequences are laid out on the configured pad
+// side with padding id 0, and every Lengths entry equals T.
+type Batch struct {
+	Index   []int   // dataset index of each sample in the batch, len B
+	Tokens  []int32 // [T*B], Tokens[t*B+b]
+	Lengths []int   // len B
+	Labels  []int32 // len B
+	B, T    int
+	Masked  bool
+}

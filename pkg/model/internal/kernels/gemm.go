@@ -1,0 +1,15 @@
+package kernels
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, with the
+// argument convention of cblas_sgemm(CblasRowMajor, ...): op(A) is m×k, op(B) is
+// k×n, C is m×n; lda, ldb and ldc are row strides. When beta is 0, C is not read.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	sgemmImpl(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmImpl is the implementation selected for this CPU (see init in the
+// architecture files); it defaults to the pure-Go version.
+var sgemmImpl = sgemmGeneric
