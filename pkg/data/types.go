@@ -10,6 +10,9 @@ type Config struct {
 	LabelPrefix     string   `mapstructure:"label_prefix" json:"label_prefix"`
 	LabelColumn     string   `mapstructure:"label_column" json:"label_column"`
 	TextColumns     []string `mapstructure:"text_columns" json:"text_columns"`
+	// Labels, when not empty, fixes the classes and their order (class index
+	// = position in this list); otherwise classes are sorted by name.
+	Labels []string `mapstructure:"labels" json:"labels"`
 }
 
 // TextConfig is the `text` section of the configuration.
@@ -38,8 +41,10 @@ func (d *Dataset) Len() int { return len(d.Seqs) }
 // When Masked is true, samples are ordered by non-increasing length,
 // T is the longest length in the batch, each sequence is left-aligned and
 // Lengths holds the real token counts. When Masked is false, T is the
-// configured sequence length, sequences are laid out on the configured pad
-// side with padding id 0, and every Lengths entry equals T.
+// configured sequence length (the longest length when that is 0),
+// sequences are laid out on the configured pad side with padding id 0, and
+// every Lengths entry equals T. T is at least 1 (a batch of empty texts is
+// one padding step). See Dataset.FillBatch.
 type Batch struct {
 	Index   []int   // dataset index of each sample in the batch, len B
 	Tokens  []int32 // [T*B], Tokens[t*B+b]

@@ -1,0 +1,206 @@
+package data
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// PCG streams: each use of a seed draws from its own stream.
+const (
+	streamSplit = 0x5851F42D4C957F2D
+	streamEpoch = 0x9E3779B97F4A7C15
+)
+
+// bucketWindow is the number of batches whose samples are sorted together
+// by length when bucketing.
+const bucketWindow = 50
+
+// Split shuffles 0..n-1 with seed and returns the first n-round(frac*n) as
+// the training indices and the rest as the validation indices, each sorted
+// ascending (so a Subset keeps file order). frac is clamped to [0, 1); when
+// frac > 0 and n >= 2 the validation part holds at least one and the
+// training part at least one index.
+func Split(n int, frac float64, seed uint64) (train, val []int) {
+	if n <= 0 {
+		return nil, nil
+	}
+	if !(frac > 0) { // also NaN
+		frac = 0
+	}
+	nv := int(math.Round(min(frac, 1) * float64(n)))
+	if frac > 0 && n >= 2 {
+		nv = min(max(nv, 1), n-1)
+	} else if nv >= n {
+		nv = 0
+	}
+	perm := rand.New(rand.NewPCG(seed, streamSplit)).Perm(n)
+	train, val = perm[:n-nv:n-nv], perm[n-nv:]
+	slices.Sort(train)
+	slices.Sort(val)
+	if len(val) == 0 {
+		val = nil
+	}
+	return train, val
+}
+
+// Subset returns the samples idx of d, in that order. Sequences are shared,
+// not copied.
+func (d *Dataset) Subset(idx []int) *Dataset {
+	s := &Dataset{Seqs: make([][]int32, len(idx))}
+	if d.Labels != nil {
+		s.Labels = make([]int32, len(idx))
+	}
+	for j, i := range idx {
+		s.Seqs[j] = d.Seqs[i]
+		if d.Labels != nil {
+			s.Labels[j] = d.Labels[i]
+		}
+	}
+	return s
+}
+
+// BatchOptions controls EpochBatches and FillBatch.
+type BatchOptions struct {
+	BatchSize int    // samples per batch (<= 0: all in one batch)
+	Shuffle   bool   // reshuffle every epoch from (Seed, epoch)
+	Bucket    bool   // group samples of similar length (see EpochBatches)
+	Seed      uint64 // train.seed
+	Masked    bool   // model.mask_padding: length-sorted, left-aligned batches with real Lengths
+	// SequenceLength is text.sequence_length: the T of unmasked batches
+	// (0: the longest sequence of the batch). Longer sequences are cut.
+	SequenceLength int
+	PadPre         bool // text.pad == "pre" (unmasked batches only)
+	TruncatePre    bool // text.truncate == "pre": how FillBatch cuts a sequence longer than T
+}
+
+// BatchOptionsFrom returns batch options carrying the text settings of c;
+// the caller sets Shuffle, Bucket, Seed and Masked.
+func BatchOptionsFrom(c TextConfig, batchSize int) BatchOptions {
+	return BatchOptions{
+		BatchSize:      batchSize,
+		SequenceLength: c.SequenceLength,
+		PadPre:         c.Pad == SidePre,
+		TruncatePre:    c.Truncate == SidePre,
+	}
+}
+
+// EpochBatches returns the batches of one epoch as lists of dataset indices.
+// There are exactly ceil(N/BatchSize) batches, every sample appears in
+// exactly one, and all batches but at most one hold BatchSize samples.
+// The result depends only on (d's lengths, opt, epoch):
+//
+//   - Shuffle: the order is a permutation drawn from PCG(Seed, f(epoch)).
+//     Without Shuffle it is 0..N-1.
+//   - Bucket: that order is cut into windows of 50 batches; each window is
+//     sorted by sequence length (stable, so ties keep the random order) and
+//     cut into batches; with Shuffle the batch order is then shuffled too.
+//     Which samples the epoch sees and the number of batches do not change.
+func EpochBatches(d *Dataset, opt BatchOptions, epoch int) [][]int {
+	n := d.Len()
+	if n == 0 {
+		return nil
+	}
+	bs := opt.BatchSize
+	if bs <= 0 || bs > n {
+		bs = n
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	var rng *rand.Rand
+	if opt.Shuffle {
+		rng = rand.New(rand.NewPCG(opt.Seed, streamEpoch^uint64(epoch)*0xBF58476D1CE4E5B9))
+		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	}
+	nb := (n + bs - 1) / bs
+	if opt.Bucket && nb > 1 {
+		byLen := func(x, y int) int { return cmp.Compare(len(d.Seqs[x]), len(d.Seqs[y])) }
+		w := bucketWindow * bs
+		for s := 0; s < n; s += w {
+			slices.SortStableFunc(order[s:min(s+w, n)], byLen)
+		}
+	}
+	batches := make([][]int, 0, nb)
+	for s := 0; s < n; s += bs {
+		e := min(s+bs, n)
+		batches = append(batches, order[s:e:e])
+	}
+	if opt.Bucket && rng != nil {
+		rng.Shuffle(nb, func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
+	}
+	return batches
+}
+
+// FillBatch lays out the samples idx of d in b (see Batch), reusing b's
+// slices: once b has grown to the largest batch it allocates nothing.
+//
+//   - Masked: samples are ordered by non-increasing length (stable: equal
+//     lengths keep their order in idx), T is the longest length (cut to
+//     SequenceLength when that is set), sequences are left-aligned and
+//     Lengths holds the real counts (0 for an empty text).
+//   - Unmasked: samples keep the order of idx, T is SequenceLength (or the
+//     longest length when 0), sequences are placed after the padding with
+//     PadPre and before it otherwise, and every Lengths entry is T.
+//
+// T is at least 1, so a batch of empty texts is one padding step. Padding is
+// id 0. Labels are copied (zeros when d has no labels); Index holds the
+// dataset index of each sample in batch order.
+func (d *Dataset) FillBatch(b *Batch, idx []int, opt BatchOptions) {
+	B := len(idx)
+	b.B, b.Masked = B, opt.Masked
+	b.Index = append(b.Index[:0], idx...)
+	if opt.Masked {
+		slices.SortStableFunc(b.Index, func(x, y int) int { return cmp.Compare(len(d.Seqs[y]), len(d.Seqs[x])) })
+	}
+	longest := 0
+	for _, i := range b.Index {
+		longest = max(longest, len(d.Seqs[i]))
+	}
+	T := longest
+	if L := opt.SequenceLength; L > 0 && (!opt.Masked || T > L) {
+		T = L
+	}
+	T = max(T, 1)
+	b.T = T
+	b.Tokens = resize(b.Tokens, T*B)
+	clear(b.Tokens)
+	b.Lengths = resize(b.Lengths, B)
+	b.Labels = resize(b.Labels, B)
+	for j, i := range b.Index {
+		seq := d.Seqs[i]
+		if len(seq) > T {
+			if opt.TruncatePre {
+				seq = seq[len(seq)-T:]
+			} else {
+				seq = seq[:T]
+			}
+		}
+		off := 0
+		if !opt.Masked && opt.PadPre {
+			off = T - len(seq)
+		}
+		for t, id := range seq {
+			b.Tokens[(off+t)*B+j] = id
+		}
+		if opt.Masked {
+			b.Lengths[j] = len(seq)
+		} else {
+			b.Lengths[j] = T
+		}
+		if d.Labels != nil {
+			b.Labels[j] = d.Labels[i]
+		} else {
+			b.Labels[j] = 0
+		}
+	}
+}
+
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}

@@ -1,0 +1,148 @@
+package data
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Input formats accepted by data.format.
+const (
+	FormatAuto     = "auto"     // detect from the path (see DetectFormat)
+	FormatFastText = "fasttext" // "__label__X some text" lines
+	FormatCSV      = "csv"      // RFC 4180 with a header row
+	FormatTSV      = "tsv"      // tab-separated with a header row, no quoting
+	FormatJSONL    = "jsonl"    // one JSON object per line
+	FormatDir      = "dir"      // one sub-directory per class, one document per file
+)
+
+// Formats lists the concrete format names (without FormatAuto).
+var Formats = []string{FormatFastText, FormatCSV, FormatTSV, FormatJSONL, FormatDir}
+
+// Standardize modes (text.standardize), as in Keras TextVectorization.
+const (
+	StandardizeLowerStrip = "lower_and_strip_punctuation"
+	StandardizeLower      = "lower"
+	StandardizeStrip      = "strip_punctuation"
+	StandardizeNone       = "none"
+)
+
+// SplitWhitespace is the only text.split mode: runs of Unicode white space.
+const SplitWhitespace = "whitespace"
+
+// Sides for text.truncate and text.pad.
+const (
+	SidePost = "post"
+	SidePre  = "pre"
+)
+
+// Reserved vocabulary entries.
+const (
+	PadToken = ""      // index 0
+	OOVToken = "[UNK]" // index 1
+)
+
+// DefaultConfig returns the defaults of the `data` section.
+func DefaultConfig() Config {
+	return Config{
+		ValidationSplit: 0.1,
+		Format:          FormatAuto,
+		LabelPrefix:     "__label__",
+		LabelColumn:     "label",
+		TextColumns:     []string{"text"},
+	}
+}
+
+// DefaultTextConfig returns the defaults of the `text` section (Keras
+// TextVectorization defaults plus the example's 10000 tokens and 200 steps).
+func DefaultTextConfig() TextConfig {
+	return TextConfig{
+		Standardize:    StandardizeLowerStrip,
+		Split:          SplitWhitespace,
+		MaxTokens:      10000,
+		MinCount:       1,
+		SequenceLength: 200,
+		Truncate:       SidePost,
+		Pad:            SidePost,
+	}
+}
+
+// Validate reports the first invalid setting of the `data` section.
+func (c Config) Validate() error {
+	if !(c.ValidationSplit >= 0 && c.ValidationSplit < 1) {
+		return fmt.Errorf("data: validation_split must be in [0, 1), got %v", c.ValidationSplit)
+	}
+	if err := checkFormat(c.Format); err != nil {
+		return err
+	}
+	if c.LabelColumn == "" {
+		return fmt.Errorf("data: label_column must not be empty")
+	}
+	if len(c.TextColumns) == 0 {
+		return fmt.Errorf("data: text_columns must name at least one column")
+	}
+	for i, col := range c.TextColumns {
+		if col == "" {
+			return fmt.Errorf("data: text_columns[%d] is empty", i)
+		}
+	}
+	if len(c.Labels) > 0 {
+		if _, err := NewLabels(c.Labels); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkFormat(f string) error {
+	if f == "" || f == FormatAuto || slices.Contains(Formats, f) {
+		return nil
+	}
+	return fmt.Errorf("%w %q (want auto, fasttext, csv, tsv, jsonl or dir)", ErrFormat, f)
+}
+
+// Validate reports the first invalid setting of the `text` section.
+func (c TextConfig) Validate() error {
+	if _, _, err := standardizeFlags(c.Standardize); err != nil {
+		return err
+	}
+	if c.Split != SplitWhitespace {
+		return fmt.Errorf("data: text.split must be %q, got %q", SplitWhitespace, c.Split)
+	}
+	if c.MaxTokens != 0 && c.MaxTokens < 2 {
+		return fmt.Errorf("data: text.max_tokens must be 0 (unlimited) or at least 2 (it counts %q and %q), got %d",
+			PadToken, OOVToken, c.MaxTokens)
+	}
+	if c.MinCount < 0 {
+		return fmt.Errorf("data: text.min_count must not be negative, got %d", c.MinCount)
+	}
+	if c.SequenceLength < 0 {
+		return fmt.Errorf("data: text.sequence_length must be 0 (unlimited) or positive, got %d", c.SequenceLength)
+	}
+	if c.Truncate != SidePost && c.Truncate != SidePre {
+		return fmt.Errorf("data: text.truncate must be post or pre, got %q", c.Truncate)
+	}
+	if c.Pad != SidePost && c.Pad != SidePre {
+		return fmt.Errorf("data: text.pad must be post or pre, got %q", c.Pad)
+	}
+	return nil
+}
+
+// ReadOptions configures the readers.
+type ReadOptions struct {
+	Format      string   // auto (or ""), fasttext, csv, tsv, jsonl, dir
+	LabelPrefix string   // fastText label prefix
+	LabelColumn string   // CSV/TSV column or JSON field holding the label
+	TextColumns []string // CSV/TSV columns or JSON fields joined (one space) into the text
+	SkipBad     bool     // skip and count malformed records instead of failing
+}
+
+// ReadOptionsFrom returns the read options of a `data` section.
+func ReadOptionsFrom(c Config, skipBad bool) ReadOptions {
+	return ReadOptions{
+		Format:      c.Format,
+		LabelPrefix: c.LabelPrefix,
+		LabelColumn: c.LabelColumn,
+		TextColumns: slices.Clone(c.TextColumns),
+		SkipBad:     skipBad,
+	}
+}

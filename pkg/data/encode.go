@@ -1,0 +1,198 @@
+package data
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Encoder turns texts into token ids: standardize, split, look up,
+// truncate. It does the same at training and at prediction time, from the
+// text config and vocabulary a model file stores. It is immutable and safe
+// for concurrent use.
+type Encoder struct {
+	tok    *Tokenizer
+	vocab  *Vocab
+	seqLen int  // 0 = no truncation
+	pre    bool // truncate "pre": keep the last seqLen tokens
+}
+
+// NewEncoder returns the encoder of c over v.
+func NewEncoder(c TextConfig, v *Vocab) (*Encoder, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, fmt.Errorf("data: encoder needs a vocabulary")
+	}
+	t, err := NewTokenizer(c)
+	if err != nil {
+		return nil, err
+	}
+	return &Encoder{tok: t, vocab: v, seqLen: c.SequenceLength, pre: c.Truncate == SidePre}, nil
+}
+
+// Vocab returns the encoder's vocabulary.
+func (e *Encoder) Vocab() *Vocab { return e.vocab }
+
+// Tokenizer returns the encoder's tokenizer.
+func (e *Encoder) Tokenizer() *Tokenizer { return e.tok }
+
+// Encode returns the ids of text, truncated to the sequence length ("post"
+// keeps the first tokens, "pre" the last), not padded. Unknown tokens are 1.
+func (e *Encoder) Encode(text string) []int32 {
+	var scratch [256]int32
+	ids := e.AppendEncode(scratch[:0], text)
+	return slices.Clone(ids)
+}
+
+// AppendEncode appends the ids of text (as Encode) to dst and returns the
+// extended slice. It allocates nothing when dst has room.
+func (e *Encoder) AppendEncode(dst []int32, text string) []int32 {
+	var scratch [64]byte
+	buf := scratch[:0]
+	start, n, L := len(dst), 0, e.seqLen
+	for i := 0; ; n++ {
+		var ok bool
+		buf, i, ok = e.tok.next(text, i, buf)
+		if !ok {
+			break
+		}
+		id := e.vocab.id(buf)
+		switch {
+		case L == 0 || n < L:
+			dst = append(dst, id)
+		case !e.pre:
+			return dst // post: the first L are kept, stop reading
+		default:
+			dst[start+n%L] = id // pre: ring buffer of the last L
+		}
+	}
+	if e.pre && L > 0 && n > L {
+		// The oldest kept id sits at n%L: rotate it to the front.
+		seg, k := dst[start:], n%L
+		slices.Reverse(seg[:k])
+		slices.Reverse(seg[k:])
+		slices.Reverse(seg)
+	}
+	return dst
+}
+
+// Labels maps class names to class indices 0..C-1.
+type Labels struct {
+	names []string
+	index map[string]int32
+}
+
+// NewLabels returns the labels in the given order (class i = names[i]).
+// Names must be non-empty and distinct.
+func NewLabels(names []string) (*Labels, error) {
+	if len(names) == 0 {
+		return nil, fmt.Errorf("data: no labels: %w", ErrEmpty)
+	}
+	l := &Labels{names: slices.Clone(names), index: make(map[string]int32, len(names))}
+	for i, n := range names {
+		if n == "" {
+			return nil, fmt.Errorf("data: label %d is empty", i)
+		}
+		if _, dup := l.index[n]; dup {
+			return nil, fmt.Errorf("data: label %q is listed twice", n)
+		}
+		l.index[n] = int32(i)
+	}
+	return l, nil
+}
+
+// LabelsFromExamples returns the labels of ex: listed ones in their order
+// when listed is not empty (an example with another label is a *ParseError
+// wrapping ErrUnknownLabel), otherwise every label of ex by ascending name
+// (byte order). No examples is ErrEmpty.
+func LabelsFromExamples(ex []Example, listed []string) (*Labels, error) {
+	if len(ex) == 0 {
+		return nil, ErrEmpty
+	}
+	if len(listed) > 0 {
+		l, err := NewLabels(listed)
+		if err != nil {
+			return nil, err
+		}
+		for i := range ex {
+			if _, ok := l.index[ex[i].Label]; !ok {
+				return nil, l.unknown(&ex[i])
+			}
+		}
+		return l, nil
+	}
+	seen := make(map[string]bool)
+	var names []string
+	for i := range ex {
+		if !seen[ex[i].Label] {
+			seen[ex[i].Label] = true
+			names = append(names, ex[i].Label)
+		}
+	}
+	slices.Sort(names)
+	return NewLabels(names)
+}
+
+func (l *Labels) unknown(e *Example) *ParseError {
+	known := l.names
+	more := ""
+	if len(known) > 20 {
+		known, more = known[:20], ", ..."
+	}
+	return &ParseError{File: e.File, Line: e.Line,
+		Err: fmt.Errorf("%w %s (known: %s%s)", ErrUnknownLabel, short(e.Label), strings.Join(known, ", "), more)}
+}
+
+// Len returns the number of classes.
+func (l *Labels) Len() int { return len(l.names) }
+
+// Names returns a copy of the class names, by index.
+func (l *Labels) Names() []string { return slices.Clone(l.names) }
+
+// Name returns the name of class i.
+func (l *Labels) Name(i int32) string { return l.names[i] }
+
+// Index returns the class index of name.
+func (l *Labels) Index(name string) (int32, bool) {
+	i, ok := l.index[name]
+	return i, ok
+}
+
+// EncodeExamples encodes texts and labels. An example whose label is not in
+// labels is a *ParseError wrapping ErrUnknownLabel (a label the model does
+// not know at eval time). All sequences share one backing array.
+func EncodeExamples(ex []Example, enc *Encoder, labels *Labels) (*Dataset, error) {
+	if len(ex) == 0 {
+		return nil, ErrEmpty
+	}
+	d := &Dataset{Seqs: make([][]int32, len(ex)), Labels: make([]int32, len(ex))}
+	ends := make([]int, len(ex))
+	var flat []int32
+	for i := range ex {
+		c, ok := labels.Index(ex[i].Label)
+		if !ok {
+			return nil, labels.unknown(&ex[i])
+		}
+		d.Labels[i] = c
+		flat = enc.AppendEncode(flat, ex[i].Text)
+		ends[i] = len(flat)
+	}
+	flat = slices.Clip(flat)
+	start := 0
+	for i, end := range ends {
+		d.Seqs[i] = flat[start:end:end]
+		start = end
+	}
+	return d, nil
+}
+
+// EncodeTexts encodes unlabelled texts (predict); the Dataset has nil Labels.
+func EncodeTexts(texts []string, enc *Encoder) *Dataset {
+	d := &Dataset{Seqs: make([][]int32, len(texts))}
+	for i, t := range texts {
+		d.Seqs[i] = enc.Encode(t)
+	}
+	return d
+}

@@ -1,0 +1,58 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Record-level problems are wrapped in a *ParseError that
+// names the file and line; test them with errors.Is.
+var (
+	ErrEmpty        = errors.New("data: no samples")
+	ErrMalformed    = errors.New("data: malformed record")
+	ErrUnknownLabel = errors.New("data: unknown label")
+	ErrUnreadable   = errors.New("data: unreadable file")
+	ErrFormat       = errors.New("data: unknown format")
+)
+
+// ParseError is a problem with one record of an input file (or with a whole
+// file, Line 0). The CLI maps it to exit code 3.
+type ParseError struct {
+	File string // file name as given ("<stdin>" for standard input); for a class folder, the document's path
+	Line int    // 1-based line of the record (CSV: the line where the record starts); 0 = the whole file
+	Err  error  // wraps ErrMalformed, ErrUnreadable, ErrUnknownLabel or ErrEmpty
+}
+
+// Error returns "FILE:LINE: msg" ("FILE: msg" when Line is 0), where msg is
+// Err's message without its "data: " prefix.
+func (e *ParseError) Error() string {
+	msg := "invalid input"
+	if e.Err != nil {
+		msg = strings.TrimPrefix(e.Err.Error(), "data: ")
+	}
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
+	}
+	return e.File + ": " + msg
+}
+
+// Unwrap returns Err.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+func malformed(file string, line int, format string, args ...any) *ParseError {
+	return &ParseError{File: file, Line: line, Err: fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)}
+}
+
+// short quotes s for an error message, cut to a readable length.
+func short(s string) string {
+	const max = 40
+	if len(s) > max {
+		cut := max
+		for cut > 0 && s[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
+			cut--
+		}
+		return fmt.Sprintf("%q...", s[:cut])
+	}
+	return fmt.Sprintf("%q", s)
+}

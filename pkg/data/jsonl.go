@@ -1,0 +1,105 @@
+package data
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// jsonlSource reads JSON Lines: one JSON object per line, the label in the
+// field named by the label column (a string, or a number taken literally as
+// written, e.g. 1 -> "1"), the text in the fields named by the text columns
+// (strings; several are joined with one space). Other fields are ignored; a
+// repeated key keeps its last value. Blank lines are skipped. Invalid UTF-8
+// is repaired before decoding.
+type jsonlSource struct {
+	lr   *lineReader
+	name string
+	opt  ReadOptions
+	obj  map[string]json.RawMessage
+}
+
+func newJSONLSource(r io.Reader, name string, opt ReadOptions) (*jsonlSource, error) {
+	if opt.LabelColumn == "" {
+		return nil, fmt.Errorf("data: no label field configured")
+	}
+	if len(opt.TextColumns) == 0 {
+		return nil, fmt.Errorf("data: no text fields configured")
+	}
+	return &jsonlSource{lr: newLineReader(r), name: name, opt: opt}, nil
+}
+
+func (s *jsonlSource) next() (Example, error) {
+	for {
+		raw, err := s.lr.next()
+		if err != nil {
+			return Example{}, err
+		}
+		if len(bytes.TrimSpace(raw)) == 0 {
+			continue
+		}
+		line := []byte(repair(raw))
+		clear(s.obj)
+		if err := json.Unmarshal(line, &s.obj); err != nil || s.obj == nil {
+			msg := "not a JSON object"
+			if err != nil {
+				msg = err.Error()
+			}
+			return Example{}, malformed(s.name, s.lr.n, "invalid JSON: %s", msg)
+		}
+		n := s.lr.n
+		lv, ok := s.obj[s.opt.LabelColumn]
+		if !ok {
+			return Example{}, malformed(s.name, n, "no field %q", s.opt.LabelColumn)
+		}
+		var label string
+		switch c := firstByte(lv); {
+		case c == '"':
+			if err := json.Unmarshal(lv, &label); err != nil {
+				return Example{}, malformed(s.name, n, "field %q: %v", s.opt.LabelColumn, err)
+			}
+		case c == '-' || (c >= '0' && c <= '9'):
+			label = string(lv)
+		default:
+			return Example{}, malformed(s.name, n, "field %q must be a string or a number, got %s", s.opt.LabelColumn, short(string(lv)))
+		}
+		if label == "" {
+			return Example{}, malformed(s.name, n, "empty label")
+		}
+		var sb strings.Builder
+		var text string
+		for k, col := range s.opt.TextColumns {
+			tv, ok := s.obj[col]
+			if !ok {
+				return Example{}, malformed(s.name, n, "no field %q", col)
+			}
+			if firstByte(tv) != '"' {
+				return Example{}, malformed(s.name, n, "field %q must be a string, got %s", col, short(string(tv)))
+			}
+			var t string
+			if err := json.Unmarshal(tv, &t); err != nil {
+				return Example{}, malformed(s.name, n, "field %q: %v", col, err)
+			}
+			if len(s.opt.TextColumns) == 1 {
+				text = t
+				break
+			}
+			if k > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(t)
+			text = sb.String()
+		}
+		return Example{Text: text, Label: label, File: s.name, Line: n}, nil
+	}
+}
+
+func firstByte(b json.RawMessage) byte {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
+}
