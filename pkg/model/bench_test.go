@@ -1,0 +1,118 @@
+package model
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// Benchmarks at the default model's shapes: B=128, T=40, E=64, H=64 for one
+// LSTM layer, and the whole default classifier (V=10000, LSTM [64, 32], C=6).
+// Run with -tags noasm for the pure-Go kernels.
+
+const benchB, benchT, benchE, benchH = 128, 40, 64, 64
+
+// benchLSTM returns an initialised layer, a full-length layout and an input.
+func benchLSTM(b *testing.B) (*LSTM, *packing, *lstmState, []float32) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	l := NewLSTM(0, benchE, benchH, true)
+	l.Init(rng)
+	p := &packing{}
+	lengths := make([]int, benchB)
+	for i := range lengths {
+		lengths[i] = benchT
+	}
+	p.build(benchB, benchT, lengths, true)
+	s := &lstmState{}
+	s.reserve(l, benchB, p.N)
+	x := randVec(rng, p.N*benchE, 1)
+	return l, p, s, x
+}
+
+// BenchmarkLSTMStep is one recurrent step on 128 rows: h·U plus gate math.
+func BenchmarkLSTMStep(b *testing.B) {
+	l, p, s, x := benchLSTM(b)
+	l.forward(s, p, x)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		l.step(s, p, 1)
+	}
+}
+
+// BenchmarkLSTMForward is one layer's forward over T=40 steps.
+func BenchmarkLSTMForward(b *testing.B) {
+	l, p, s, x := benchLSTM(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		l.forward(s, p, x)
+	}
+	b.ReportMetric(float64(benchB*b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkLSTMForwardBackward is one layer's forward and BPTT over T=40.
+func BenchmarkLSTMForwardBackward(b *testing.B) {
+	l, p, s, x := benchLSTM(b)
+	rng := rand.New(rand.NewPCG(2, 2))
+	dy := randVec(rng, p.N*benchH, 1)
+	dW := make([]float32, len(l.Kernel.Data))
+	dU := make([]float32, len(l.Recurrent.Data))
+	db := make([]float32, len(l.Bias.Data))
+	b.ReportAllocs()
+	for b.Loop() {
+		l.forward(s, p, x)
+		l.backward(s, p, x, dy, nil, dW, dU, db, true)
+	}
+	b.ReportMetric(float64(benchB*b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkTrainStep is Forward+Backward of the default classifier on one
+// batch of 128: "full" has every sequence at T=40 (or masking off), "masked"
+// has lengths uniform in 1..40 (half the tokens), which packing skips.
+func BenchmarkTrainStep(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		masked bool
+		full   bool
+	}{{"full", true, true}, {"masked", true, false}, {"unmasked", false, true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			const V, C = 10000, 6
+			rng := rand.New(rand.NewPCG(3, 3))
+			cfg := DefaultConfig()
+			cfg.MaskPadding = tc.masked
+			c := mustNew(b, cfg, V, C)
+			c.Init(rng)
+			lengths := make([]int, benchB)
+			for i := range lengths {
+				lengths[i] = benchT
+				if !tc.full {
+					lengths[i] = 1 + rng.IntN(benchT)
+				}
+			}
+			sortDesc(lengths)
+			in := randomBatch(rng, V, benchT, lengths, false)
+			labels := make([]int, benchB)
+			for i := range labels {
+				labels[i] = rng.IntN(C)
+			}
+			s := c.NewState()
+			grads := c.NewGrads()
+			_, dl := softmaxCE(c.Forward(s, in), labels, C)
+			c.Backward(s, dl, grads)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				c.Forward(s, in)
+				c.Backward(s, dl, grads)
+			}
+			b.ReportMetric(float64(benchB*b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}
+
+func sortDesc(x []int) {
+	for i := 1; i < len(x); i++ {
+		for j := i; j > 0 && x[j] > x[j-1]; j-- {
+			x[j], x[j-1] = x[j-1], x[j]
+		}
+	}
+}

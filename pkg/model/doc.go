@@ -1,0 +1,67 @@
+// Package model is the text classifier of lstmctl: an embedding, a stack of
+// Keras-exact LSTM layers and a dense output layer, with forward and backward
+// passes (backpropagation through time) in float32, and the model file.
+//
+// # Model
+//
+// Classifier = Embedding [V, E] -> LSTM(H_0, return_sequences) -> ... ->
+// LSTM(H_last) -> Dense [H_last, C]. Forward returns logits; the caller
+// applies softmax (and the loss). Every LSTM step is exactly Keras':
+//
+//	z   = x_t·W + h_{t-1}·U + b          W [in, 4H], U [H, 4H], b [4H]
+//	i   = σ(z[0:H])     f = σ(z[H:2H])   g = tanh(z[2H:3H])   o = σ(z[3H:4H])
+//	c_t = f⊙c_{t-1} + i⊙g
+//	h_t = o⊙tanh(c_t)                      h_{-1} = c_{-1} = 0
+//
+// (gate order i, f, c, o; the output gate does not multiply h_{t-1}).
+//
+// Initialisation (Init, from one *rand.Rand, layer by layer): embedding
+// U(-0.05, 0.05); LSTM kernel Glorot-uniform with limit sqrt(6/(in+4H));
+// recurrent kernel orthogonal as Keras Orthogonal (QR of a [4H, H] Gaussian
+// matrix in float64, columns times sign(diag R), transposed, so U·Uᵀ = I);
+// LSTM bias zero with the forget block [H, 2H) at 1; dense kernel
+// Glorot-uniform, dense bias zero.
+//
+// # Parameters
+//
+// Params lists the live weight tensors in model-file order and Keras
+// layouts, all row-major float32: embedding.embeddings [V, E]; for each LSTM
+// k (0-based) lstm.k.kernel [in_k, 4H_k], lstm.k.recurrent_kernel [H_k, 4H_k],
+// lstm.k.bias [4H_k] (in_0 = E, in_k = H_{k-1}); dense.kernel [H_last, C];
+// dense.bias [C]. Weights are changed by writing into Tensor.Data, never by
+// replacing it. NewGrads returns zero tensors of the same names and shapes;
+// Backward ADDS into them.
+//
+// # Masking
+//
+// An Input is time-major, Tokens[t*B+b]. With Config.MaskPadding (Keras
+// Embedding(mask_zero=True)), Lengths[b] real tokens are left-aligned and a
+// padded step carries h and c unchanged, so the classifier reads the state
+// at the last real token (zeros for an empty sequence). Because Lengths are
+// non-increasing, the samples still running at step t are a prefix of n_t
+// rows of the batch. Lengths, not token values, define the mask (the data
+// pipeline never gives a real token the padding id 0). Whether the caller padded before or after the text
+// makes no difference: only the real tokens enter. Without masking every
+// sample runs all T steps and padding (id 0) is an ordinary token, as in the
+// plain Keras example.
+//
+// # Layout and performance
+//
+// Activations are packed time-major, like PyTorch's PackedSequence: step t
+// owns rows off_t..off_t+n_t-1 (off_t = n_0 + ... + n_{t-1}), one row per
+// active sample, so padding costs neither time nor memory. Unmasked, n_t = B.
+// The embedding lookup writes the packed rows; each LSTM computes the input
+// projection X·W of all steps as one GEMM over the packed rows, then per step
+// only h_{t-1}·U on the active prefix and the fused gate math; its
+// return-sequences output is again packed rows, the next layer's input.
+// Backward runs BPTT per step on the active prefix (finished samples keep
+// their carried dh and dc), then dW = Xᵀ·dZ, dU = H_prevᵀ·dZ and dX = dZ·Wᵀ as
+// one GEMM each over all rows. All matrix products go through
+// internal/kernels.Sgemm and the gate math through kernels.LSTMGates, so
+// faster kernels plug in below without touching this package.
+//
+// A State is one goroutine's workspace: its buffers grow to the largest
+// batch seen and are reused, so steady-state training does not allocate.
+// Shape mismatches and broken Input contracts are programmer errors and
+// panic with a "model: " message.
+package model

@@ -1,0 +1,14 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// sgemmVariants lists the Sgemm implementations of this build: only the
+// generic one without assembly.
+func sgemmVariants() []sgemmVariant {
+	return []sgemmVariant{{"generic", sgemmGeneric}}
+}
+
+// gatesVariants lists the LSTM gate implementations of this build.
+func gatesVariants() []gatesVariant {
+	return []gatesVariant{{"generic", lstmGatesGeneric, lstmGatesBackwardGeneric}}
+}
