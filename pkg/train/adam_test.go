@@ -1,0 +1,274 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/lstmctl/lstmctl/pkg/model"
+)
+
+func randTensors(rng *rand.Rand, scale float64, shapes map[string][]int, order []string) []*model.Tensor {
+	var out []*model.Tensor
+	for _, name := range order {
+		sh := shapes[name]
+		n := 1
+		for _, d := range sh {
+			n *= d
+		}
+		t := &model.Tensor{Name: name, Shape: sh, Data: make([]float32, n)}
+		for i := range t.Data {
+			t.Data[i] = float32(rng.NormFloat64() * scale)
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+var testShapes = map[string][]int{"a.kernel": {3, 4}, "a.bias": {4}, "b": {5}}
+var testOrder = []string{"a.kernel", "a.bias", "b"}
+
+func cloneTensors(ts []*model.Tensor) []*model.Tensor {
+	out := make([]*model.Tensor, len(ts))
+	for i, t := range ts {
+		out[i] = &model.Tensor{Name: t.Name, Shape: append([]int(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}
+	}
+	return out
+}
+
+// refAdam is Keras Adam in float64.
+type refAdam struct {
+	lr, b1, b2, eps float64
+	m, v            [][]float64
+	t               int
+}
+
+func (r *refAdam) step(w [][]float64, g [][]float64) {
+	if r.m == nil {
+		for _, x := range w {
+			r.m = append(r.m, make([]float64, len(x)))
+			r.v = append(r.v, make([]float64, len(x)))
+		}
+	}
+	r.t++
+	alpha := r.lr * math.Sqrt(1-math.Pow(r.b2, float64(r.t))) / (1 - math.Pow(r.b1, float64(r.t)))
+	for i := range w {
+		for j := range w[i] {
+			r.m[i][j] += (g[i][j] - r.m[i][j]) * (1 - r.b1)
+			r.v[i][j] += (g[i][j]*g[i][j] - r.v[i][j]) * (1 - r.b2)
+			w[i][j] -= alpha * r.m[i][j] / (math.Sqrt(r.v[i][j]) + r.eps)
+		}
+	}
+}
+
+func to64(ts []*model.Tensor) [][]float64 {
+	out := make([][]float64, len(ts))
+	for i, t := range ts {
+		for _, x := range t.Data {
+			out[i] = append(out[i], float64(x))
+		}
+	}
+	return out
+}
+
+func TestAdamMatchesKerasFormula(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	params := randTensors(rng, 1, testShapes, testOrder)
+	cfg := DefaultConfig().Optimizer
+	cfg.LearningRate = 0.01
+	a, err := NewAdam(cfg, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := &refAdam{lr: cfg.LearningRate, b1: cfg.Beta1, b2: cfg.Beta2, eps: cfg.Epsilon}
+	w := to64(params)
+	for step := 1; step <= 5; step++ {
+		grads := randTensors(rng, 0.5, testShapes, testOrder)
+		if step == 3 {
+			for i := range grads[2].Data {
+				grads[2].Data[i] = 0 // dense update: "b" still moves
+			}
+		}
+		g := to64(grads)
+		before := append([]float32(nil), params[2].Data...)
+		a.Step(params, grads)
+		ref.step(w, g)
+		if a.Iterations() != step {
+			t.Fatalf("Iterations = %d, want %d", a.Iterations(), step)
+		}
+		for i := range w {
+			for j := range w[i] {
+				if d := math.Abs(float64(params[i].Data[j]) - w[i][j]); d > 1e-6 {
+					t.Fatalf("step %d %s[%d] = %v, want %v", step, params[i].Name, j, params[i].Data[j], w[i][j])
+				}
+			}
+		}
+		if step == 3 {
+			moved := false
+			for j := range before {
+				moved = moved || before[j] != params[2].Data[j]
+			}
+			if !moved {
+				t.Errorf("zero-gradient tensor did not move: the update must be dense")
+			}
+		}
+	}
+}
+
+func TestAdamFirstStepIsLearningRate(t *testing.T) {
+	// With zero moments the first Keras step is lr·g/(|g| + eps/sqrt(1-b2)·...) ≈ lr·sign(g).
+	p := []*model.Tensor{{Name: "w", Shape: []int{3}, Data: []float32{1, 1, 1}}}
+	g := []*model.Tensor{{Name: "w", Shape: []int{3}, Data: []float32{2, -0.5, 0}}}
+	a, err := NewAdam(DefaultConfig().Optimizer, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Step(p, g)
+	want := []float64{1 - 0.001, 1 + 0.001, 1}
+	for i := range want {
+		if math.Abs(float64(p[0].Data[i])-want[i]) > 1e-6 {
+			t.Errorf("w[%d] = %v, want %v", i, p[0].Data[i], want[i])
+		}
+	}
+}
+
+func norm(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s)
+}
+
+func TestAdamClipNorm(t *testing.T) {
+	p := []*model.Tensor{{Name: "a", Shape: []int{2}, Data: []float32{0, 0}}, {Name: "b", Shape: []int{2}, Data: []float32{0, 0}}}
+	g := []*model.Tensor{{Name: "a", Shape: []int{2}, Data: []float32{3, 4}}, {Name: "b", Shape: []int{2}, Data: []float32{0.3, 0.4}}}
+	cfg := DefaultConfig().Optimizer
+	cfg.ClipNorm = 1
+	a, _ := NewAdam(cfg, p)
+	a.Step(p, g)
+	if n := norm(g[0].Data); math.Abs(n-1) > 1e-6 {
+		t.Errorf("clipped norm of a = %v, want 1", n)
+	}
+	if math.Abs(float64(g[0].Data[0])-0.6) > 1e-6 || math.Abs(float64(g[0].Data[1])-0.8) > 1e-6 {
+		t.Errorf("clipped a = %v, want [0.6 0.8]", g[0].Data)
+	}
+	if g[1].Data[0] != 0.3 || g[1].Data[1] != 0.4 {
+		t.Errorf("b under the clip changed: %v", g[1].Data)
+	}
+	// The update used the clipped gradient: first moment = 0.1·g.
+	if m := a.StateTensors()[0].Data; math.Abs(float64(m[0])-0.06) > 1e-7 {
+		t.Errorf("m[a][0] = %v, want 0.06", m[0])
+	}
+}
+
+func TestAdamGlobalClipNorm(t *testing.T) {
+	p := []*model.Tensor{{Name: "a", Shape: []int{2}, Data: []float32{0, 0}}, {Name: "b", Shape: []int{1}, Data: []float32{0}}}
+	g := []*model.Tensor{{Name: "a", Shape: []int{2}, Data: []float32{3, 4}}, {Name: "b", Shape: []int{1}, Data: []float32{12}}}
+	cfg := DefaultConfig().Optimizer
+	cfg.GlobalClipNorm = 1.3 // joint norm 13 -> scale 0.1
+	a, _ := NewAdam(cfg, p)
+	a.Step(p, g)
+	want := []float32{0.3, 0.4, 1.2}
+	got := []float32{g[0].Data[0], g[0].Data[1], g[1].Data[0]}
+	for i := range want {
+		if math.Abs(float64(got[i]-want[i])) > 1e-6 {
+			t.Errorf("globally clipped grads %v, want %v", got, want)
+			break
+		}
+	}
+	// Under the limit nothing changes.
+	g2 := []*model.Tensor{{Name: "a", Shape: []int{2}, Data: []float32{0.03, 0.04}}, {Name: "b", Shape: []int{1}, Data: []float32{0.12}}}
+	a.Step(p, g2)
+	if g2[0].Data[0] != 0.03 || g2[1].Data[0] != 0.12 {
+		t.Errorf("grads under global_clipnorm changed: %v %v", g2[0].Data, g2[1].Data)
+	}
+}
+
+func TestAdamStateRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	p1 := randTensors(rng, 1, testShapes, testOrder)
+	p2 := cloneTensors(p1)
+	cfg := DefaultConfig().Optimizer
+	a1, _ := NewAdam(cfg, p1)
+	a2, _ := NewAdam(cfg, p2)
+	grads := [][]*model.Tensor{}
+	for i := 0; i < 4; i++ {
+		grads = append(grads, randTensors(rng, 1, testShapes, testOrder))
+	}
+	a1.Step(p1, cloneTensors(grads[0]))
+	a1.Step(p1, cloneTensors(grads[1]))
+	// Move a1's state into a2 (with p2 = p1) and continue both.
+	st := cloneTensors(a1.StateTensors())
+	for i, j := 0, len(st)-1; i < j; i, j = i+1, j-1 {
+		st[i], st[j] = st[j], st[i] // order does not matter
+	}
+	if err := a2.LoadState(a1.Iterations(), st); err != nil {
+		t.Fatal(err)
+	}
+	for i := range p1 {
+		copy(p2[i].Data, p1[i].Data)
+	}
+	for _, g := range grads[2:] {
+		a1.Step(p1, cloneTensors(g))
+		a2.Step(p2, cloneTensors(g))
+	}
+	for i := range p1 {
+		for j := range p1[i].Data {
+			if p1[i].Data[j] != p2[i].Data[j] {
+				t.Fatalf("restored optimizer diverged at %s[%d]", p1[i].Name, j)
+			}
+		}
+	}
+	for _, n := range []string{"optimizer.m.a.kernel", "optimizer.v.b"} {
+		found := false
+		for _, st := range a1.StateTensors() {
+			found = found || st.Name == n
+		}
+		if !found {
+			t.Errorf("state tensor %q missing", n)
+		}
+	}
+}
+
+func TestAdamLoadStateErrors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	p := randTensors(rng, 1, testShapes, testOrder)
+	a, _ := NewAdam(DefaultConfig().Optimizer, p)
+	good := cloneTensors(a.StateTensors())
+	cases := map[string]func([]*model.Tensor) ([]*model.Tensor, int){
+		"missing": func(s []*model.Tensor) ([]*model.Tensor, int) { return s[1:], 1 },
+		"shape":   func(s []*model.Tensor) ([]*model.Tensor, int) { s[0].Shape = []int{4, 3}; return s, 1 },
+		"size":    func(s []*model.Tensor) ([]*model.Tensor, int) { s[1].Data = s[1].Data[:2]; return s, 1 },
+		"non-finite": func(s []*model.Tensor) ([]*model.Tensor, int) {
+			s[2].Data[0] = float32(math.Inf(1))
+			return s, 1
+		},
+		"negative": func(s []*model.Tensor) ([]*model.Tensor, int) { return s, -1 },
+		"extra": func(s []*model.Tensor) ([]*model.Tensor, int) {
+			return append(s, &model.Tensor{Name: "optimizer.m.zzz"}), 1
+		},
+	}
+	for name, mutate := range cases {
+		st, it := mutate(cloneTensors(good))
+		if err := a.LoadState(it, st); err == nil || !strings.HasPrefix(err.Error(), "train: ") {
+			t.Errorf("%s: LoadState error = %v", name, err)
+		}
+	}
+	if err := a.LoadState(3, good); err != nil || a.Iterations() != 3 {
+		t.Errorf("good state refused: %v", err)
+	}
+}
+
+func TestAdamStepDoesNotAllocate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	p := randTensors(rng, 1, testShapes, testOrder)
+	g := randTensors(rng, 1, testShapes, testOrder)
+	cfg := DefaultConfig().Optimizer
+	cfg.GlobalClipNorm = 0.5
+	a, _ := NewAdam(cfg, p)
+	if n := testing.AllocsPerRun(10, func() { a.Step(p, g) }); n != 0 {
+		t.Errorf("Adam.Step allocates %v times", n)
+	}
+}

@@ -1,0 +1,62 @@
+package train
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestDefaultConfigIsValidAndKeras(t *testing.T) {
+	c := DefaultConfig()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	o := c.Optimizer
+	if c.Epochs != 10 || c.BatchSize != 128 || !c.Shuffle || o.Name != "adam" || o.LearningRate != 0.001 ||
+		o.Beta1 != 0.9 || o.Beta2 != 0.999 || o.Epsilon != 1e-7 || c.EarlyStopping.Patience != 0 ||
+		c.EarlyStopping.Monitor != "val_loss" || !c.EarlyStopping.RestoreBestWeights {
+		t.Errorf("DefaultConfig = %+v", c)
+	}
+}
+
+func TestConfigValidateRejects(t *testing.T) {
+	cases := []struct {
+		name, want string
+		mut        func(*Config)
+	}{
+		{"epochs", "epochs", func(c *Config) { c.Epochs = 0 }},
+		{"batch", "batch_size", func(c *Config) { c.BatchSize = 0 }},
+		{"threads", "threads", func(c *Config) { c.Threads = -1 }},
+		{"optimizer", "optimizer.name", func(c *Config) { c.Optimizer.Name = "sgd" }},
+		{"lr zero", "learning_rate", func(c *Config) { c.Optimizer.LearningRate = 0 }},
+		{"lr nan", "learning_rate", func(c *Config) { c.Optimizer.LearningRate = math.NaN() }},
+		{"lr inf", "learning_rate", func(c *Config) { c.Optimizer.LearningRate = math.Inf(1) }},
+		{"beta1 one", "beta_1", func(c *Config) { c.Optimizer.Beta1 = 1 }},
+		{"beta1 neg", "beta_1", func(c *Config) { c.Optimizer.Beta1 = -0.1 }},
+		{"beta2", "beta_2", func(c *Config) { c.Optimizer.Beta2 = 1.5 }},
+		{"epsilon", "epsilon", func(c *Config) { c.Optimizer.Epsilon = 0 }},
+		{"clipnorm", "clipnorm", func(c *Config) { c.Optimizer.ClipNorm = -1 }},
+		{"global", "global_clipnorm", func(c *Config) { c.Optimizer.GlobalClipNorm = math.NaN() }},
+		{"both clips", "only one", func(c *Config) { c.Optimizer.ClipNorm = 1; c.Optimizer.GlobalClipNorm = 1 }},
+		{"monitor", "monitor", func(c *Config) { c.EarlyStopping.Monitor = "val_acc" }},
+		{"patience", "patience", func(c *Config) { c.EarlyStopping.Patience = -2 }},
+		{"min_delta", "min_delta", func(c *Config) { c.EarlyStopping.MinDelta = -0.1 }},
+	}
+	for _, tc := range cases {
+		c := DefaultConfig()
+		tc.mut(&c)
+		err := c.Validate()
+		if err == nil || !strings.HasPrefix(err.Error(), "train: ") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Validate() = %v, want an error about %s", tc.name, err, tc.want)
+		}
+	}
+	c := DefaultConfig()
+	c.Optimizer.Name = "Adam"
+	c.Optimizer.Beta1 = 0
+	c.Optimizer.ClipNorm = 1
+	c.EarlyStopping.Monitor = "accuracy"
+	c.EarlyStopping.Patience = 3
+	if err := c.Validate(); err != nil {
+		t.Errorf("valid config refused: %v", err)
+	}
+}

@@ -1,0 +1,65 @@
+package train
+
+import "math"
+
+// earlyStopper follows Keras' EarlyStopping callback (Keras 3):
+//
+//   - improvement: value + min_delta < best for losses (mode min), value -
+//     min_delta > best for accuracies (mode max); the first epoch always
+//     improves on the initial best (+Inf or -Inf);
+//   - every epoch increments wait, an improvement resets it to 0;
+//   - training stops when wait >= patience after an epoch other than the
+//     first; patience 0 disables stopping (the Keras example has no
+//     EarlyStopping callback) but the best epoch is still tracked for
+//     best.safetensors.
+type earlyStopper struct {
+	Monitor   string  `json:"monitor"`
+	Patience  int     `json:"patience"`
+	MinDelta  float64 `json:"min_delta"`
+	Best      float64 `json:"best"`
+	HasBest   bool    `json:"has_best"`
+	BestEpoch int     `json:"best_epoch"` // 1-based; 0 = none yet
+	Wait      int     `json:"wait"`
+}
+
+func newEarlyStopper(c EarlyStoppingConfig, monitor string) *earlyStopper {
+	return &earlyStopper{Monitor: monitor, Patience: c.Patience, MinDelta: c.MinDelta}
+}
+
+// maximize reports whether the monitored metric is an accuracy.
+func (e *earlyStopper) maximize() bool {
+	return e.Monitor == MonitorAccuracy || e.Monitor == MonitorValAccuracy
+}
+
+// value extracts the monitored metric from s.
+func (e *earlyStopper) value(s EpochStats) float64 {
+	switch e.Monitor {
+	case MonitorValLoss:
+		return s.ValLoss
+	case MonitorValAccuracy:
+		return s.ValAccuracy
+	case MonitorAccuracy:
+		return s.Accuracy
+	default:
+		return s.Loss
+	}
+}
+
+// update records the end of an epoch and reports whether the monitored metric
+// improved and whether training should stop.
+func (e *earlyStopper) update(s EpochStats) (improved, stop bool) {
+	v := e.value(s)
+	e.Wait++
+	if !math.IsNaN(v) {
+		if e.maximize() {
+			improved = !e.HasBest || v-e.MinDelta > e.Best
+		} else {
+			improved = !e.HasBest || v+e.MinDelta < e.Best
+		}
+	}
+	if improved {
+		e.Best, e.HasBest, e.BestEpoch, e.Wait = v, true, s.Epoch, 0
+		return true, false
+	}
+	return false, e.Patience > 0 && e.Wait >= e.Patience && s.Epoch > 1
+}

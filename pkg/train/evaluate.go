@@ -1,0 +1,158 @@
+package train
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/model"
+)
+
+// DefaultEvalBatchSize is used by Evaluate and Predictor when
+// opt.BatchSize <= 0.
+const DefaultEvalBatchSize = 128
+
+// evalOptions returns opt as Evaluate and Predictor use it: no shuffling,
+// length bucketing on, masking as the model was configured.
+func evalOptions(m *model.Classifier, opt data.BatchOptions) data.BatchOptions {
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = DefaultEvalBatchSize
+	}
+	opt.Shuffle = false
+	opt.Bucket = true
+	opt.Masked = m.Config.MaskPadding
+	return opt
+}
+
+// Evaluate computes the metrics of m on ds: the mean cross-entropy, accuracy,
+// per-class precision/recall/F1/support, macro and weighted F1 and the
+// confusion matrix (rows = true class, columns = predicted class).
+//
+// opt supplies SequenceLength, PadPre and BatchSize (0 = 128); batches are
+// length-bucketed and not shuffled, Masked follows the model's MaskPadding.
+// threads follows Config.Threads (0 = GOMAXPROCS). Batches are sharded by the
+// fixed shard rule and the loss is summed per sample in data set order, so the
+// result does not depend on threads.
+func Evaluate(m *model.Classifier, ds *data.Dataset, opt data.BatchOptions, threads int) (*Metrics, error) {
+	if err := checkDataset("evaluate", ds, m.Vocab, m.Classes, true); err != nil {
+		return nil, err
+	}
+	e := newEngine(m, threads)
+	defer e.close()
+	return e.evaluate(ds, evalOptions(m, opt)), nil
+}
+
+// evaluate runs ds (already checked) through the model.
+func (e *engine) evaluate(ds *data.Dataset, opt data.BatchOptions) *Metrics {
+	N := ds.Len()
+	e.sampleLoss = grow(e.sampleLoss, N)
+	e.pred = grow(e.pred, N)
+	var b data.Batch
+	for _, idx := range data.EpochBatches(ds, opt, 0) {
+		ds.FillBatch(&b, idx, opt)
+		e.run(&b, modeEval)
+	}
+	conf := newConfusion(e.C)
+	var loss float64
+	for i := 0; i < N; i++ {
+		loss += e.sampleLoss[i]
+		conf[ds.Labels[i]][e.pred[i]]++
+	}
+	met := metricsFromConfusion(conf)
+	met.Loss = loss / float64(N)
+	return met
+}
+
+// checkDataset verifies that ds is non-empty, that every token id is in
+// [0, vocab) and, when withLabels, that there is one label in [0, classes)
+// per sample.
+func checkDataset(what string, ds *data.Dataset, vocab, classes int, withLabels bool) error {
+	if ds == nil || ds.Len() == 0 {
+		return fmt.Errorf("train: %s: %w", what, data.ErrEmpty)
+	}
+	if withLabels {
+		if len(ds.Labels) != len(ds.Seqs) {
+			return fmt.Errorf("train: %s: %d labels for %d samples", what, len(ds.Labels), len(ds.Seqs))
+		}
+		for i, l := range ds.Labels {
+			if l < 0 || int(l) >= classes {
+				return fmt.Errorf("train: %s: sample %d has label %d, the model has %d classes", what, i, l, classes)
+			}
+		}
+	}
+	return checkSeqs(what, ds.Seqs, vocab)
+}
+
+func checkSeqs(what string, seqs [][]int32, vocab int) error {
+	for i, s := range seqs {
+		for _, id := range s {
+			if id < 0 || int(id) >= vocab {
+				return fmt.Errorf("train: %s: sample %d has token id %d, the vocabulary has %d entries", what, i, id, vocab)
+			}
+		}
+	}
+	return nil
+}
+
+// Predictor computes class probabilities (softmax of the logits) for batches
+// of encoded texts, reusing its buffers and goroutines between calls. It is
+// not safe for concurrent use; Close releases its goroutines.
+type Predictor struct {
+	e     *engine
+	opt   data.BatchOptions
+	ds    data.Dataset
+	order []int
+	batch data.Batch
+}
+
+// NewPredictor returns a Predictor for m. opt supplies SequenceLength, PadPre
+// and BatchSize (0 = 128); Masked follows the model. threads 0 = GOMAXPROCS.
+func NewPredictor(m *model.Classifier, opt data.BatchOptions, threads int) *Predictor {
+	return &Predictor{e: newEngine(m, threads), opt: evalOptions(m, opt)}
+}
+
+// Classes returns the number of probabilities per text.
+func (p *Predictor) Classes() int { return p.e.C }
+
+// Predict returns the probabilities of every class for every sequence:
+// [len(seqs)*C], row i for seqs[i], in input order. Sequences may be empty
+// and need not be sorted (they are grouped by length internally). The slice
+// belongs to the Predictor and is overwritten by the next call.
+func (p *Predictor) Predict(seqs [][]int32) ([]float32, error) {
+	N, C := len(seqs), p.e.C
+	p.e.probs = grow(p.e.probs, N*C)
+	if N == 0 {
+		return p.e.probs, nil
+	}
+	if err := checkSeqs("predict", seqs, p.e.m.Vocab); err != nil {
+		return nil, err
+	}
+	p.ds = data.Dataset{Seqs: seqs}
+	p.order = grow(p.order, N)
+	for i := range p.order {
+		p.order[i] = i
+	}
+	slices.SortStableFunc(p.order, func(a, b int) int { return cmp.Compare(len(seqs[b]), len(seqs[a])) })
+	bs := p.opt.BatchSize
+	for lo := 0; lo < N; lo += bs {
+		p.ds.FillBatch(&p.batch, p.order[lo:min(lo+bs, N)], p.opt)
+		p.e.run(&p.batch, modePredict)
+	}
+	p.ds = data.Dataset{}
+	return p.e.probs, nil
+}
+
+// Close stops the Predictor's goroutines.
+func (p *Predictor) Close() { p.e.close() }
+
+// PredictProba is a one-shot Predict: probabilities [len(seqs)*C] of m.
+func PredictProba(m *model.Classifier, seqs [][]int32, opt data.BatchOptions, threads int) ([]float32, error) {
+	p := NewPredictor(m, opt, threads)
+	defer p.Close()
+	probs, err := p.Predict(seqs)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(probs), nil
+}

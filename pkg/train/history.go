@@ -1,0 +1,144 @@
+package train
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// EpochStats are the figures of one epoch. Epoch is 1-based. Loss and
+// Accuracy are the means over the epoch's training batches (the weights move
+// during the epoch, as in Keras' logs); ValLoss and ValAccuracy are measured
+// after the epoch and are meaningful only when HasVal. Seconds is the wall
+// time of the whole epoch including validation; SamplesPerSec counts training
+// samples over the training time only.
+type EpochStats struct {
+	Epoch         int
+	Loss          float64
+	Accuracy      float64
+	ValLoss       float64
+	ValAccuracy   float64
+	HasVal        bool
+	LearningRate  float64
+	Seconds       float64
+	SamplesPerSec float64
+}
+
+// historyColumns are the history file columns, in order.
+var historyColumns = []string{"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds", "samples_per_sec"}
+
+// historyRecord is the JSON form of one EpochStats; val_* are null without
+// validation data.
+type historyRecord struct {
+	Epoch         int      `json:"epoch"`
+	Loss          float64  `json:"loss"`
+	Accuracy      float64  `json:"accuracy"`
+	ValLoss       *float64 `json:"val_loss"`
+	ValAccuracy   *float64 `json:"val_accuracy"`
+	LearningRate  float64  `json:"learning_rate"`
+	Seconds       float64  `json:"seconds"`
+	SamplesPerSec float64  `json:"samples_per_sec"`
+}
+
+// WriteHistory writes the per-epoch history to path atomically (temporary
+// file in the same directory, fsync, rename). The format follows the
+// extension: ".json" writes a JSON array of objects, anything else CSV with a
+// header row. Columns/keys: epoch, loss, accuracy, val_loss, val_accuracy,
+// learning_rate, seconds, samples_per_sec; without validation data the val_*
+// fields are empty (CSV) or null (JSON).
+func WriteHistory(path string, h []EpochStats) error {
+	var buf bytes.Buffer
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		recs := make([]historyRecord, len(h))
+		for i, s := range h {
+			if err := checkFinite(s); err != nil {
+				return err
+			}
+			recs[i] = historyRecord{Epoch: s.Epoch, Loss: s.Loss, Accuracy: s.Accuracy,
+				LearningRate: s.LearningRate, Seconds: s.Seconds, SamplesPerSec: s.SamplesPerSec}
+			if s.HasVal {
+				vl, va := s.ValLoss, s.ValAccuracy
+				recs[i].ValLoss, recs[i].ValAccuracy = &vl, &va
+			}
+		}
+		b, err := json.MarshalIndent(recs, "", "  ")
+		if err != nil {
+			return fmt.Errorf("train: history: %w", err)
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	} else {
+		w := csv.NewWriter(&buf)
+		_ = w.Write(historyColumns)
+		f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+		for _, s := range h {
+			vl, va := "", ""
+			if s.HasVal {
+				vl, va = f(s.ValLoss), f(s.ValAccuracy)
+			}
+			_ = w.Write([]string{strconv.Itoa(s.Epoch), f(s.Loss), f(s.Accuracy), vl, va,
+				f(s.LearningRate), f(s.Seconds), f(s.SamplesPerSec)})
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return fmt.Errorf("train: history: %w", err)
+		}
+	}
+	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("train: history: %w", err)
+	}
+	return nil
+}
+
+func checkFinite(s EpochStats) error {
+	for _, x := range []float64{s.Loss, s.Accuracy, s.ValLoss, s.ValAccuracy, s.LearningRate, s.Seconds, s.SamplesPerSec} {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("train: history: epoch %d holds a non-finite value", s.Epoch)
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it,
+// renames it over path and syncs the directory. On failure nothing is left
+// behind and an existing file at path is untouched.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(tmp, 0o644); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
