@@ -1,0 +1,45 @@
+# Thin wrapper over the go tool. `make example` and `make test` are the two
+# commands of the README's quick start.
+GO      ?= go
+BIN     ?= bin/lstmctl
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+EXAMPLE := examples/topics
+
+.PHONY: all build test test-noasm bench fuzz lint example clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lstmctl
+
+# The whole test suite (what CI runs): vet, tests, and the pure-Go kernels.
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -tags noasm ./pkg/model/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+
+# Runs every fuzz target for FUZZTIME each.
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	$(GO) vet ./...
+
+# Quick start: train on the shipped example, evaluate it, predict with it.
+example: build
+	$(BIN) train --train $(EXAMPLE)/train.txt --test $(EXAMPLE)/test.txt --epochs 15 --batch-size 16 --model $(EXAMPLE)/model.safetensors
+	$(BIN) eval --model $(EXAMPLE)/model.safetensors --data $(EXAMPLE)/test.txt
+	$(BIN) predict --model $(EXAMPLE)/model.safetensors --top-k 2 < $(EXAMPLE)/unlabelled.txt
+
+clean:
+	rm -rf bin $(EXAMPLE)/model.safetensors

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/model"
+	"github.com/lstmctl/lstmctl/pkg/train"
+)
+
+// Level 1: flag parsing, through runF.
+
+func TestTrainFlagsBecomeSettings(t *testing.T) {
+	ios, _, _, _ := Test()
+	var got *trainOptions
+	root := &cobra.Command{Use: "lstmctl"}
+	g := &globalOptions{}
+	addGlobalFlags(root, g)
+	root.AddCommand(newTrainCmd(&factory{IO: ios}, g, func(_ context.Context, o *trainOptions) error { got = o; return nil }))
+	root.SetArgs([]string{"train", "--train", "x.txt", "--epochs", "3", "--learning-rate", "0.01",
+		"--shuffle=false", "--threads", "2", "--sequence-length", "40", "--skip-bad", "--from", "m.safetensors"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"data.train": "x.txt", "train.epochs": "3", "train.optimizer.learning_rate": "0.01",
+		"train.shuffle": "false", "train.threads": "2", "text.sequence_length": "40",
+	}
+	if !reflect.DeepEqual(got.Set, want) {
+		t.Errorf("settings = %v, want %v", got.Set, want)
+	}
+	if !got.SkipBad || got.From != "m.safetensors" {
+		t.Errorf("options = %+v", got)
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	for _, args := range [][]string{
+		{"train", "--nope"},
+		{"nope"},
+		{"train", "extra-arg"},
+		{"eval", "--model", "m", "--data", "d", "--format", "xml"},
+		{"eval", "--model", "m"},
+		{"predict", "--top-k", "0"},
+		{"predict", "--format", "csv"},
+		{"train", "--epochs", "many"},
+	} {
+		ios, _, out, errOut := Test()
+		if code := run(context.Background(), ios, args); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d (stderr %q)", args, code, exitUsage, errOut)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%v: stdout %q, want nothing", args, out)
+		}
+		if !strings.Contains(errOut.String(), "--help") {
+			t.Errorf("%v: stderr %q does not point to --help", args, errOut)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	ios, _, out, _ := Test()
+	if code := run(context.Background(), ios, []string{"--help"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, s := range []string{"Exit codes", "130", "quality gate", "LSTMCTL_"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("lstmctl --help lacks %q", s)
+		}
+	}
+	ios, _, out, _ = Test()
+	if code := run(context.Background(), ios, []string{"train", "--help"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, b := range trainBindings {
+		if !strings.Contains(out.String(), "--"+b.flag) {
+			t.Errorf("train --help lacks --%s", b.flag)
+		}
+	}
+	for _, s := range []string{"(default 10)", "(default 128)", "(default 0.001)", "(default 200)", "(default 10000)", `(default "model.safetensors")`} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("train --help lacks default %s", s)
+		}
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code int
+	}{
+		{errors.New("boom"), exitFailure},
+		{fmt.Errorf("x: %w", context.Canceled), exitInterrupted},
+		{fmt.Errorf("%w: accuracy", errQualityGate), exitQuality},
+		{&data.ParseError{File: "f", Line: 3, Err: errors.New("bad")}, exitData},
+		{fmt.Errorf("f: %w", data.ErrEmpty), exitData},
+		{&usageError{err: errors.New("u")}, exitUsage},
+		{configErrorf("config: bad"), exitUsage},
+	} {
+		if got := exitCode(tc.err); got != tc.code {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.code)
+		}
+	}
+}
+
+// Configuration: defaults, file, environment and flags.
+
+func TestDefaultConfigMatchesPackages(t *testing.T) {
+	cfg, err := loadConfig("", nil, noEnv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Data.Labels) == 0 {
+		cfg.Data.Labels = nil // `labels: []` in YAML
+	}
+	if !reflect.DeepEqual(cfg.Data, data.DefaultConfig()) {
+		t.Errorf("data defaults differ:\n yaml %+v\n  pkg %+v", cfg.Data, data.DefaultConfig())
+	}
+	if !reflect.DeepEqual(cfg.Text, data.DefaultTextConfig()) {
+		t.Errorf("text defaults differ:\n yaml %+v\n  pkg %+v", cfg.Text, data.DefaultTextConfig())
+	}
+	if !reflect.DeepEqual(cfg.Model, model.DefaultConfig()) {
+		t.Errorf("model defaults differ:\n yaml %+v\n  pkg %+v", cfg.Model, model.DefaultConfig())
+	}
+	if !reflect.DeepEqual(cfg.Train, train.DefaultConfig()) {
+		t.Errorf("train defaults differ:\n yaml %+v\n  pkg %+v", cfg.Train, train.DefaultConfig())
+	}
+	if cfg.Output.Model != "model.safetensors" {
+		t.Errorf("output.model = %q", cfg.Output.Model)
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(file, []byte("train:\n  epochs: 5\n  batch_size: 32\nmodel:\n  lstm: [16]\ntext:\n  sequence_length: 50\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"LSTMCTL_TRAIN_BATCH_SIZE": "64", "LSTMCTL_TEXT_SEQUENCE_LENGTH": "60", "LSTMCTL_DATA_TEXT_COLUMNS": "title,body"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cfg, err := loadConfig(file, nil, lookup, map[string]any{"text.sequence_length": "70"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Train.Epochs != 5 || cfg.Train.BatchSize != 64 || cfg.Text.SequenceLength != 70 {
+		t.Errorf("epochs %d (file 5), batch %d (env 64), seqlen %d (flag 70)", cfg.Train.Epochs, cfg.Train.BatchSize, cfg.Text.SequenceLength)
+	}
+	if !reflect.DeepEqual(cfg.Model.LSTM, []int{16}) {
+		t.Errorf("model.lstm = %v", cfg.Model.LSTM)
+	}
+	if !reflect.DeepEqual(cfg.Data.TextColumns, []string{"title", "body"}) {
+		t.Errorf("text_columns = %v", cfg.Data.TextColumns)
+	}
+	if cfg.Train.Optimizer.LearningRate != 0.001 {
+		t.Errorf("untouched default changed: lr %v", cfg.Train.Optimizer.LearningRate)
+	}
+	env = map[string]string{"LSTMCTL_MODEL_LSTM": "128,64"}
+	if cfg, err = loadConfig("", nil, lookup, nil); err != nil || !reflect.DeepEqual(cfg.Model.LSTM, []int{128, 64}) {
+		t.Errorf("LSTMCTL_MODEL_LSTM: %v %v", cfg, err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"unknown.yaml": "train:\n  epochz: 3\n",
+		"badtype.yaml": "train:\n  epochs: many\n",
+		"invalid.yaml": "train:\n  batch_size: -1\n",
+		"syntax.yaml":  "train: [\n",
+	} {
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := loadConfig(file, nil, noEnv, nil)
+		if exitCode(err) != exitUsage {
+			t.Errorf("%s: err %v (exit %d), want a config error", name, err, exitCode(err))
+		}
+	}
+	if _, err := loadConfig(filepath.Join(dir, "missing.yaml"), nil, noEnv, nil); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// Level 2: run functions with test IO, on a terminal and off it.
+
+func writeTiny(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	for i := range 24 {
+		if i%2 == 0 {
+			fmt.Fprintf(&b, "__label__x alpha beta %d\n", i)
+		} else {
+			fmt.Fprintf(&b, "__label__y gamma delta %d\n", i)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "tiny.txt")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRunTrainProgress(t *testing.T) {
+	path := writeTiny(t)
+	for _, tty := range []bool{false, true} {
+		ios, _, out, errOut := Test()
+		ios.ErrTTY = tty
+		modelPath := filepath.Join(t.TempDir(), "m.safetensors")
+		opts := &trainOptions{IO: ios, Set: map[string]any{
+			"data.train": path, "train.epochs": "2", "train.batch_size": "4", "output.model": modelPath,
+		}}
+		if err := runTrain(context.Background(), opts); err != nil {
+			t.Fatal(err)
+		}
+		if out.Len() != 0 {
+			t.Errorf("tty=%v: stdout %q, want nothing (no --test)", tty, out)
+		}
+		s := errOut.String()
+		if !strings.Contains(s, "epoch 1/2: loss") || !strings.Contains(s, "epoch 2/2: loss") {
+			t.Errorf("tty=%v: no per-epoch lines in %q", tty, s)
+		}
+		if bar := strings.Contains(s, "\r"); bar != tty {
+			t.Errorf("tty=%v: progress bar drawn = %v; stderr %q", tty, bar, s)
+		}
+		if _, err := os.Stat(modelPath); err != nil {
+			t.Error(err)
+		}
+	}
+	ios, _, _, errOut := Test()
+	opts := &trainOptions{IO: ios, Quiet: true, Set: map[string]any{
+		"data.train": path, "train.epochs": "1", "output.model": filepath.Join(t.TempDir(), "m.safetensors"),
+	}}
+	if err := runTrain(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("--quiet: stderr %q", errOut)
+	}
+}

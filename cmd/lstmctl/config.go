@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/lstmctl/lstmctl/configs"
+	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/model"
+	"github.com/lstmctl/lstmctl/pkg/train"
+)
+
+// Config is the whole effective configuration. Its keys are those of
+// configs/default.yaml; the JSON form (same keys) is stored in every model file.
+type Config struct {
+	Data   data.Config     `mapstructure:"data" json:"data"`
+	Text   data.TextConfig `mapstructure:"text" json:"text"`
+	Model  model.Config    `mapstructure:"model" json:"model"`
+	Train  train.Config    `mapstructure:"train" json:"train"`
+	Output OutputConfig    `mapstructure:"output" json:"output"`
+}
+
+// OutputConfig is the `output` section.
+type OutputConfig struct {
+	Model           string `mapstructure:"model" json:"model"`
+	CheckpointDir   string `mapstructure:"checkpoint_dir" json:"checkpoint_dir"`
+	CheckpointEvery int    `mapstructure:"checkpoint_every" json:"checkpoint_every"`
+	History         string `mapstructure:"history" json:"history"`
+}
+
+// configError is a problem with the configuration (exit code 2).
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+func configErrorf(format string, args ...any) error {
+	return &configError{fmt.Errorf(format, args...)}
+}
+
+// flagBinding ties a command-line flag to a config key.
+type flagBinding struct{ flag, key string }
+
+// loadConfig builds the effective configuration: built-in defaults <
+// base (a model's stored config, for eval/predict/--from) < config file <
+// LSTMCTL_* environment < flags that were set. Every run gets its own viper.
+func loadConfig(file string, base []byte, env func(string) (string, bool), set map[string]any) (*Config, error) {
+	defaults, err := flatten(configs.Default)
+	if err != nil {
+		return nil, fmt.Errorf("config: built-in defaults: %w", err)
+	}
+	v := viper.New()
+	for k, val := range defaults {
+		v.SetDefault(k, val)
+	}
+	if len(base) > 0 {
+		m := map[string]any{}
+		if err := json.Unmarshal(base, &m); err != nil {
+			return nil, fmt.Errorf("config: stored model config: %w", err)
+		}
+		if err := v.MergeConfigMap(m); err != nil {
+			return nil, fmt.Errorf("config: stored model config: %w", err)
+		}
+	}
+	if file != "" {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return nil, configErrorf("config: %w", err)
+		}
+		user, err := flatten(raw)
+		if err != nil {
+			return nil, configErrorf("config: %s: %w", file, err)
+		}
+		var unknown []string
+		for k := range user {
+			if _, ok := defaults[k]; !ok {
+				unknown = append(unknown, k)
+			}
+		}
+		if len(unknown) > 0 {
+			sort.Strings(unknown)
+			return nil, configErrorf("config: %s: unknown key %q (see configs/default.yaml for every key)", file, unknown[0])
+		}
+		fv := viper.New()
+		fv.SetConfigType("yaml")
+		if err := fv.ReadConfig(bytes.NewReader(raw)); err != nil {
+			return nil, configErrorf("config: %s: %w", file, err)
+		}
+		if err := v.MergeConfigMap(fv.AllSettings()); err != nil {
+			return nil, configErrorf("config: %s: %w", file, err)
+		}
+	}
+	// Environment: LSTMCTL_TRAIN_EPOCHS=3 sets train.epochs.
+	for k := range defaults {
+		name := "LSTMCTL_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(k))
+		if val, ok := env(name); ok && val != "" { // empty = unset, as viper does
+			v.Set(k, val)
+		}
+	}
+	for k, val := range set {
+		v.Set(k, val)
+	}
+	var cfg Config
+	dec := func(dc *mapstructure.DecoderConfig) {
+		dc.ErrorUnused = true
+		dc.WeaklyTypedInput = true
+		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToSliceHookFunc(","),
+			stringToIntSliceHook,
+		)
+	}
+	if err := v.Unmarshal(&cfg, dec); err != nil {
+		return nil, configErrorf("config: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, &configError{err}
+	}
+	return &cfg, nil
+}
+
+// stringToIntSliceHook turns "64,32" (from the environment) into []int.
+func stringToIntSliceHook(from, to reflect.Type, val any) (any, error) {
+	s, ok := val.(string)
+	if !ok || from.Kind() != reflect.String || to != reflect.TypeFor[[]int]() {
+		return val, nil
+	}
+	s = strings.Trim(strings.TrimSpace(s), "[]")
+	if s == "" {
+		return []int{}, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil {
+			return nil, fmt.Errorf("not a list of integers: %q", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// flatten parses YAML into dotted leaf keys (lists are leaves).
+func flatten(raw []byte) (map[string]any, error) {
+	var root map[string]any
+	if err := yaml.Unmarshal(raw, &root); err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, val := range m {
+			key := strings.ToLower(k)
+			if prefix != "" {
+				key = prefix + "." + key
+			}
+			if sub, ok := val.(map[string]any); ok {
+				walk(key, sub)
+				continue
+			}
+			out[key] = val
+		}
+	}
+	walk("", root)
+	return out, nil
+}
+
+// Validate checks every section.
+func (c *Config) Validate() error {
+	var errs []error
+	if err := c.Data.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Text.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Model.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Train.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Output.CheckpointEvery < 0 {
+		errs = append(errs, errors.New("config: output.checkpoint_every must be >= 0"))
+	}
+	return errors.Join(errs...)
+}
+
+// JSON returns the configuration as stored in model files.
+func (c *Config) JSON() []byte {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err) // plain structs always marshal
+	}
+	return b
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/model"
+	"github.com/lstmctl/lstmctl/pkg/train"
+)
+
+type evalOptions struct {
+	IO         *IOStreams
+	ConfigFile string
+	Set        map[string]any
+	Model      string
+	Data       string
+	Format     string
+	FailUnder  float64
+	SkipBad    bool
+}
+
+func newEvalCmd(f *factory, g *globalOptions, runF func(context.Context, *evalOptions) error) *cobra.Command {
+	opts := &evalOptions{IO: f.IO}
+	c := &cobra.Command{
+		Use:   "eval --model MODEL --data PATH [flags]",
+		Short: "Evaluate a model on labelled data",
+		Long: `Eval prints accuracy, loss, macro and weighted F1, per-class precision,
+recall, F1 and support, and the confusion matrix (rows: true class, columns:
+predicted class). With --fail-under it exits 4 when accuracy is below the
+given value: a quality gate for CI.`,
+		Example: `  lstmctl eval --model model.safetensors --data test.txt
+  lstmctl eval --model model.safetensors --data test.csv --format json --fail-under 0.85`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			opts.ConfigFile = g.ConfigFile
+			opts.Set = changedSettings(c, append([]flagBinding{{"data-format", "data.format"}}, globalBindings...))
+			if opts.Format != "text" && opts.Format != "json" {
+				return &usageError{err: fmt.Errorf("eval: --format must be text or json, not %q", opts.Format), cmd: c.CommandPath()}
+			}
+			if opts.Model == "" || opts.Data == "" {
+				return &usageError{err: fmt.Errorf("eval: --model and --data are required"), cmd: c.CommandPath()}
+			}
+			if opts.FailUnder < 0 || opts.FailUnder > 1 {
+				return &usageError{err: fmt.Errorf("eval: --fail-under must be within [0, 1], got %g", opts.FailUnder), cmd: c.CommandPath()}
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runEval(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Model, "model", "model.safetensors", "model `file`")
+	fl.StringVar(&opts.Data, "data", "", "labelled data `path` (- = stdin)")
+	fl.StringVar(&opts.Format, "format", "text", "output format: text or json")
+	fl.String("data-format", "auto", "data format: auto, fasttext, csv, tsv, jsonl, dir")
+	fl.Float64Var(&opts.FailUnder, "fail-under", 0, "exit 4 when accuracy is below this value")
+	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
+	return c
+}
+
+// loadedModel is a model file with everything needed to use it.
+type loadedModel struct {
+	clf    *model.Classifier
+	cfg    *Config
+	enc    *data.Encoder
+	labels *data.Labels
+}
+
+// openModel loads a model file; the configuration it stores is the base
+// layer under --config, the environment and flags, except for the text
+// pipeline and the architecture, which always come from the model.
+func openModel(ios *IOStreams, path, configFile string, set map[string]any) (*loadedModel, error) {
+	clf, meta, err := model.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadConfig(configFile, meta.Config, ios.Env, set)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := loadConfig("", meta.Config, noEnv, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: stored config: %w", path, err)
+	}
+	cfg.Text, cfg.Model = stored.Text, stored.Model
+	vocab, err := data.NewVocab(meta.Vocab)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	labels, err := data.NewLabels(meta.Labels)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	enc, err := data.NewEncoder(cfg.Text, vocab)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &loadedModel{clf: clf, cfg: cfg, enc: enc, labels: labels}, nil
+}
+
+func runEval(ctx context.Context, opts *evalOptions) error {
+	ios := opts.IO
+	lm, err := openModel(ios, opts.Model, opts.ConfigFile, opts.Set)
+	if err != nil {
+		return err
+	}
+	var ex []data.Example
+	if opts.Data == "-" {
+		r, err := data.NewReader(ios.In, "<stdin>", data.ReadOptionsFrom(lm.cfg.Data, opts.SkipBad))
+		if err != nil {
+			return err
+		}
+		for {
+			e, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			ex = append(ex, e)
+		}
+		if r.Skipped() > 0 {
+			fmt.Fprintf(ios.ErrOut, "warning: <stdin>: skipped %d malformed record(s) (--skip-bad)\n", r.Skipped())
+		}
+	} else if ex, err = readExamples(ios, opts.Data, lm.cfg, opts.SkipBad); err != nil {
+		return err
+	}
+	if len(ex) == 0 {
+		return fmt.Errorf("%s: %w", opts.Data, data.ErrEmpty)
+	}
+	ds, err := data.EncodeExamples(ex, lm.enc, lm.labels)
+	if err != nil {
+		return err
+	}
+	m, err := train.Evaluate(lm.clf, ds, batchOptions(lm.cfg, false), threads(lm.cfg.Train.Threads))
+	if err != nil {
+		return err
+	}
+	if opts.Format == "json" {
+		err = writeMetricsJSON(ios.Out, m, lm.labels.Names())
+	} else {
+		err = writeMetricsText(ios.Out, m, lm.labels.Names())
+	}
+	if err != nil {
+		return err
+	}
+	if opts.FailUnder > 0 && m.Accuracy < opts.FailUnder {
+		return fmt.Errorf("%w: accuracy %.4f is below --fail-under %.4f", errQualityGate, m.Accuracy, opts.FailUnder)
+	}
+	return nil
+}
+
+type classJSON struct {
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+	Support   int     `json:"support"`
+}
+
+type metricsJSON struct {
+	N          int                  `json:"n"`
+	Accuracy   float64              `json:"accuracy"`
+	Loss       float64              `json:"loss"`
+	MacroF1    float64              `json:"macro_f1"`
+	WeightedF1 float64              `json:"weighted_f1"`
+	Labels     []string             `json:"labels"`
+	PerClass   map[string]classJSON `json:"per_class"`
+	Confusion  [][]int              `json:"confusion"`
+}
+
+func writeMetricsJSON(w io.Writer, m *train.Metrics, labels []string) error {
+	out := metricsJSON{
+		N: m.N, Accuracy: m.Accuracy, Loss: m.Loss, MacroF1: m.MacroF1, WeightedF1: m.WeightedF1,
+		Labels: labels, PerClass: map[string]classJSON{}, Confusion: m.Confusion,
+	}
+	for i, name := range labels {
+		pc := m.PerClass[i]
+		out.PerClass[name] = classJSON{Precision: pc.Precision, Recall: pc.Recall, F1: pc.F1, Support: pc.Support}
+	}
+	enc := json.NewEncoder(w)
+	return enc.Encode(out)
+}
+
+func writeMetricsText(w io.Writer, m *train.Metrics, labels []string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "n\t%d\naccuracy\t%.4f\nloss\t%.4f\nmacro_f1\t%.4f\nweighted_f1\t%.4f\n\n", m.N, m.Accuracy, m.Loss, m.MacroF1, m.WeightedF1)
+	fmt.Fprintf(tw, "label\tprecision\trecall\tf1\tsupport\n")
+	for i, name := range labels {
+		pc := m.PerClass[i]
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%d\n", name, pc.Precision, pc.Recall, pc.F1, pc.Support)
+	}
+	fmt.Fprintf(tw, "\nconfusion (rows: true, columns: predicted)\n")
+	fmt.Fprintf(tw, "\t")
+	for _, name := range labels {
+		fmt.Fprintf(tw, "%s\t", name)
+	}
+	fmt.Fprintln(tw)
+	for i, row := range m.Confusion {
+		fmt.Fprintf(tw, "%s\t", labels[i])
+		for _, v := range row {
+			fmt.Fprintf(tw, "%d\t", v)
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,9 @@
+// Command lstmctl trains, evaluates and serves LSTM text classifiers.
+//
+// See README.md and `lstmctl --help`. main only exits: Main builds the command
+// tree, runs it and maps errors to exit codes in one place (exitCode).
+package main
+
+import "os"
+
+func main() { os.Exit(Main()) }
