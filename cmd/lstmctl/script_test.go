@@ -2,12 +2,15 @@ package main
 
 import (
 	"errors"
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/lstmctl/lstmctl/pkg/model"
 )
 
 func TestMain(m *testing.M) {
@@ -23,6 +26,9 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sametensors": cmdSameTensors,
+			"flipbyte":    cmdFlipByte,
+			"truncate":    cmdTruncate,
 			// exitcode N cmd args...: runs cmd and requires exit status N;
 			// stdout and stderr are then available to the stdout/stderr checks.
 			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -47,4 +53,57 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// sametensors A B: the two model files hold identical tensor bytes (their
+// metadata may differ, e.g. in the output path stored in the config).
+func cmdSameTensors(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sametensors A B")
+	}
+	a, _, err := model.Load(ts.MkAbs(args[0]))
+	ts.Check(err)
+	b, _, err := model.Load(ts.MkAbs(args[1]))
+	ts.Check(err)
+	pa, pb := a.Params(), b.Params()
+	same := len(pa) == len(pb)
+	for i := 0; same && i < len(pa); i++ {
+		same = pa[i].Name == pb[i].Name && len(pa[i].Data) == len(pb[i].Data)
+		for j := 0; same && j < len(pa[i].Data); j++ {
+			same = math.Float32bits(pa[i].Data[j]) == math.Float32bits(pb[i].Data[j])
+		}
+	}
+	if same == neg {
+		ts.Fatalf("tensors of %s and %s: same = %v", args[0], args[1], same)
+	}
+}
+
+// flipbyte FILE OFFSET: inverts the bits of one byte (negative = from the end).
+func cmdFlipByte(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: flipbyte FILE OFFSET")
+	}
+	path := ts.MkAbs(args[0])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	off, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if off < 0 {
+		off += len(b)
+	}
+	b[off] ^= 0xff
+	ts.Check(os.WriteFile(path, b, 0o644))
+}
+
+// truncate FILE FRACTION: keeps the first FRACTION of the file's bytes.
+func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: truncate FILE FRACTION")
+	}
+	path := ts.MkAbs(args[0])
+	fi, err := os.Stat(path)
+	ts.Check(err)
+	frac, err := strconv.ParseFloat(args[1], 64)
+	ts.Check(err)
+	ts.Check(os.Truncate(path, int64(float64(fi.Size())*frac)))
 }
