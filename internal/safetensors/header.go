@@ -31,8 +31,9 @@ func (p *parser) ws() {
 	}
 }
 
-// next skips white space and returns the next byte without consuming it
-// (0 at the end of the input).
+// next skips white space and returns the next byte without consuming it, or
+// 0 at the end of the input (a NUL byte also gives 0: use atEnd to tell them
+// apart; every caller treats 0 as an error either way).
 func (p *parser) next() byte {
 	p.ws()
 	if p.i >= len(p.b) {
@@ -41,9 +42,12 @@ func (p *parser) next() byte {
 	return p.b[p.i]
 }
 
+// atEnd reports whether the input is exhausted.
+func (p *parser) atEnd() bool { return p.i >= len(p.b) }
+
 func (p *parser) expect(c byte) error {
-	if got := p.next(); got != c {
-		if got == 0 {
+	if got := p.next(); got != c || p.atEnd() {
+		if p.atEnd() {
 			return p.errorf("expected %q, found end of header", c)
 		}
 		return p.errorf("expected %q, found %q", c, got)
@@ -221,7 +225,7 @@ func parseHeader(b []byte) (map[string]string, []Info, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.next() != 0 {
+	if p.ws(); !p.atEnd() {
 		return nil, nil, p.errorf("trailing data after the header object")
 	}
 	return meta, infos, nil

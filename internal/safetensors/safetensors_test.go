@@ -236,6 +236,8 @@ func TestRefuse(t *testing.T) {
 		{"array", rawFile("[]", nil), ErrInvalid, "does not start with '{'"},
 		{"leading space", rawFile(" {}", nil), ErrInvalid, "does not start with '{'"},
 		{"trailing garbage", rawFile("{} x", nil), ErrInvalid, "trailing data"},
+		{"trailing NUL", rawFile("{}  \x00", nil), ErrInvalid, "trailing data"},
+		{"NUL separator", rawFile("{\"__metadata__\"\x00{}}", nil), ErrInvalid, "expected ':', found '\\x00'"},
 		{"two objects", rawFile("{}{}", nil), ErrInvalid, "trailing data"},
 		{"unclosed", rawFile(`{"a":`, nil), ErrInvalid, `tensor "a": entry is not an object`},
 		{"unclosed object", rawFile(`{"__metadata__":{}`, nil), ErrInvalid, "expected ',' or '}' in header"},
