@@ -17,6 +17,13 @@ type Input struct {
 	Tokens  []int32
 	Lengths []int
 	B, T    int
+
+	// Train turns on dropout (model.dropout, recurrent_dropout,
+	// dense_dropout). Noise[b] is the key of sample b's dropout masks: the
+	// masks are a pure function of (Noise[b], layer), so they do not depend
+	// on how a batch is sharded. Ignored when Train is false.
+	Train bool
+	Noise []uint64
 }
 
 // Classifier is embedding -> stacked LSTMs -> dense (logits; the caller
