@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 EXAMPLE := examples/topics
 
-.PHONY: all build test test-noasm bench fuzz lint example clean
+.PHONY: all build test bench fuzz lint example accuracy clean
 
 all: build
 
@@ -40,6 +40,12 @@ example: build
 	$(BIN) train --train $(EXAMPLE)/train.txt --test $(EXAMPLE)/test.txt --epochs 15 --batch-size 16 --model $(EXAMPLE)/model.safetensors
 	$(BIN) eval --model $(EXAMPLE)/model.safetensors --data $(EXAMPLE)/test.txt
 	$(BIN) predict --model $(EXAMPLE)/model.safetensors --top-k 2 < $(EXAMPLE)/unlabelled.txt
+
+# Test accuracy on ../shared/data beside fastText (Debian package fasttext);
+# add ACCURACY_FLAGS=-peer for the PyTorch peer (python3-torch).
+ACCURACY_FLAGS ?= -fasttext
+accuracy:
+	$(GO) run ./scripts/accuracy $(ACCURACY_FLAGS)
 
 clean:
 	rm -rf bin $(EXAMPLE)/model.safetensors

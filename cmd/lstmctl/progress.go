@@ -48,7 +48,7 @@ func (p *progress) Step(epoch, step int, loss, acc float64) {
 		return
 	}
 	p.bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f acc %.4f", epoch, p.epochs, loss, acc))
-	_ = p.bar.Add(1)
+	_ = p.bar.Set(step) // step is 1-based; a resumed epoch starts past 1
 }
 
 func (p *progress) EpochEnd(s train.EpochStats) {

@@ -1,0 +1,236 @@
+// Command accuracy measures lstmctl's test accuracy on the shared data sets,
+// beside fastText and the PyTorch peer run on the same files, and prints a
+// Markdown table. It is a development tool (make accuracy), not part of
+// lstmctl.
+//
+//	go run ./scripts/accuracy -sets trec,sst2,mr,20news -fasttext -peer
+//
+// Protocols: TREC and SST-2 train on their training files and report the
+// test files; MR reports the mean over 10 folds (seeded shuffle, fold k is
+// every 10th sample); 20 Newsgroups (only the training half is shared) holds
+// out a seeded 20% as its test set. Each lstmctl run is reported with the
+// built-in defaults ("defaults", only --train) and with configs/<set>.yaml.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+)
+
+type split struct{ train, test string }
+
+type set struct {
+	name    string
+	config  string  // configs/<name>.yaml
+	splits  []split // one, or the folds of MR
+	maxlen  int     // the peer's padding length
+	ftExtra []string
+}
+
+func main() {
+	dataDir := flag.String("data", "../shared/data", "shared data directory")
+	sets := flag.String("sets", "trec,sst2,mr,20news", "data sets to run")
+	runFT := flag.Bool("fasttext", false, "also run fastText (Debian package fasttext)")
+	runPeer := flag.Bool("peer", false, "also run ../shared/peers/torch_lstm.py (python3-torch)")
+	folds := flag.Int("folds", 10, "MR cross-validation folds")
+	modes := flag.String("modes", "defaults,config", "lstmctl runs: defaults and/or config")
+	flag.Parse()
+
+	work, err := os.MkdirTemp("", "lstmctl-accuracy-")
+	check(err)
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "lstmctl")
+	run("go", "build", "-o", bin, "./cmd/lstmctl")
+
+	fmt.Printf("| data set | lstmctl %s | fastText | PyTorch peer | seconds |\n|---|---|---|---|---|\n", *modes)
+	for _, name := range strings.Split(*sets, ",") {
+		s := prepare(name, *dataDir, work, *folds)
+		start := time.Now()
+		var cells []string
+		for _, mode := range strings.Split(*modes, ",") {
+			var accs []float64
+			for i, sp := range s.splits {
+				args := []string{"train", "--quiet", "--train", sp.train, "--model", filepath.Join(work, fmt.Sprintf("%s-%d.safetensors", name, i))}
+				if mode == "config" {
+					args = append(args, "--config", s.config)
+				}
+				run(bin, args...)
+				accs = append(accs, evalAcc(bin, args[5], sp.test))
+			}
+			cells = append(cells, pct(mean(accs)))
+			fmt.Fprintf(os.Stderr, "%s %s: %v\n", name, mode, accs)
+		}
+		ft, peer := "-", "-"
+		if *runFT {
+			var accs []float64
+			for _, sp := range s.splits {
+				accs = append(accs, fastText(work, sp, s.ftExtra))
+			}
+			ft = pct(mean(accs))
+		}
+		if *runPeer {
+			var accs []float64
+			for _, sp := range s.splits {
+				accs = append(accs, peerAcc(sp, s.maxlen))
+			}
+			peer = pct(mean(accs))
+		}
+		fmt.Printf("| %s | %s | %s | %s | %.0f |\n", name, strings.Join(cells, " / "), ft, peer, time.Since(start).Seconds())
+	}
+}
+
+// prepare returns the splits of a data set, writing fastText files where the
+// shared layout has no test file of its own.
+func prepare(name, dataDir, work string, folds int) set {
+	switch name {
+	case "trec":
+		d := filepath.Join(dataDir, "trec")
+		return set{name: name, config: "configs/trec.yaml", maxlen: 40,
+			splits: []split{{filepath.Join(d, "train.txt"), filepath.Join(d, "test.txt")}}}
+	case "sst2":
+		d := filepath.Join(dataDir, "sst2")
+		return set{name: name, config: "configs/sst2.yaml", maxlen: 60,
+			splits: []split{{filepath.Join(d, "train.tsv"), filepath.Join(d, "test.tsv")}}}
+	case "mr":
+		ex := readAll(filepath.Join(dataDir, "mr", "mr.csv"))
+		perm := rand.New(rand.NewPCG(1, 2)).Perm(len(ex))
+		s := set{name: name, config: "configs/mr.yaml", maxlen: 60}
+		for k := 0; k < folds; k++ {
+			var tr, te []data.Example
+			for i, j := range perm {
+				if i%folds == k {
+					te = append(te, ex[j])
+				} else {
+					tr = append(tr, ex[j])
+				}
+			}
+			s.splits = append(s.splits, split{toFastText(work, fmt.Sprintf("mr-%d-train", k), tr), toFastText(work, fmt.Sprintf("mr-%d-test", k), te)})
+		}
+		return s
+	case "20news":
+		ex := readAll(filepath.Join(dataDir, "20news-bydate-train"))
+		perm := rand.New(rand.NewPCG(1, 3)).Perm(len(ex))
+		var tr, te []data.Example
+		for i, j := range perm {
+			if i%5 == 0 {
+				te = append(te, ex[j])
+			} else {
+				tr = append(tr, ex[j])
+			}
+		}
+		return set{name: name, config: "configs/20news.yaml", maxlen: 200, ftExtra: []string{"-lr", "0.5", "-epoch", "50"},
+			splits: []split{{toFastText(work, "20news-train", tr), toFastText(work, "20news-test", te)}}}
+	}
+	fmt.Fprintf(os.Stderr, "unknown data set %q\n", name)
+	os.Exit(2)
+	return set{}
+}
+
+func readAll(path string) []data.Example {
+	ex, _, err := data.ReadAll(path, data.ReadOptionsFrom(data.DefaultConfig(), false))
+	check(err)
+	return ex
+}
+
+// toFastText writes examples as fastText lines (new lines become spaces).
+func toFastText(work, name string, ex []data.Example) string {
+	var b bytes.Buffer
+	for _, e := range ex {
+		fmt.Fprintf(&b, "__label__%s %s\n", e.Label, strings.Join(strings.Fields(e.Text), " "))
+	}
+	path := filepath.Join(work, name+".txt")
+	check(os.WriteFile(path, b.Bytes(), 0o644))
+	return path
+}
+
+func evalAcc(bin, model, test string) float64 {
+	out := run(bin, "eval", "--model", model, "--data", test, "--format", "json")
+	var m struct{ Accuracy float64 }
+	check(json.Unmarshal(out, &m))
+	return m.Accuracy
+}
+
+var p1 = regexp.MustCompile(`P@1\s+([0-9.]+)`)
+
+// fastText: tuned as in ../shared/data/README.md, on shuffled, lower-cased files.
+func fastText(work string, sp split, extra []string) float64 {
+	prep := func(path, name string) string {
+		raw, err := os.ReadFile(path)
+		check(err)
+		lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+		if strings.HasSuffix(path, ".tsv") {
+			ex := readAll(path)
+			lines = lines[:0]
+			for _, e := range ex {
+				lines = append(lines, "__label__"+e.Label+" "+e.Text)
+			}
+		}
+		rng := rand.New(rand.NewPCG(7, 7))
+		rng.Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })
+		out := filepath.Join(work, name)
+		check(os.WriteFile(out, []byte(strings.ToLower(strings.Join(lines, "\n"))+"\n"), 0o644))
+		return out
+	}
+	tr, te := prep(sp.train, "ft-train.txt"), prep(sp.test, "ft-test.txt")
+	args := append([]string{"supervised", "-input", tr, "-output", filepath.Join(work, "ft"), "-epoch", "25", "-wordNgrams", "2", "-verbose", "0", "-thread", "2"}, extra...)
+	run("fasttext", args...)
+	m := p1.FindSubmatch(run("fasttext", "test", filepath.Join(work, "ft.bin"), te))
+	if m == nil {
+		panic("fasttext test: no P@1")
+	}
+	v, err := strconv.ParseFloat(string(m[1]), 64)
+	check(err)
+	return v
+}
+
+func peerAcc(sp split, maxlen int) float64 {
+	out := run("/usr/bin/python3", "../shared/peers/torch_lstm.py", "--train", sp.train, "--test", sp.test,
+		"--maxlen", strconv.Itoa(maxlen), "--epochs", "10", "--threads", "1")
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	var sum struct {
+		FinalTestAcc float64 `json:"final_test_acc"`
+	}
+	check(json.Unmarshal([]byte(lines[len(lines)-1]), &sum))
+	return sum.FinalTestAcc
+}
+
+func run(name string, args ...string) []byte {
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
+	cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS=1")
+	out, err := cmd.Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: %v\n", name, strings.Join(args, " "), err)
+		os.Exit(1)
+	}
+	return out
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func pct(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) }
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
