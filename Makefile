@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 EXAMPLE := examples/topics
 
-.PHONY: all build test bench fuzz lint example accuracy clean
+.PHONY: all build test bench speed fuzz lint example accuracy clean
 
 all: build
 
@@ -19,8 +19,16 @@ test:
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags noasm ./pkg/model/...
 
+# Go benchmarks (kernels GFLOP/s, LSTM step, training step, prediction), then
+# whole-process training on TREC and 20NG and prediction lines/s.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+	$(GO) run ./scripts/speed
+
+# The side-by-side table of the README: lstmctl beside the PyTorch peer
+# (python3-torch), padded and packed, 1 and 2 threads.
+speed:
+	$(GO) run ./scripts/speed -peer
 
 # Runs every fuzz target for FUZZTIME each.
 FUZZTIME ?= 30s
