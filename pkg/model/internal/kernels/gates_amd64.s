@@ -68,54 +68,93 @@ GLOBL gk<>(SB), RODATA|NOPTR, $96
 // ---------------------------------------------------------------------------
 // AVX-512. Z31 = 1, Z30 = 2, Z29/Z28 = upper/lower clamp of exp.
 
-// EXP512: x = e^x; t1, t2 scratch. VMINPS/VMAXPS with x as the last
-// (memory-capable) Intel operand return x when it is NaN.
-#define EXP512(x, t1, t2) \
-	VMINPS            x, Z29, x;    \
-	VMAXPS            x, Z28, x;    \
-	VMULPS.BCST       K_LOG2E, x, t1; \
-	VRNDSCALEPS       $0, t1, t1;   \
-	VFNMADD231PS.BCST K_C1, t1, x;  \
-	VFNMADD231PS.BCST K_C2, t1, x;  \
-	VBROADCASTSS      K_P0, t2;     \
-	VFMADD213PS.BCST  K_P1, x, t2;  \
-	VFMADD213PS.BCST  K_P2, x, t2;  \
-	VFMADD213PS.BCST  K_P3, x, t2;  \
-	VFMADD213PS.BCST  K_P4, x, t2;  \
-	VFMADD213PS.BCST  K_P5, x, t2;  \
-	VMULPS            x, t2, t2;    \
-	VFMADD213PS       x, x, t2;     \
-	VADDPS            Z31, t2, t2;  \
-	VSCALEFPS         t1, t2, x
+// EXP512X2: xa = e^xa, xb = e^xb; a1, a2, b1, b2 scratch. The two
+// independent chains (chunks a and b) run in lockstep so that they overlap.
+// VMINPS/VMAXPS with x as the last (memory-capable) Intel operand return x
+// when it is NaN. Z27 holds P0.
+#define EXP512X2(xa, xb, a1, a2, b1, b2) \
+	VMINPS            xa, Z29, xa;    \
+	VMINPS            xb, Z29, xb;    \
+	VMAXPS            xa, Z28, xa;    \
+	VMAXPS            xb, Z28, xb;    \
+	VMULPS.BCST       K_LOG2E, xa, a1; \
+	VMULPS.BCST       K_LOG2E, xb, b1; \
+	VRNDSCALEPS       $0, a1, a1;     \
+	VRNDSCALEPS       $0, b1, b1;     \
+	VFNMADD231PS.BCST K_C1, a1, xa;   \
+	VFNMADD231PS.BCST K_C1, b1, xb;   \
+	VFNMADD231PS.BCST K_C2, a1, xa;   \
+	VFNMADD231PS.BCST K_C2, b1, xb;   \
+	VMOVAPS           Z27, a2;        \
+	VMOVAPS           Z27, b2;        \
+	VFMADD213PS.BCST  K_P1, xa, a2;   \
+	VFMADD213PS.BCST  K_P1, xb, b2;   \
+	VFMADD213PS.BCST  K_P2, xa, a2;   \
+	VFMADD213PS.BCST  K_P2, xb, b2;   \
+	VFMADD213PS.BCST  K_P3, xa, a2;   \
+	VFMADD213PS.BCST  K_P3, xb, b2;   \
+	VFMADD213PS.BCST  K_P4, xa, a2;   \
+	VFMADD213PS.BCST  K_P4, xb, b2;   \
+	VFMADD213PS.BCST  K_P5, xa, a2;   \
+	VFMADD213PS.BCST  K_P5, xb, b2;   \
+	VMULPS            xa, a2, a2;     \
+	VMULPS            xb, b2, b2;     \
+	VFMADD213PS       xa, xa, a2;     \
+	VFMADD213PS       xb, xb, b2;     \
+	VADDPS            Z31, a2, a2;    \
+	VADDPS            Z31, b2, b2;    \
+	VSCALEFPS         a1, a2, xa;     \
+	VSCALEFPS         b1, b2, xb
 
-// SIG512: x = 1/(1+e^-x).
-#define SIG512(x, t1, t2) \
-	VPXORD.BCST K_SIGN, x, x; \
-	EXP512(x, t1, t2);        \
-	VADDPS      Z31, x, x;    \
-	VDIVPS      x, Z31, x
+// SIG512X2: x = 1/(1+e^-x) for xa and xb.
+#define SIG512X2(xa, xb, a1, a2, b1, b2) \
+	VPXORD.BCST K_SIGN, xa, xa;        \
+	VPXORD.BCST K_SIGN, xb, xb;        \
+	EXP512X2(xa, xb, a1, a2, b1, b2);  \
+	VADDPS      Z31, xa, xa;           \
+	VADDPS      Z31, xb, xb;           \
+	VDIVPS      xa, Z31, xa;           \
+	VDIVPS      xb, Z31, xb
 
-// TANH512: x = tanh(x); t1..t4 scratch, K2 clobbered.
-#define TANH512(x, t1, t2, t3, t4) \
-	VPANDD.BCST      K_ABS, x, t3;       \
-	VCMPPS.BCST      $1, K_TSMALL, t3, K2; \
-	VMULPS           x, x, t1;           \
-	VBROADCASTSS     K_Q0, t4;           \
-	VFMADD213PS.BCST K_Q1, t1, t4;       \
-	VFMADD213PS.BCST K_Q2, t1, t4;       \
-	VFMADD213PS.BCST K_Q3, t1, t4;       \
-	VFMADD213PS.BCST K_Q4, t1, t4;       \
-	VMULPS           t1, t4, t4;         \
-	VFMADD213PS      x, x, t4;           \
-	VADDPS           t3, t3, t3;         \
-	EXP512(t3, t1, t2);                  \
-	VADDPS           Z31, t3, t3;        \
-	VDIVPS           t3, Z30, t3;        \
-	VSUBPS           t3, Z31, t3;        \
-	VPANDD.BCST      K_SIGN, x, t1;      \
-	VPORD            t1, t3, t3;         \
-	VMOVAPS          t4, K2, t3;         \
-	VMOVAPS          t3, x
+// TANH512X2: x = tanh(x) for xa and xb; clobbers K2 and K4. Z26 holds Q0.
+#define TANH512X2(xa, xb, a1, a2, a3, a4, b1, b2, b3, b4) \
+	VPANDD.BCST      K_ABS, xa, a3;         \
+	VPANDD.BCST      K_ABS, xb, b3;         \
+	VCMPPS.BCST      $1, K_TSMALL, a3, K2;  \
+	VCMPPS.BCST      $1, K_TSMALL, b3, K4;  \
+	VMULPS           xa, xa, a1;            \
+	VMULPS           xb, xb, b1;            \
+	VMOVAPS          Z26, a4;               \
+	VMOVAPS          Z26, b4;               \
+	VFMADD213PS.BCST K_Q1, a1, a4;          \
+	VFMADD213PS.BCST K_Q1, b1, b4;          \
+	VFMADD213PS.BCST K_Q2, a1, a4;          \
+	VFMADD213PS.BCST K_Q2, b1, b4;          \
+	VFMADD213PS.BCST K_Q3, a1, a4;          \
+	VFMADD213PS.BCST K_Q3, b1, b4;          \
+	VFMADD213PS.BCST K_Q4, a1, a4;          \
+	VFMADD213PS.BCST K_Q4, b1, b4;          \
+	VMULPS           a1, a4, a4;            \
+	VMULPS           b1, b4, b4;            \
+	VFMADD213PS      xa, xa, a4;            \
+	VFMADD213PS      xb, xb, b4;            \
+	VADDPS           a3, a3, a3;            \
+	VADDPS           b3, b3, b3;            \
+	EXP512X2(a3, b3, a1, a2, b1, b2);       \
+	VADDPS           Z31, a3, a3;           \
+	VADDPS           Z31, b3, b3;           \
+	VDIVPS           a3, Z30, a3;           \
+	VDIVPS           b3, Z30, b3;           \
+	VSUBPS           a3, Z31, a3;           \
+	VSUBPS           b3, Z31, b3;           \
+	VPANDD.BCST      K_SIGN, xa, a1;        \
+	VPANDD.BCST      K_SIGN, xb, b1;        \
+	VPORD            a1, a3, a3;            \
+	VPORD            b1, b3, b3;            \
+	VMOVAPS          a4, K2, a3;            \
+	VMOVAPS          b4, K4, b3;            \
+	VMOVAPS          a3, xa;                \
+	VMOVAPS          b3, xb
 
 // CHUNKMASK512 sets K1 to the lanes left in this chunk: min(R10, 16).
 #define CHUNKMASK512 \
@@ -129,7 +168,36 @@ GLOBL gk<>(SB), RODATA|NOPTR, $96
 full:                   \
 	KMOVW R11, K1
 
+// LOADGATES512 loads z + bias of chunk at byte offset off under mask k into
+// i, f, g, o.
+#define LOADGATES512(off, k, i, f, g, o, t) \
+	VMOVUPS.Z off(AX), k, i;        \
+	VMOVUPS.Z off(BX), k, t;        \
+	VADDPS    t, i, i;              \
+	VMOVUPS.Z off(AX)(R8*1), k, f;  \
+	VMOVUPS.Z off(BX)(R8*1), k, t;  \
+	VADDPS    t, f, f;              \
+	VMOVUPS.Z off(AX)(R8*2), k, g;  \
+	VMOVUPS.Z off(BX)(R8*2), k, t;  \
+	VADDPS    t, g, g;              \
+	VMOVUPS.Z off(AX)(R9*1), k, o;  \
+	VMOVUPS.Z off(BX)(R9*1), k, t;  \
+	VADDPS    t, o, o
+
+// STOREGATES512 stores chunk results at byte offset off under mask k.
+#define STOREGATES512(off, k, i, f, g, o, c, t, h) \
+	VMOVUPS i, k, off(AX);        \
+	VMOVUPS f, k, off(AX)(R8*1);  \
+	VMOVUPS g, k, off(AX)(R8*2);  \
+	VMOVUPS o, k, off(AX)(R9*1);  \
+	VMOVUPS c, k, off(DX);        \
+	VMOVUPS t, k, off(SI);        \
+	VMOVUPS h, k, off(DI)
+
 // func lstmGatesRowAVX512(h, c, tc, z, cPrev, bias *float32, hid int)
+//
+// Two chunks of 16 columns per iteration (masks K1, K3), computed in
+// lockstep: chunk a in Z0..Z7, chunk b in Z8..Z13, scratch Z14..Z21.
 TEXT ·lstmGatesRowAVX512(SB), NOSPLIT, $0-56
 	MOVQ h+0(FP), DI
 	MOVQ c+8(FP), DX
@@ -145,49 +213,53 @@ TEXT ·lstmGatesRowAVX512(SB), NOSPLIT, $0-56
 	VBROADCASTSS K_TWO, Z30
 	VBROADCASTSS K_HI512, Z29
 	VBROADCASTSS K_LO512, Z28
+	VBROADCASTSS K_P0, Z27
+	VBROADCASTSS K_Q0, Z26
 
 loop:
-	CHUNKMASK512
-	VMOVUPS.Z (AX), K1, Z0
-	VMOVUPS.Z (BX), K1, Z4
-	VADDPS    Z4, Z0, Z0
-	VMOVUPS.Z (AX)(R8*1), K1, Z1
-	VMOVUPS.Z (BX)(R8*1), K1, Z4
-	VADDPS    Z4, Z1, Z1
-	VMOVUPS.Z (AX)(R8*2), K1, Z2
-	VMOVUPS.Z (BX)(R8*2), K1, Z4
-	VADDPS    Z4, Z2, Z2
-	VMOVUPS.Z (AX)(R9*1), K1, Z3
-	VMOVUPS.Z (BX)(R9*1), K1, Z4
-	VADDPS    Z4, Z3, Z3
-	SIG512(Z0, Z4, Z5)
-	SIG512(Z1, Z4, Z5)
-	TANH512(Z2, Z4, Z5, Z6, Z7)
-	SIG512(Z3, Z4, Z5)
-	VMULPS    Z2, Z0, Z11          // c = i·g
+	// K1/K3: lanes of the two chunks, from min(R10, 32) low bits.
+	MOVQ  $0xffffffff, R11
+	CMPQ  R10, $32
+	JGE   full
+	MOVQ  R10, CX
+	MOVL  $1, R11
+	SHLQ  CX, R11
+	DECQ  R11
+
+full:
+	KMOVW R11, K1
+	SHRQ  $16, R11
+	KMOVW R11, K3
+	LOADGATES512(0, K1, Z0, Z1, Z2, Z3, Z14)
+	LOADGATES512(64, K3, Z8, Z9, Z10, Z11, Z15)
+	SIG512X2(Z0, Z8, Z14, Z15, Z16, Z17)
+	SIG512X2(Z1, Z9, Z18, Z19, Z20, Z21)
+	SIG512X2(Z3, Z11, Z14, Z15, Z16, Z17)
+	TANH512X2(Z2, Z10, Z14, Z15, Z16, Z17, Z18, Z19, Z20, Z21)
+	VMULPS    Z2, Z0, Z4           // c = i·g
+	VMULPS    Z10, Z8, Z12
 	TESTQ     R12, R12
 	JZ        nocp
-	VMOVUPS.Z (R12), K1, Z10
-	VFMADD231PS Z10, Z1, Z11       // c += f·cPrev
-	ADDQ      $64, R12
+	VMOVUPS.Z (R12), K1, Z7
+	VMOVUPS.Z 64(R12), K3, Z13
+	VFMADD231PS Z7, Z1, Z4         // c += f·cPrev
+	VFMADD231PS Z13, Z9, Z12
+	ADDQ      $128, R12
 
 nocp:
-	VMOVAPS Z11, Z12
-	TANH512(Z12, Z4, Z5, Z6, Z7)
-	VMULPS  Z12, Z3, Z13           // h = o·tanh(c)
-	VMOVUPS Z0, K1, (AX)
-	VMOVUPS Z1, K1, (AX)(R8*1)
-	VMOVUPS Z2, K1, (AX)(R8*2)
-	VMOVUPS Z3, K1, (AX)(R9*1)
-	VMOVUPS Z11, K1, (DX)
-	VMOVUPS Z12, K1, (SI)
-	VMOVUPS Z13, K1, (DI)
-	ADDQ    $64, AX
-	ADDQ    $64, BX
-	ADDQ    $64, DX
-	ADDQ    $64, SI
-	ADDQ    $64, DI
-	SUBQ    $16, R10
+	VMOVAPS Z4, Z5
+	VMOVAPS Z12, Z13
+	TANH512X2(Z5, Z13, Z14, Z15, Z16, Z17, Z18, Z19, Z20, Z21)
+	VMULPS  Z5, Z3, Z6             // h = o·tanh(c)
+	VMULPS  Z13, Z11, Z7
+	STOREGATES512(0, K1, Z0, Z1, Z2, Z3, Z4, Z5, Z6)
+	STOREGATES512(64, K3, Z8, Z9, Z10, Z11, Z12, Z13, Z7)
+	ADDQ    $128, AX
+	ADDQ    $128, BX
+	ADDQ    $128, DX
+	ADDQ    $128, SI
+	ADDQ    $128, DI
+	SUBQ    $32, R10
 	JG      loop
 	VZEROUPPER
 	RET

@@ -264,3 +264,43 @@ func TestGatesNoAlloc(t *testing.T) {
 		t.Errorf("%v allocations per gate step, want 0", allocs)
 	}
 }
+
+// TestGatesNoOverrun passes operands longer than n rows and checks that the
+// kernels leave everything past the rows alone.
+func TestGatesNoOverrun(t *testing.T) {
+	const guard, mark = 40, float32(-777)
+	rng := rand.New(rand.NewPCG(11, 5))
+	guarded := func(n int, scale float64) []float32 {
+		s := randGateData(rng, n+guard, scale)
+		for i := n; i < len(s); i++ {
+			s[i] = mark
+		}
+		return s
+	}
+	intact := func(name string, s []float32, n int) {
+		for i, v := range s[n:] {
+			if v != mark {
+				t.Fatalf("%s: element %d past the rows overwritten: %g", name, i, v)
+			}
+		}
+	}
+	for _, v := range gatesVariants() {
+		for _, hid := range []int{1, 7, 16, 17, 33, 40} {
+			const n = 3
+			h, c, tc := guarded(n*hid, 1), guarded(n*hid, 1), guarded(n*hid, 1)
+			z := guarded(n*4*hid, 2)
+			v.fwd(h, c, tc, z, guarded(n*hid, 1), guarded(4*hid, 1), n, hid)
+			for _, o := range []struct {
+				name string
+				s    []float32
+				n    int
+			}{{"h", h, n * hid}, {"c", c, n * hid}, {"tc", tc, n * hid}, {"z", z, n * 4 * hid}} {
+				intact(v.name+" forward "+o.name, o.s, o.n)
+			}
+			dz, dc := guarded(n*4*hid, 1), guarded(n*hid, 1)
+			v.bwd(dz, dc, guarded(n*hid, 1), guarded(n*hid, 1), z, tc, guarded(n*hid, 1), n, hid)
+			intact(v.name+" backward dz", dz, n*4*hid)
+			intact(v.name+" backward dc", dc, n*hid)
+		}
+	}
+}

@@ -4,8 +4,11 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// Assembly microkernels (gemm_amd64.s). See the comment there for the tile
-// contract; the Go side (gemm_blocked.go) packs, blocks and handles edges.
+// Sgemm on amd64: register-blocked FMA microkernels in Go assembly
+// (gemm_amd64.s: 8x32 with AVX-512, 6x16 with AVX2), driven by the blocked
+// Go code in gemm_blocked_amd64.go, which packs, blocks and handles edges.
+// init picks AVX-512 when the CPU and OS support it, else AVX2+FMA, else
+// leaves the generic version; -tags noasm builds without any of this.
 
 //go:noescape
 func sgemmK8x32AVX512(kc int, a *float32, aStride int, b *float32, bStride int, c *float32, ldc int, alpha, beta float32, mr, nr int)
@@ -20,15 +23,15 @@ func sgemmK6x16AVX2(kc int, a *float32, aStride int, b *float32, bStride int, c 
 func sgemmR6x16AVX2(kc int, a *float32, lda int, b *float32, bStride int, c *float32, ldc int, alpha, beta float32, mr, nr int)
 
 //go:noescape
-func transpose8xN(dst *float32, dstStride int, src *float32, srcStride int, n8 int)
+func transposePanel(dst *float32, dstStride int, src *float32, srcStride int, n8, groups int)
 
 var (
 	gemmAVX512 = &gemmArch{
-		name: "avx512", mr: 8, nr: 32, kc: 256, nc: 512, directBMaxLd: 2048, directAT: true,
+		name: "avx512", mr: 8, nr: 32, kc: 256, nc: 512,
 		kernK: sgemmK8x32AVX512, kernR: sgemmR8x32AVX512,
 	}
 	gemmAVX2 = &gemmArch{
-		name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512, directBMaxLd: 2048, directAT: true,
+		name: "avx2", mr: 6, nr: 16, kc: 256, nc: 512,
 		kernK: sgemmK6x16AVX2, kernR: sgemmR6x16AVX2,
 	}
 )

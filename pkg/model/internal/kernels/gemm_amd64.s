@@ -84,8 +84,11 @@
 	JZ   done;  \
 	ADDQ DX, DI
 
-// EPILOGUE512 scales by alpha and writes the tile. Expects CX free.
+// EPILOGUE512 scales by alpha (unless it is 1) and writes the tile.
+// Expects CX free.
 #define EPILOGUE512(alphaArg, betaArg, mrArg, nrArg, cArg, ldcArg) \
+	CMPL         alphaArg, $0x3f800000; \
+	JEQ          alphadone;     \
 	VBROADCASTSS alphaArg, Z30; \
 	VMULPS       Z30, Z0, Z0;   \
 	VMULPS       Z30, Z1, Z1;   \
@@ -103,6 +106,7 @@
 	VMULPS       Z30, Z13, Z13; \
 	VMULPS       Z30, Z14, Z14; \
 	VMULPS       Z30, Z15, Z15; \
+alphadone:                      \
 	MOVQ         nrArg, CX;     \
 	MOVL         $1, R14;       \
 	SHLQ         CX, R14;       \
@@ -333,6 +337,8 @@ DATA maskTab256<>+56(SB)/8, $0
 GLOBL maskTab256<>(SB), RODATA|NOPTR, $64
 
 #define EPILOGUE256(alphaArg, betaArg, mrArg, nrArg, cArg, ldcArg) \
+	CMPL         alphaArg, $0x3f800000; \
+	JEQ          alphadone;        \
 	VBROADCASTSS alphaArg, Y15;    \
 	VMULPS       Y15, Y0, Y0;      \
 	VMULPS       Y15, Y1, Y1;      \
@@ -346,6 +352,7 @@ GLOBL maskTab256<>(SB), RODATA|NOPTR, $64
 	VMULPS       Y15, Y9, Y9;      \
 	VMULPS       Y15, Y10, Y10;    \
 	VMULPS       Y15, Y11, Y11;    \
+alphadone:                         \
 	VBROADCASTSS betaArg, Y14;     \
 	MOVQ         mrArg, R10;       \
 	MOVQ         cArg, DI;         \
@@ -476,34 +483,45 @@ rdone:
 	RET
 
 // ---------------------------------------------------------------------------
-// func transpose8xN(dst *float32, dstStride int, src *float32, srcStride int, n8 int)
+// func transposePanel(dst *float32, dstStride int, src *float32, srcStride int, n8, groups int)
 //
-// dst[p*dstStride + r] = src[r*srcStride + p] for r < 8, p < 8*n8: packs 8
-// rows of Bᵀ into a panel, one 8x8 AVX transpose per block.
-TEXT ·transpose8xN(SB), NOSPLIT, $0-40
+// dst[p*dstStride + r] = src[r*srcStride + p] for r < 8*groups, p < 8*n8:
+// packs rows of Bᵀ into a panel with one 8x8 AVX transpose per block,
+// finishing each 8 panel rows across all groups before moving on so that
+// the panel lines are written whole.
+TEXT ·transposePanel(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ dstStride+8(FP), DX
 	MOVQ src+16(FP), SI
 	MOVQ srcStride+24(FP), R8
 	MOVQ n8+32(FP), CX
+	MOVQ groups+40(FP), BX
 	SHLQ $2, DX
 	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R9        // 3 rows
-	LEAQ (SI)(R8*4), R10       // row 4
+	LEAQ (R8)(R8*2), R9        // 3 src rows
 	LEAQ (DX)(DX*2), R11       // 3 dst rows
 	LEAQ (DX*4), R12           // 4 dst rows
+	LEAQ (R8*8), R10           // 8 src rows
 	TESTQ CX, CX
 	JLE   tdone
+	TESTQ BX, BX
+	JLE   tdone
 
-tloop:
-	VMOVUPS (SI), Y0
-	VMOVUPS (SI)(R8*1), Y1
-	VMOVUPS (SI)(R8*2), Y2
-	VMOVUPS (SI)(R9*1), Y3
-	VMOVUPS (R10), Y4
-	VMOVUPS (R10)(R8*1), Y5
-	VMOVUPS (R10)(R8*2), Y6
-	VMOVUPS (R10)(R9*1), Y7
+tblock:
+	MOVQ SI, R13               // src of this step block, group 0
+	MOVQ DI, R14               // dst of this step block, group 0
+	MOVQ groups+40(FP), BX
+
+tgroup:
+	LEAQ (R13)(R8*4), AX       // row 4
+	VMOVUPS (R13), Y0
+	VMOVUPS (R13)(R8*1), Y1
+	VMOVUPS (R13)(R8*2), Y2
+	VMOVUPS (R13)(R9*1), Y3
+	VMOVUPS (AX), Y4
+	VMOVUPS (AX)(R8*1), Y5
+	VMOVUPS (AX)(R8*2), Y6
+	VMOVUPS (AX)(R9*1), Y7
 	VUNPCKLPS  Y1, Y0, Y8
 	VUNPCKHPS  Y1, Y0, Y9
 	VUNPCKLPS  Y3, Y2, Y10
@@ -528,20 +546,24 @@ tloop:
 	VPERM2F128 $0x31, Y5, Y1, Y13
 	VPERM2F128 $0x31, Y6, Y2, Y14
 	VPERM2F128 $0x31, Y7, Y3, Y15
-	VMOVUPS    Y8, (DI)
-	VMOVUPS    Y9, (DI)(DX*1)
-	VMOVUPS    Y10, (DI)(DX*2)
-	VMOVUPS    Y11, (DI)(R11*1)
-	ADDQ       R12, DI
-	VMOVUPS    Y12, (DI)
-	VMOVUPS    Y13, (DI)(DX*1)
-	VMOVUPS    Y14, (DI)(DX*2)
-	VMOVUPS    Y15, (DI)(R11*1)
-	ADDQ       R12, DI
-	ADDQ       $32, SI
-	ADDQ       $32, R10
-	DECQ       CX
-	JNZ        tloop
+	LEAQ       (R14)(R12*1), AX // dst row 4
+	VMOVUPS    Y8, (R14)
+	VMOVUPS    Y9, (R14)(DX*1)
+	VMOVUPS    Y10, (R14)(DX*2)
+	VMOVUPS    Y11, (R14)(R11*1)
+	VMOVUPS    Y12, (AX)
+	VMOVUPS    Y13, (AX)(DX*1)
+	VMOVUPS    Y14, (AX)(DX*2)
+	VMOVUPS    Y15, (AX)(R11*1)
+	ADDQ       R10, R13
+	ADDQ       $32, R14
+	DECQ       BX
+	JNZ        tgroup
+
+	ADDQ $32, SI
+	LEAQ (DI)(R12*2), DI       // 8 dst rows
+	DECQ CX
+	JNZ  tblock
 
 tdone:
 	VZEROUPPER

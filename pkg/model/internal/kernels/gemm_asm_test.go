@@ -29,8 +29,12 @@ func (t *gemmCase) String() string {
 		t.transA, t.transB, t.m, t.n, t.k, t.alpha, t.beta, t.lda, t.ldb, t.ldc)
 }
 
-// cPadSentinel marks the padding of C beyond column n; it must survive every call.
-const cPadSentinel = float32(-12345.5)
+// cPadSentinel marks the padding of C beyond column n and a guard zone of
+// gemmGuard floats past its end; it must survive every call.
+const (
+	cPadSentinel = float32(-12345.5)
+	gemmGuard    = 37
+)
 
 func newGemmCase(rng *rand.Rand, transA, transB bool, m, n, k int, alpha, beta float32) *gemmCase {
 	t := &gemmCase{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta}
@@ -54,9 +58,9 @@ func newGemmCase(rng *rand.Rand, transA, transB bool, m, n, k int, alpha, beta f
 	}
 	t.a = fill(rowsA, t.lda)
 	t.b = fill(rowsB, t.ldb)
-	t.c = make([]float32, m*t.ldc)
+	t.c = make([]float32, m*t.ldc+gemmGuard)
 	for i := range t.c {
-		if i%t.ldc >= n {
+		if i >= m*t.ldc || i%t.ldc >= n {
 			t.c[i] = cPadSentinel
 		} else if beta == 0 {
 			t.c[i] = float32(math.NaN())
@@ -88,6 +92,12 @@ func (t *gemmCase) check(tb testing.TB, name string, fn sgemmFunc) {
 	c := append([]float32(nil), t.c...)
 	fn(t.transA, t.transB, t.m, t.n, t.k, t.alpha, t.a, t.lda, t.b, t.ldb, t.beta, c, t.ldc)
 	const eps = 1.0 / (1 << 23)
+	for i, v := range c[t.m*t.ldc:] {
+		if v != cPadSentinel {
+			tb.Errorf("%s %v: guard float %d past C overwritten: %g", name, t, i, v)
+			return
+		}
+	}
 	bad := 0
 	for i := 0; i < t.m; i++ {
 		for j := 0; j < t.ldc; j++ {
@@ -187,7 +197,7 @@ func TestSgemmVariantsBlocking(t *testing.T) {
 		{true, true, 9, 33, 513},
 		{false, false, 128, 256, 64},
 		{false, false, 13, 256, 64},
-		{false, false, 10, 2100, 20}, // ldb > directBMaxLd: B packed
+		{false, false, 10, 2100, 20}, // several column blocks
 		{false, true, 128, 64, 256},
 		{true, false, 64, 256, 1100},
 	}

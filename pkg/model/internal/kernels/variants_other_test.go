@@ -8,7 +8,8 @@ func sgemmVariants() []sgemmVariant {
 	return []sgemmVariant{{"generic", sgemmGeneric}}
 }
 
-// gatesVariants lists the LSTM gate implementations of this build.
+// gatesVariants lists the LSTM gate implementations of this build: only the
+// generic one without assembly.
 func gatesVariants() []gatesVariant {
 	return []gatesVariant{{"generic", lstmGatesGeneric, lstmGatesBackwardGeneric}}
 }
