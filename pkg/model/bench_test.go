@@ -23,7 +23,7 @@ func benchLSTM(b *testing.B) (*LSTM, *packing, *lstmState, []float32) {
 	}
 	p.build(benchB, benchT, lengths, true)
 	s := &lstmState{}
-	s.reserve(l, benchB, p.N)
+	s.reserve(l, benchB, p.N, false, false)
 	x := randVec(rng, p.N*benchE, 1)
 	return l, p, s, x
 }
@@ -114,5 +114,55 @@ func sortDesc(x []int) {
 		for j := i; j > 0 && x[j] > x[j-1]; j-- {
 			x[j], x[j-1] = x[j-1], x[j]
 		}
+	}
+}
+
+// BenchmarkTrainStepOptions is Forward+Backward of the default classifier
+// (V=10000, E=64, LSTM [64, 32], C=6, B=128, lengths uniform in 1..40)
+// against the same with the options on: bidirectional with max pooling, and
+// that plus every dropout at 0.2 (Input.Train set).
+func BenchmarkTrainStepOptions(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+	}{
+		{"default", func(*Config) {}},
+		{"mean", func(c *Config) { c.Pooling = PoolMean }},
+		{"bidi_max", func(c *Config) { c.Bidirectional, c.Pooling = true, PoolMax }},
+		{"bidi_max_dropout", func(c *Config) {
+			c.Bidirectional, c.Pooling = true, PoolMax
+			c.Dropout, c.RecurrentDropout, c.DenseDropout, c.EmbeddingDropout = 0.2, 0.2, 0.2, 0.2
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			const V, C = 10000, 6
+			rng := rand.New(rand.NewPCG(3, 3))
+			cfg := DefaultConfig()
+			tc.edit(&cfg)
+			c := mustNew(b, cfg, V, C)
+			c.Init(rng)
+			lengths := make([]int, benchB)
+			for i := range lengths {
+				lengths[i] = 1 + rng.IntN(benchT)
+			}
+			sortDesc(lengths)
+			in := randomBatch(rng, V, benchT, lengths, false)
+			in.Train, in.Noise = true, noiseKeys(rng, benchB)
+			labels := make([]int, benchB)
+			for i := range labels {
+				labels[i] = rng.IntN(C)
+			}
+			s := c.NewState()
+			grads := c.NewGrads()
+			_, dl := softmaxCE(c.Forward(s, in), labels, C)
+			c.Backward(s, dl, grads)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				c.Forward(s, in)
+				c.Backward(s, dl, grads)
+			}
+			b.ReportMetric(float64(benchB*b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
 	}
 }

@@ -19,22 +19,28 @@ type Input struct {
 	B, T    int
 
 	// Train turns on dropout (model.dropout, recurrent_dropout,
-	// dense_dropout). Noise[b] is the key of sample b's dropout masks: the
-	// masks are a pure function of (Noise[b], layer), so they do not depend
-	// on how a batch is sharded. Ignored when Train is false.
+	// dense_dropout, embedding_dropout). Noise[b] is the key of sample b's
+	// dropout masks: each mask is a pure function of (Noise[b], layer,
+	// direction, which mask), so it does not depend on the other samples
+	// or on how a batch is sharded; the caller gives every sample of every
+	// step its own key. Noise needs B entries when Train is set and a rate
+	// is non-zero, and is ignored otherwise. With Train false there is no
+	// dropout at all.
 	Train bool
 	Noise []uint64
 }
 
-// Classifier is embedding -> stacked LSTMs -> dense (logits; the caller
-// applies softmax). Every LSTM but the last returns sequences.
+// Classifier is embedding -> stacked LSTMs (each optionally bidirectional)
+// -> read-out (last, mean or max) -> dense (logits; the caller applies
+// softmax). Every LSTM but the last returns sequences.
 type Classifier struct {
 	Config  Config
 	Vocab   int // V
 	Classes int // C
 
 	Embedding *Embedding
-	LSTMs     []*LSTM
+	LSTMs     []*LSTM // the (forward) LSTM of each layer
+	BackLSTMs []*LSTM // the backward LSTM of each layer (Bidirectional), else nil
 	Dense     *Dense
 
 	params []*Tensor
@@ -57,8 +63,12 @@ func New(cfg Config, vocabSize, numClasses int) (*Classifier, error) {
 	c.Embedding = NewEmbedding(vocabSize, cfg.EmbeddingDim)
 	in := cfg.EmbeddingDim
 	for k, h := range cfg.LSTM {
-		c.LSTMs = append(c.LSTMs, NewLSTM(k, in, h, k < len(cfg.LSTM)-1))
-		in = h
+		seq := k < len(cfg.LSTM)-1 || cfg.pooling() != PoolLast
+		c.LSTMs = append(c.LSTMs, NewLSTM(k, in, h, seq))
+		if cfg.Bidirectional {
+			c.BackLSTMs = append(c.BackLSTMs, NewBackwardLSTM(k, in, h, seq))
+		}
+		in = cfg.directions() * h
 	}
 	c.Dense = NewDense(in, numClasses)
 	for _, l := range c.layers() {
@@ -67,18 +77,31 @@ func New(cfg Config, vocabSize, numClasses int) (*Classifier, error) {
 	return c, nil
 }
 
-// layers returns the layers in order.
+// lstm returns the LSTM of layer k in direction d (0 forward, 1 backward).
+func (c *Classifier) lstm(k, d int) *LSTM {
+	if d == 0 {
+		return c.LSTMs[k]
+	}
+	return c.BackLSTMs[k]
+}
+
+// layers returns the layers in order: the embedding, for each LSTM layer
+// its forward then its backward LSTM, the dense layer.
 func (c *Classifier) layers() []Layer {
 	ls := []Layer{c.Embedding}
-	for _, l := range c.LSTMs {
+	for k, l := range c.LSTMs {
 		ls = append(ls, l)
+		if c.BackLSTMs != nil {
+			ls = append(ls, c.BackLSTMs[k])
+		}
 	}
 	return append(ls, c.Dense)
 }
 
 // Init draws all weights from rng with the Keras initialisers, layer by
-// layer in order: the embedding, each LSTM (kernel, then recurrent kernel),
-// the dense kernel. The same seed gives the same weights.
+// layer in order: the embedding, each LSTM (kernel, then recurrent kernel;
+// a bidirectional layer's forward LSTM, then its backward one, with draws of
+// its own), the dense kernel. The same seed gives the same weights.
 func (c *Classifier) Init(rng *rand.Rand) {
 	for _, l := range c.layers() {
 		l.Init(rng)
@@ -86,8 +109,11 @@ func (c *Classifier) Init(rng *rand.Rand) {
 }
 
 // Params returns the parameters in model-file order: embedding.embeddings
-// [V,E]; for each LSTM k lstm.k.kernel [in,4H], lstm.k.recurrent_kernel
-// [H,4H], lstm.k.bias [4H]; dense.kernel [H_last,C]; dense.bias [C].
+// [V,E]; for each LSTM layer k lstm.k.kernel [in,4H], lstm.k.recurrent_kernel
+// [H,4H], lstm.k.bias [4H], then (Bidirectional) lstm.k.backward.kernel,
+// .recurrent_kernel, .bias of the same shapes; dense.kernel [D,C] (D =
+// H_last, or 2H_last bidirectional); dense.bias [C]. in is E for layer 0,
+// else H_{k-1} (2H_{k-1} bidirectional).
 // These are the live weights: update them by writing into Data (the slice
 // returned is shared; do not modify it).
 func (c *Classifier) Params() []*Tensor { return c.params }
@@ -107,20 +133,49 @@ func (c *Classifier) NewGrads() []*Tensor {
 // nothing once it has seen its largest batch. One State must not be used by
 // two goroutines at once; several States may share one Classifier.
 type State struct {
-	owner   *Classifier
-	pack    packing
-	ids     []int32   // [N] packed token ids
-	x0      []float32 // [N, E] packed embeddings
-	layers  []lstmState
-	hFinal  []float32 // [B, H_last] final state of the last LSTM
-	dhFinal []float32 // [B, H_last]
+	owner  *Classifier
+	pack   packing
+	rev    []int32   // [N] bidirectional: reversed row -> original row (packing.reverse)
+	ids    []int32   // [N] packed token ids
+	idsRev []int32   // [N] the ids in reversed row order
+	x0     []float32 // [N, E] packed embeddings (after embedding dropout)
+	x0Rev  []float32 // [N, E] the same in reversed row order
+	layers []layerState
+
+	emask   []float32 // [B, E] embedding dropout masks (nil when off)
+	dmask   []float32 // [B, D] dense dropout masks (nil when off)
+	maskBuf [2][]float32
+	argmax  []int32   // [B, D] max pooling: the row each maximum came from (-1: empty)
+	hFinal  []float32 // [B, D] the read-out of the last LSTM layer
+	hDrop   []float32 // [B, D] the dense layer's input: hFinal, or hFinal⊙dmask
+	dropBuf []float32
+	dhFinal []float32 // [B, D]
 	logits  []float32 // [B, C]
 	ready   bool      // a Forward whose Backward has not run yet
 }
 
+// layerState is one LSTM layer's workspace: the forward direction (dir[0])
+// in the original row order, the backward one (dir[1]) in reversed order.
+type layerState struct {
+	dir    [2]lstmState
+	out    []float32    // [N, 2H] bidirectional, not the last layer: [fwd h_t, bwd h_t] per original row
+	outRev []float32    // [N, 2H] the same rows in reversed order (the next backward LSTM's input)
+	dy     [2][]float32 // [N, H] dL/dh_t of each direction's rows (when not in the next layer's dx)
+	dFinal [2][]float32 // [B, H] bidirectional last read-out: dL/dh_final per direction
+}
+
 // NewState returns an empty workspace for c.
 func (c *Classifier) NewState() *State {
-	return &State{owner: c, layers: make([]lstmState, len(c.LSTMs))}
+	return &State{owner: c, layers: make([]layerState, len(c.LSTMs))}
+}
+
+// dropouts returns the rates in effect for in (all 0 unless in.Train).
+func (c *Classifier) dropouts(in Input) (emb, input, rec, dense float64) {
+	if !in.Train {
+		return 0, 0, 0, 0
+	}
+	cfg := c.Config
+	return cfg.EmbeddingDropout, cfg.Dropout, cfg.RecurrentDropout, cfg.DenseDropout
 }
 
 // Forward runs the batch and returns the logits [B*C] (row-major, owned by s
@@ -138,47 +193,239 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 	if len(in.Tokens) != B*T {
 		panic(fmt.Sprintf("model: Forward: Input.Tokens has %d ids, want T*B = %d*%d", len(in.Tokens), T, B))
 	}
+	pEmb, pIn, pRec, pDense := c.dropouts(in)
+	if pEmb+pIn+pRec+pDense > 0 && len(in.Noise) != B {
+		panic(fmt.Sprintf("model: Forward: Input.Noise has %d keys, want B = %d for dropout", len(in.Noise), B))
+	}
+	noise := in.Noise
 	p := &s.pack
 	p.build(B, T, in.Lengths, c.Config.MaskPadding)
 	N := p.N
-	e := c.Embedding
-	hl := c.LSTMs[len(c.LSTMs)-1].Units
+	E := c.Embedding.E
+	L := len(c.LSTMs)
+	dirs := c.Config.directions()
+	D := c.Dense.In
 	s.ids = grow(s.ids, N)
-	s.x0 = grow(s.x0, N*e.E)
-	for i, l := range c.LSTMs {
-		s.layers[i].reserve(l, B, N)
+	s.x0 = grow(s.x0, N*E)
+	for k, l := range c.LSTMs {
+		ls := &s.layers[k]
+		for d := 0; d < dirs; d++ {
+			ls.dir[d].reserve(l, B, N, pIn > 0, pRec > 0)
+		}
+		if dirs == 2 && k < L-1 {
+			ls.out = grow(ls.out, N*2*l.Units)
+			ls.outRev = grow(ls.outRev, N*2*l.Units)
+		}
 	}
-	s.hFinal = grow(s.hFinal, B*hl)
-	s.dhFinal = grow(s.dhFinal, B*hl)
+	s.hFinal = grow(s.hFinal, B*D)
+	s.dhFinal = grow(s.dhFinal, B*D)
 	s.logits = grow(s.logits, B*c.Classes)
 
 	for t := 0; t < p.T; t++ {
 		copy(s.ids[p.off[t]:p.off[t+1]], in.Tokens[t*B:t*B+p.n[t]])
 	}
-	tab := e.Table()
+	tab := c.Embedding.Table()
 	tab.Lookup(s.x0, s.ids)
-	x := s.x0
-	for i, l := range c.LSTMs {
-		l.forward(&s.layers[i], p, x)
-		x = s.layers[i].hs
+	s.emask = nil
+	if pEmb > 0 {
+		s.maskBuf[0] = grow(s.maskBuf[0], B*E)
+		s.emask = s.maskBuf[0]
+		fillMasks(s.emask, noise, maskStream(0, 0, maskEmbedding), E, pEmb)
+		maskRows(s.x0, s.x0, s.emask, p, E)
 	}
-	for b := 0; b < B; b++ {
-		dst := s.hFinal[b*hl : (b+1)*hl]
-		if r := p.last[b]; r >= 0 {
-			copy(dst, x[r*hl:(r+1)*hl])
-		} else {
-			clear(dst)
+	x, xRev := s.x0, []float32(nil)
+	if dirs == 2 {
+		s.rev = grow(s.rev, N)
+		p.reverse(s.rev)
+		s.idsRev = grow(s.idsRev, N)
+		for r, i := range s.rev {
+			s.idsRev[r] = s.ids[i]
+		}
+		s.x0Rev = grow(s.x0Rev, N*E)
+		gatherRows(s.x0Rev, s.x0, s.rev, E)
+		xRev = s.x0Rev
+	}
+	for k := range c.LSTMs {
+		ls := &s.layers[k]
+		for d := 0; d < dirs; d++ {
+			l, st := c.lstm(k, d), &ls.dir[d]
+			if st.imask != nil {
+				fillMasks(st.imask, noise, maskStream(k, d, maskInput), l.In, pIn)
+			}
+			if st.rmask != nil {
+				fillMasks(st.rmask, noise, maskStream(k, d, maskRecurrent), l.Units, pRec)
+			}
+			if d == 0 {
+				l.forward(st, p, x)
+			} else {
+				l.forward(st, p, xRev)
+			}
+		}
+		switch {
+		case dirs == 1:
+			x = ls.dir[0].hs
+		case k < L-1:
+			h := c.LSTMs[k].Units
+			fw, bw := ls.dir[0].hs, ls.dir[1].hs
+			for r, q := range s.rev {
+				copy(ls.out[r*2*h:r*2*h+h], fw[r*h:(r+1)*h])
+				copy(ls.out[r*2*h+h:(r+1)*2*h], bw[int(q)*h:(int(q)+1)*h])
+				copy(ls.outRev[r*2*h:r*2*h+h], fw[int(q)*h:(int(q)+1)*h])
+				copy(ls.outRev[r*2*h+h:(r+1)*2*h], bw[r*h:(r+1)*h])
+			}
+			x, xRev = ls.out, ls.outRev
 		}
 	}
-	c.Dense.forward(s.logits, s.hFinal, B)
+	c.readout(s)
+	s.hDrop, s.dmask = s.hFinal, nil
+	if pDense > 0 {
+		s.maskBuf[1] = grow(s.maskBuf[1], B*D)
+		s.dmask = s.maskBuf[1]
+		fillMasks(s.dmask, noise, maskStream(0, 0, maskDense), D, pDense)
+		s.dropBuf = grow(s.dropBuf, B*D)
+		s.hDrop = s.dropBuf
+		mulInto(s.hDrop, s.hFinal, s.dmask)
+	}
+	c.Dense.forward(s.logits, s.hDrop, B)
 	s.ready = true
 	return s.logits
 }
 
+// readout writes hFinal [B, D] from the outputs of the last LSTM layer: per
+// direction d (columns d·H..(d+1)·H-1), over the rows of each sample (in
+// that direction's row order), the last row (the state after the last
+// real step, for the backward direction after the first token), the mean or
+// the element-wise maximum. An empty sample reads zeros.
+func (c *Classifier) readout(s *State) {
+	p := &s.pack
+	B, D := p.B, c.Dense.In
+	ls := &s.layers[len(c.LSTMs)-1]
+	h := c.LSTMs[len(c.LSTMs)-1].Units
+	pool := c.Config.pooling()
+	if pool == PoolMax {
+		s.argmax = grow(s.argmax, B*D)
+	}
+	for d := 0; d < c.Config.directions(); d++ {
+		hs, col := ls.dir[d].hs, d*h
+		switch pool {
+		case PoolLast:
+			for b := 0; b < B; b++ {
+				dst := s.hFinal[b*D+col : b*D+col+h]
+				if r := p.last[b]; r >= 0 {
+					copy(dst, hs[r*h:(r+1)*h])
+				} else {
+					clear(dst)
+				}
+			}
+		case PoolMean:
+			for b := 0; b < B; b++ {
+				clear(s.hFinal[b*D+col : b*D+col+h])
+			}
+			for t := 0; t < p.T; t++ {
+				o := p.off[t]
+				for b := 0; b < p.n[t]; b++ {
+					dst := s.hFinal[b*D+col : b*D+col+h]
+					for j, v := range hs[(o+b)*h : (o+b+1)*h] {
+						dst[j] += v
+					}
+				}
+			}
+			for b := 0; b < B; b++ {
+				if l := p.lens[b]; l > 0 {
+					n := float32(l)
+					dst := s.hFinal[b*D+col : b*D+col+h]
+					for j := range dst {
+						dst[j] /= n
+					}
+				}
+			}
+		case PoolMax:
+			for b := 0; b < B; b++ {
+				dst := s.hFinal[b*D+col : b*D+col+h]
+				am := s.argmax[b*D+col : b*D+col+h]
+				if p.lens[b] == 0 {
+					clear(dst)
+					for j := range am {
+						am[j] = -1
+					}
+					continue
+				}
+				copy(dst, hs[b*h:(b+1)*h]) // step 0: row off_0+b = b
+				for j := range am {
+					am[j] = int32(b)
+				}
+			}
+			for t := 1; t < p.T; t++ {
+				o := p.off[t]
+				for b := 0; b < p.n[t]; b++ {
+					dst := s.hFinal[b*D+col : b*D+col+h]
+					am := s.argmax[b*D+col : b*D+col+h]
+					for j, v := range hs[(o+b)*h : (o+b+1)*h] {
+						if v > dst[j] {
+							dst[j], am[j] = v, int32(o+b)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// readoutBackward turns dhFinal into the gradient reaching the outputs of
+// direction d of the last layer: dFinal [B, H] for the last-step read-out
+// (returned; dy is nil), else dy [N, H] for every row (returned, dFinal
+// nil).
+func (c *Classifier) readoutBackward(s *State, d int) (dy, dFinal []float32) {
+	p := &s.pack
+	B, D := p.B, c.Dense.In
+	ls := &s.layers[len(c.LSTMs)-1]
+	h := c.LSTMs[len(c.LSTMs)-1].Units
+	col := d * h
+	switch c.Config.pooling() {
+	case PoolLast:
+		if D == h {
+			return nil, s.dhFinal
+		}
+		ls.dFinal[d] = grow(ls.dFinal[d], B*h)
+		for b := 0; b < B; b++ {
+			copy(ls.dFinal[d][b*h:(b+1)*h], s.dhFinal[b*D+col:b*D+col+h])
+		}
+		return nil, ls.dFinal[d]
+	case PoolMean:
+		ls.dy[d] = grow(ls.dy[d], p.N*h)
+		dy = ls.dy[d]
+		for t := 0; t < p.T; t++ {
+			o := p.off[t]
+			for b := 0; b < p.n[t]; b++ {
+				n := float32(p.lens[b])
+				src := s.dhFinal[b*D+col : b*D+col+h]
+				for j, v := range src {
+					dy[(o+b)*h+j] = v / n
+				}
+			}
+		}
+		return dy, nil
+	default: // PoolMax
+		ls.dy[d] = grow(ls.dy[d], p.N*h)
+		dy = ls.dy[d]
+		clear(dy)
+		for b := 0; b < B; b++ {
+			am := s.argmax[b*D+col : b*D+col+h]
+			for j, r := range am {
+				if r >= 0 {
+					dy[int(r)*h+j] += s.dhFinal[b*D+col+j]
+				}
+			}
+		}
+		return dy, nil
+	}
+}
+
 // Backward adds dL/dθ into grads (same names and shapes as Params; the
 // caller zeroes them), given dL/dlogits [B*C] for the batch of the last
-// Forward on s. It consumes the activations of s: each Forward allows one
-// Backward. It panics on a shape mismatch or without a preceding Forward.
+// Forward on s, with the same dropout masks. It consumes the activations of
+// s: each Forward allows one Backward. It panics on a shape mismatch or
+// without a preceding Forward.
 func (c *Classifier) Backward(s *State, dlogits []float32, grads []*Tensor) {
 	if s == nil || s.owner != c {
 		panic("model: Backward: State was not made by this Classifier's NewState")
@@ -196,25 +443,80 @@ func (c *Classifier) Backward(s *State, dlogits []float32, grads []*Tensor) {
 	s.ready = false
 
 	L := len(c.LSTMs)
-	gd := grads[1+3*L:]
-	c.Dense.backward(s.dhFinal, dlogits, s.hFinal, B, gd[0].Data, gd[1].Data)
-	for i := L - 1; i >= 0; i-- {
-		l := c.LSTMs[i]
-		x := s.x0
-		if i > 0 {
-			x = s.layers[i-1].hs
+	dirs := c.Config.directions()
+	gd := grads[1+3*dirs*L:]
+	c.Dense.backward(s.dhFinal, dlogits, s.hDrop, B, gd[0].Data, gd[1].Data)
+	if s.dmask != nil {
+		mulInto(s.dhFinal, s.dhFinal, s.dmask)
+	}
+	for k := L - 1; k >= 0; k-- {
+		ls := &s.layers[k]
+		for d := 0; d < dirs; d++ {
+			var x, dy, dFinal []float32
+			switch {
+			case k == 0 && d == 0:
+				x = s.x0
+			case k == 0:
+				x = s.x0Rev
+			case dirs == 1:
+				x = s.layers[k-1].dir[0].hs
+			case d == 0:
+				x = s.layers[k-1].out
+			default:
+				x = s.layers[k-1].outRev
+			}
+			switch {
+			case k == L-1:
+				dy, dFinal = c.readoutBackward(s, d)
+			case dirs == 1:
+				dy = s.layers[k+1].dir[0].dx
+			default:
+				dy = ls.dy[d]
+			}
+			g := grads[1+3*(dirs*k+d):]
+			c.lstm(k, d).backward(&ls.dir[d], p, x, dy, dFinal, g[0].Data, g[1].Data, g[2].Data, true)
 		}
-		var dy, dFinal []float32
-		if i == L-1 {
-			dFinal = s.dhFinal
-		} else {
-			dy = s.layers[i+1].dx
+		if dirs == 2 && k > 0 {
+			c.splitInputGrad(s, k)
 		}
-		g := grads[1+3*i:]
-		l.backward(&s.layers[i], p, x, dy, dFinal, g[0].Data, g[1].Data, g[2].Data, true)
 	}
 	tab := c.Embedding.Table()
-	tab.AddGrad(grads[0].Data, s.ids, s.layers[0].dx)
+	for d := 0; d < dirs; d++ {
+		dx := s.layers[0].dir[d].dx
+		if s.emask != nil {
+			maskRows(dx, dx, s.emask, p, c.Embedding.E)
+		}
+		ids := s.ids
+		if d == 1 {
+			ids = s.idsRev
+		}
+		tab.AddGrad(grads[0].Data, ids, dx)
+	}
+}
+
+// splitInputGrad turns the input gradients of bidirectional layer k (its
+// forward LSTM's dx in original row order, its backward LSTM's in reversed
+// order, both [N, 2H_{k-1}]) into the gradients reaching layer k-1's outputs:
+// dy[0] of its forward LSTM (original order) and dy[1] of its backward LSTM
+// (reversed order), both [N, H_{k-1}].
+func (c *Classifier) splitInputGrad(s *State, k int) {
+	N := s.pack.N
+	h := c.LSTMs[k-1].Units
+	prev := &s.layers[k-1]
+	fdx, bdx := s.layers[k].dir[0].dx, s.layers[k].dir[1].dx
+	prev.dy[0] = grow(prev.dy[0], N*h)
+	prev.dy[1] = grow(prev.dy[1], N*h)
+	dyF, dyB := prev.dy[0], prev.dy[1]
+	for r, q := range s.rev {
+		r2, q2 := r*2*h, int(q)*2*h
+		f, fq := fdx[r2:r2+2*h], fdx[q2:q2+2*h]
+		b, bq := bdx[r2:r2+2*h], bdx[q2:q2+2*h]
+		df, db := dyF[r*h:(r+1)*h], dyB[r*h:(r+1)*h]
+		for j := range df {
+			df[j] = f[j] + bq[j]
+			db[j] = fq[h+j] + b[h+j]
+		}
+	}
 }
 
 // checkParams panics if a parameter tensor no longer has its size (the

@@ -15,8 +15,44 @@
 //
 // (gate order i, f, c, o; the output gate does not multiply h_{t-1}).
 //
-// Initialisation (Init, from one *rand.Rand, layer by layer): embedding
-// U(-0.05, 0.05); LSTM kernel Glorot-uniform with limit sqrt(6/(in+4H));
+// Options beyond the Keras example, all off in DefaultConfig (and then the
+// computation is exactly the plain model's, bit for bit):
+//
+//   - Bidirectional: every LSTM layer is Keras Bidirectional(LSTM,
+//     merge_mode="concat"). A second LSTM per layer (lstm.k.backward.*) reads
+//     each sequence backwards — masked: the real tokens in reverse order,
+//     wherever the padding stood; unmasked: all T steps reversed, padding
+//     included, like go_backwards — and its outputs, re-aligned in time, are
+//     concatenated after the forward ones: [fwd h_t, bwd h_t], 2H wide, the
+//     input of layer k+1 and of the read-out. The backward output at step t
+//     has read steps l-1 down to t.
+//   - Pooling, the read-out over the last layer's outputs: "last" (or "")
+//     the final state (bidirectional: concat(fwd state after the last real
+//     token, bwd state after the first)); "mean" the mean and "max" the
+//     element-wise maximum over the real steps (all T steps unmasked). An
+//     empty sequence reads zeros. Max pooling sends each gradient entry to
+//     the one step holding that maximum (on a tie, the first in the
+//     direction's reading order).
+//   - Dropout (only when Input.Train is set; inverted: kept values are
+//     scaled by 1/(1-rate)): EmbeddingDropout drops whole embedding channels
+//     of a sequence (SpatialDropout1D); Dropout multiplies each LSTM's input
+//     x_t, RecurrentDropout the h_{t-1} entering h_{t-1}·U (Keras 3 LSTM
+//     dropout and recurrent_dropout: one mask per sequence and LSTM, shared
+//     by all steps and the four gates; the two directions have their own
+//     masks; the layer output h_t is not dropped); DenseDropout
+//     the dense layer's input. Backward applies the same masks.
+//
+// A sample's mask is a pure function of (Input.Noise[b], layer, direction,
+// kind): a PCG (math/rand/v2) seeded with Noise[b] and a SplitMix64 mix of
+// the other three, one draw per entry, an entry dropped when the top 53 bits
+// of its draw, as a fraction, are below the rate. So the masks, and the
+// logits of a sample, do not depend on the other samples of the batch, on
+// its place in it or on how a batch is split into shards; the caller gives
+// each sample of each training step its own key.
+//
+// Initialisation (Init, from one *rand.Rand, layer by layer; a
+// bidirectional layer's backward LSTM draws its own weights after its forward
+// one): embedding U(-0.05, 0.05); LSTM kernel Glorot-uniform with limit sqrt(6/(in+4H));
 // recurrent kernel orthogonal as Keras Orthogonal (QR of a [4H, H] Gaussian
 // matrix in float64, columns times sign(diag R), transposed, so U·Uᵀ = I);
 // LSTM bias zero with the forget block [H, 2H) at 1; dense kernel
@@ -27,8 +63,10 @@
 // Params lists the live weight tensors in model-file order and Keras
 // layouts, all row-major float32: embedding.embeddings [V, E]; for each LSTM
 // k (0-based) lstm.k.kernel [in_k, 4H_k], lstm.k.recurrent_kernel [H_k, 4H_k],
-// lstm.k.bias [4H_k] (in_0 = E, in_k = H_{k-1}); dense.kernel [H_last, C];
-// dense.bias [C]. Weights are changed by writing into Tensor.Data, never by
+// lstm.k.bias [4H_k] (in_0 = E, in_k = H_{k-1}), followed when
+// bidirectional by lstm.k.backward.kernel, .recurrent_kernel and .bias of
+// the same shapes (and then in_k = 2H_{k-1}); dense.kernel [D, C] (D =
+// H_last, 2H_last bidirectional); dense.bias [C]. Weights are changed by writing into Tensor.Data, never by
 // replacing it. NewGrads returns zero tensors of the same names and shapes;
 // Backward ADDS into them.
 //
@@ -59,6 +97,16 @@
 // one GEMM each over all rows. All matrix products go through
 // internal/kernels.Sgemm and the gate math through kernels.LSTMGates, so
 // faster kernels plug in below without touching this package.
+//
+// Bidirectional layers reuse the same layout and kernels: the reversed
+// sequences have the same lengths, hence the same packing, and a row map
+// rev (built once per batch, an involution) takes row off_t+b of the
+// reversed batch to row off_{l_b-1-t}+b of the original. The backward LSTM
+// runs on the reversed rows (ids gathered once for the embedding, outputs of
+// layer k gathered into the reversed input of layer k+1), and its input
+// gradient is scattered back through the same map. Dropout masks multiply
+// the packed rows step by step (the rows of step t are samples 0..n_t-1,
+// so they meet mask rows 0..n_t-1).
 //
 // A State is one goroutine's workspace: its buffers grow to the largest
 // batch seen and are reused, so steady-state training does not allocate.

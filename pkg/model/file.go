@@ -26,9 +26,11 @@ import (
 //
 //	embedding.embeddings                                        [V, E]
 //	lstm.k.kernel, lstm.k.recurrent_kernel, lstm.k.bias         [in_k, 4H_k], [H_k, 4H_k], [4H_k]
-//	dense.kernel, dense.bias                                    [H_last, C], [C]
+//	lstm.k.backward.kernel, .recurrent_kernel, .bias            (bidirectional only; same shapes)
+//	dense.kernel, dense.bias                                    [D, C], [C]
 //
-// followed, in a checkpoint (SaveWith), by the caller's extra tensors. Its
+// with in_0 = E, in_k = H_{k-1} and D = H_last (2H_{k-1} and 2H_last when
+// the config's "bidirectional" is true), followed, in a checkpoint (SaveWith), by the caller's extra tensors. Its
 // "__metadata__" holds:
 //
 //	format          "lstmctl"
@@ -178,7 +180,7 @@ func encodeModel(c *Classifier, m Meta, extra []*Tensor) ([]safetensors.Tensor, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if !sameConfig(cfg, c.Config) {
+	if !sameArchitecture(cfg, c.Config) {
 		return nil, nil, fmt.Errorf("config model section %+v does not describe the classifier (%+v)", cfg, c.Config)
 	}
 	var compact bytes.Buffer
@@ -383,13 +385,18 @@ func paramShapes(cfg Config, v, classes int) iter.Seq2[string, []int] {
 		}
 		in := cfg.EmbeddingDim
 		for k, h := range cfg.LSTM {
-			p := "lstm." + strconv.Itoa(k) + "."
-			if !yield(p+"kernel", []int{in, 4 * h}) ||
-				!yield(p+"recurrent_kernel", []int{h, 4 * h}) ||
-				!yield(p+"bias", []int{4 * h}) {
-				return
+			for d := 0; d < cfg.directions(); d++ {
+				p := "lstm." + strconv.Itoa(k) + "."
+				if d == 1 {
+					p += "backward."
+				}
+				if !yield(p+"kernel", []int{in, 4 * h}) ||
+					!yield(p+"recurrent_kernel", []int{h, 4 * h}) ||
+					!yield(p+"bias", []int{4 * h}) {
+					return
+				}
 			}
-			in = h
+			in = cfg.directions() * h
 		}
 		if yield("dense.kernel", []int{in, classes}) {
 			yield("dense.bias", []int{classes})
@@ -442,10 +449,6 @@ func parseModelConfig(raw []byte) (Config, error) {
 // maxDim bounds the sizes in a config read from a file (far above any real
 // model; a larger one could not be stored anyway).
 const maxDim = 1 << 30
-
-func sameConfig(a, b Config) bool {
-	return a.EmbeddingDim == b.EmbeddingDim && a.MaskPadding == b.MaskPadding && slices.Equal(a.LSTM, b.LSTM)
-}
 
 // stringArray decodes the metadata entry key as a JSON array of strings.
 func stringArray(md map[string]string, key string) ([]string, error) {

@@ -85,7 +85,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameParams(t, got.Params(), c.Params())
-		if !sameConfig(got.Config, c.Config) || got.Vocab != 5 || got.Classes != 3 {
+		if !reflect.DeepEqual(got.Config, c.Config) || got.Vocab != 5 || got.Classes != 3 {
 			t.Errorf("loaded %+v V=%d C=%d, want %+v", got.Config, got.Vocab, got.Classes, c.Config)
 		}
 		var compact bytes.Buffer
@@ -277,7 +277,7 @@ func TestLoadRefuses(t *testing.T) {
 		{"no model section", setMeta("config", `{"text":{}}`), `config has no "model" section`},
 		{"model not object", setMeta("config", `{"model":[3]}`), `"model" section is not an object`},
 		{"no mask_padding", setMeta("config", `{"model":{"embedding_dim":3,"lstm":[4,2]}}`), `no "mask_padding"`},
-		{"unknown model key", setMeta("config", `{"model":{"embedding_dim":3,"lstm":[4,2],"mask_padding":true,"dropout":0.5}}`), `unknown field "dropout"`},
+		{"unknown model key", setMeta("config", `{"model":{"embedding_dim":3,"lstm":[4,2],"mask_padding":true,"dropout_rate":0.5}}`), `unknown field "dropout_rate"`},
 		{"bad model value", setMeta("config", `{"model":{"embedding_dim":"3","lstm":[4,2],"mask_padding":true}}`), "config model section"},
 		{"invalid model config", setMeta("config", `{"model":{"embedding_dim":0,"lstm":[4,2],"mask_padding":true}}`), "embedding_dim must be positive"},
 		{"huge dim", setMeta("config", `{"model":{"embedding_dim":3,"lstm":[4,2147483648],"mask_padding":true}}`), "lstm[1] = 2147483648 is too large"},

@@ -45,7 +45,7 @@ func TestLSTMLayerGradients(t *testing.T) {
 					wOut = randVec(rng, B*tc.H, 1)
 				}
 				var s lstmState
-				s.reserve(l, B, p.N)
+				s.reserve(l, B, p.N, false, false)
 				final := make([]float32, B*tc.H)
 				loss := func() float64 {
 					l.forward(&s, &p, x)

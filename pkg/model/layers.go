@@ -48,11 +48,15 @@ func (l *Embedding) Init(rng *rand.Rand) {
 // LSTM is a Keras LSTM layer of Units cells over In inputs. Kernel is [In,
 // 4·Units], Recurrent [Units, 4·Units] and Bias [4·Units], each with the gate
 // blocks i, f, c, o side by side. With ReturnSequences the layer outputs h at
-// every step (for the next LSTM), otherwise only the final h.
+// every step (for the next LSTM or a pooled read-out), otherwise only the
+// final h. GoBackwards marks the backward half of a bidirectional layer: the
+// classifier feeds it each sequence in reverse (the layer itself runs the
+// same way).
 type LSTM struct {
 	In, Units       int
 	ReturnSequences bool
-	Kernel          *Tensor // lstm.K.kernel [In, 4H]
+	GoBackwards     bool
+	Kernel          *Tensor // lstm.K.kernel [In, 4H] (lstm.K.backward.kernel)
 	Recurrent       *Tensor // lstm.K.recurrent_kernel [H, 4H]
 	Bias            *Tensor // lstm.K.bias [4H]
 }
@@ -60,12 +64,22 @@ type LSTM struct {
 // NewLSTM returns layer number k (0-based, used in the tensor names) with
 // zero weights.
 func NewLSTM(k, in, units int, returnSequences bool) *LSTM {
+	return newLSTM(fmt.Sprintf("lstm.%d.", k), in, units, returnSequences, false)
+}
+
+// NewBackwardLSTM returns the backward half of bidirectional layer k (tensor
+// names lstm.k.backward.*) with zero weights.
+func NewBackwardLSTM(k, in, units int, returnSequences bool) *LSTM {
+	return newLSTM(fmt.Sprintf("lstm.%d.backward.", k), in, units, returnSequences, true)
+}
+
+func newLSTM(prefix string, in, units int, returnSequences, goBackwards bool) *LSTM {
 	g := 4 * units
 	return &LSTM{
-		In: in, Units: units, ReturnSequences: returnSequences,
-		Kernel:    newTensor(fmt.Sprintf("lstm.%d.kernel", k), in, g),
-		Recurrent: newTensor(fmt.Sprintf("lstm.%d.recurrent_kernel", k), units, g),
-		Bias:      newTensor(fmt.Sprintf("lstm.%d.bias", k), g),
+		In: in, Units: units, ReturnSequences: returnSequences, GoBackwards: goBackwards,
+		Kernel:    newTensor(prefix+"kernel", in, g),
+		Recurrent: newTensor(prefix+"recurrent_kernel", units, g),
+		Bias:      newTensor(prefix+"bias", g),
 	}
 }
 

@@ -12,6 +12,7 @@ type packing struct {
 	n    []int // [T] active samples at step t, non-increasing, n[0] <= B
 	off  []int // [T+1] off[t] = n[0] + ... + n[t-1]
 	last []int // [B] row of sample b's last real step, -1 for an empty sample
+	lens []int // [B] steps run by sample b (masked: its length; else T)
 }
 
 // build lays out a batch of B samples. With masked, lengths (len B,
@@ -41,6 +42,7 @@ func (p *packing) build(B, T int, lengths []int, masked bool) {
 	p.n = grow(p.n, p.T)
 	p.off = grow(p.off, p.T+1)
 	p.last = grow(p.last, B)
+	p.lens = grow(p.lens, B)
 	if masked {
 		// n[t] = #{b : lengths[b] > t}; walk the sorted lengths from the end.
 		b := B
@@ -65,11 +67,51 @@ func (p *packing) build(B, T int, lengths []int, masked bool) {
 		if masked {
 			l = lengths[b]
 		}
+		p.lens[b] = l
 		if l == 0 {
 			p.last[b] = -1
 		} else {
 			p.last[b] = p.off[l-1] + b
 		}
+	}
+}
+
+// reverse fills rev [N] with the row map of the time-reversed batch: the
+// sequences read backwards over their own steps (masked: the real tokens in
+// reverse order; unmasked: all T steps reversed, as Keras go_backwards) have
+// the same lengths and so the same layout p, and row off_t+b of the reversed
+// batch (sample b's step t backwards) is row rev[off_t+b] = off_{l_b-1-t}+b of
+// the original. rev is an involution.
+func (p *packing) reverse(rev []int32) {
+	for b := 0; b < p.B; b++ {
+		l := p.lens[b]
+		for t := 0; t < l; t++ {
+			rev[p.off[t]+b] = int32(p.off[l-1-t] + b)
+		}
+	}
+}
+
+// maskRows writes dst = src⊙mask for the packed rows of p, each w wide:
+// row off_t+b is multiplied by mask row b (mask is [B, w]). dst may be src.
+func maskRows(dst, src, mask []float32, p *packing, w int) {
+	for t := 0; t < p.T; t++ {
+		lo, hi := p.off[t]*w, p.off[t+1]*w
+		mulInto(dst[lo:hi], src[lo:hi], mask[:hi-lo])
+	}
+}
+
+// mulInto writes dst[i] = a[i]*b[i] (dst may be a or b).
+func mulInto(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] * b[i]
+	}
+}
+
+// gatherRows writes row r of dst = row idx[r] of src, rows w wide.
+func gatherRows(dst, src []float32, idx []int32, w int) {
+	for r, i := range idx {
+		copy(dst[r*w:(r+1)*w], src[int(i)*w:(int(i)+1)*w])
 	}
 }
 

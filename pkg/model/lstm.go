@@ -13,10 +13,20 @@ type lstmState struct {
 	dh []float32 // [B, H] dL/dh of each sample's current state (Backward)
 	dc []float32 // [B, H] dL/dc of each sample's current state (Backward)
 	dx []float32 // [N, In] dL/dx (Backward)
+
+	// Dropout (training only). imask [B, In] and rmask [B, H] hold one row
+	// per sample, 0 or 1/(1-rate), shared by all its steps; nil when off.
+	// With imask the layer reads xd = x⊙imask (row off_t+b times row b)
+	// instead of x; with rmask, the h_{t-1} in hp is h_{t-1}⊙rmask.
+	imask, rmask []float32
+	xd           []float32 // [N, In] the dropped input
+	imBuf, rmBuf []float32 // storage of imask and rmask
 }
 
-// reserve sizes the buffers for a batch of B samples and N packed rows.
-func (s *lstmState) reserve(l *LSTM, B, N int) {
+// reserve sizes the buffers for a batch of B samples and N packed rows, with
+// input dropout (inDrop) and recurrent dropout (recDrop) on or off; the
+// caller fills imask and rmask when they are on.
+func (s *lstmState) reserve(l *LSTM, B, N int, inDrop, recDrop bool) {
 	h := l.Units
 	s.z = grow(s.z, N*4*h)
 	s.hs = grow(s.hs, N*h)
@@ -26,6 +36,16 @@ func (s *lstmState) reserve(l *LSTM, B, N int) {
 	s.dh = grow(s.dh, B*h)
 	s.dc = grow(s.dc, B*h)
 	s.dx = grow(s.dx, N*l.In)
+	s.imask, s.rmask = nil, nil
+	if inDrop {
+		s.imBuf = grow(s.imBuf, B*l.In)
+		s.imask = s.imBuf
+		s.xd = grow(s.xd, N*l.In)
+	}
+	if recDrop {
+		s.rmBuf = grow(s.rmBuf, B*h)
+		s.rmask = s.rmBuf
+	}
 }
 
 // forward runs the layer over the packed input x [N, In] of layout p and
@@ -41,8 +61,16 @@ func (s *lstmState) reserve(l *LSTM, B, N int) {
 // have no row at step t: their h and c are carried unchanged. The input
 // projection x·W is one GEMM over all N rows; per step only h_{t-1}·U and the
 // fused gate math run, on the active prefix.
+//
+// With dropout masks in s (training), x is replaced by x⊙imask and every
+// h_{t-1} entering h_{t-1}·U by h_{t-1}⊙rmask (Keras LSTM dropout and
+// recurrent_dropout); the layer output h_t itself is not dropped.
 func (l *LSTM) forward(s *lstmState, p *packing, x []float32) {
 	g := 4 * l.Units
+	if s.imask != nil {
+		maskRows(s.xd, x, s.imask, p, l.In)
+		x = s.xd
+	}
 	kernels.Sgemm(false, false, p.N, g, l.In, 1, x, l.In, l.Kernel.Data, g, 0, s.z, g)
 	for t := 0; t < p.T; t++ {
 		l.step(s, p, t)
@@ -57,7 +85,8 @@ func (l *LSTM) forward(s *lstmState, p *packing, x []float32) {
 //	c_t = f⊙c_{t-1} + i⊙g
 //	h_t = o⊙tanh(c_t)
 //
-// and copies h_t of the samples still active at t+1 to their h_prev rows.
+// and copies h_t of the samples still active at t+1 to their h_prev rows
+// (times rmask under recurrent dropout).
 func (l *LSTM) step(s *lstmState, p *packing, t int) {
 	h, g := l.Units, 4*l.Units
 	n, o := p.n[t], p.off[t]
@@ -72,7 +101,11 @@ func (l *LSTM) step(s *lstmState, p *packing, t int) {
 	kernels.LSTMGates(ht, s.cs[o*h:(o+n)*h], s.tc[o*h:(o+n)*h], z, cPrev, l.Bias.Data, n, h)
 	if t+1 < p.T {
 		nn, no := p.n[t+1], p.off[t+1]
-		copy(s.hp[no*h:(no+nn)*h], ht[:nn*h])
+		if s.rmask != nil {
+			mulInto(s.hp[no*h:(no+nn)*h], ht[:nn*h], s.rmask[:nn*h])
+		} else {
+			copy(s.hp[no*h:(no+nn)*h], ht[:nn*h])
+		}
 	}
 }
 
@@ -89,6 +122,11 @@ func (l *LSTM) step(s *lstmState, p *packing, t int) {
 // already finished at step t keep their dh and dc: they belong to the carried
 // state. Afterwards, over all rows at once: dW += xᵀ·dz, dU += h_prevᵀ·dz,
 // db += Σ dz, dx = dz·Wᵀ.
+//
+// Under dropout (the masks of the last forward in s) the products use the
+// dropped input xd and dropped h_prev that forward used, dL/dh_{t-1} is
+// multiplied by rmask and dx by imask, so dx is the gradient with respect
+// to the undropped x.
 func (l *LSTM) backward(s *lstmState, p *packing, x, dy, dFinal []float32, dW, dU, db []float32, needDX bool) {
 	h, g := l.Units, 4*l.Units
 	B := p.B
@@ -113,9 +151,15 @@ func (l *LSTM) backward(s *lstmState, p *packing, x, dy, dFinal []float32, dW, d
 		kernels.LSTMGatesBackward(gates, s.dc[:n*h], s.dh[:n*h], dyt, gates, s.tc[o*h:(o+n)*h], cPrev, n, h)
 		if t > 0 {
 			kernels.Sgemm(false, true, n, h, g, 1, gates, g, u, g, 0, s.dh, h)
+			if s.rmask != nil {
+				mulInto(s.dh[:n*h], s.dh[:n*h], s.rmask[:n*h])
+			}
 		}
 	}
 	N := p.N
+	if s.imask != nil {
+		x = s.xd
+	}
 	kernels.Sgemm(true, false, l.In, g, N, 1, x, l.In, s.z, g, 1, dW, g)
 	if p.T > 1 {
 		r0 := p.off[1] // rows of step 0 have h_{-1} = 0
@@ -124,5 +168,8 @@ func (l *LSTM) backward(s *lstmState, p *packing, x, dy, dFinal []float32, dW, d
 	kernels.AddColumnSums(db, s.z, N, g)
 	if needDX {
 		kernels.Sgemm(false, true, N, l.In, g, 1, s.z, g, w, g, 0, s.dx, l.In)
+		if s.imask != nil {
+			maskRows(s.dx, s.dx, s.imask, p, l.In)
+		}
 	}
 }

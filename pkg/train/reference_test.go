@@ -70,6 +70,7 @@ type refFixture struct {
 // refCases are the fixtures make_fixtures.py writes; a missing one fails.
 var refCases = []string{
 	"adam_epsilon_betas",
+	"bidi_maxpool_masked_2layer",
 	"clipnorm_1layer",
 	"global_clipnorm_1layer",
 	"masked_2layer",

@@ -127,7 +127,8 @@ def full_batch_grads(params, layers, cfg, seqs, labels, chunk=512):
                 rows.append(fill + seqs[i] if pad_pre else seqs[i] + fill)
             lens = [steps] * b
         toks = [rows[j][t] for t in range(steps) for j in range(b)]
-        logits = lstmref.forward(p, layers, toks, lens, b, steps, masked)
+        logits = lstmref.forward(p, layers, toks, lens, b, steps, masked,
+                                 **lstmref.model_options(cfg))
         lab = torch.tensor([labels[i] for i in idx])
         loss = -torch.log_softmax(logits, 1).gather(1, lab.unsqueeze(1)).sum() / n
         loss.backward()
@@ -180,7 +181,7 @@ def main():
 
     print(f"samples {len(seqs)}, mean loss at --before {loss:.6f}, optimizer {opt}")
     worst = 0.0
-    for name in lstmref.param_names(layers):
+    for name in lstmref.param_names(layers, lstmref.model_options(cfg)["bidirectional"]):
         if name not in after or after[name].shape != ref[name].shape:
             print(f"{name}: missing or misshaped in --after")
             worst = math.inf

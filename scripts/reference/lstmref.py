@@ -8,8 +8,10 @@ Keras parameter layout of the lstmctl model file:
     lstm.K.kernel             [in_K, 4*H_K]   in_0 = E, in_K = H_{K-1}
     lstm.K.recurrent_kernel   [H_K, 4*H_K]
     lstm.K.bias               [4*H_K]
-    dense.kernel              [H_last, C]
+    lstm.K.backward.kernel, .recurrent_kernel, .bias   (bidirectional only, same shapes)
+    dense.kernel              [D, C]        D = H_last (2*H_last bidirectional)
     dense.bias                [C]
+(with model.bidirectional, in_K = 2*H_{K-1} for K > 0).
 
 LSTM step (Keras): z = x.W + h.U + b, split along the last axis into the gate
 blocks i, f, c(=g), o (each H wide); i, f, o = sigmoid, g = tanh;
@@ -22,6 +24,21 @@ c; padded steps carry both unchanged. Every layer is masked the same way, and
 the classifier reads the final h of the last layer, i.e. the state after the
 last real token (zeros for an empty sequence, so its logits are dense.bias).
 No masking: all T steps run for every sample; padding id 0 is an ordinary token.
+
+Bidirectional (model.bidirectional, Keras Bidirectional(LSTM, merge_mode="concat")
+on every layer), written the way Keras does it: the backward LSTM gets the
+input AND the mask reversed along the whole time axis (go_backwards), runs
+like the forward one (masked steps carry the state, so with post-padding it
+starts from zeros at the first real token read backwards), and its output
+sequence is reversed back; layer outputs are concat([fwd_t, bwd_t]). Without
+masking the whole padded row is reversed (padding is an ordinary token). The
+final state of the backward LSTM is its state after the whole reversed row,
+i.e. after the first real token.
+
+Read-out (model.pooling) over the last layer's outputs: "last" = the final
+states (concat(fwd final, bwd final) when bidirectional); "mean" / "max" =
+mean / element-wise max over the real steps (t < length; all T unmasked); an
+empty sequence reads zeros.
 
 Loss: mean over the batch of -log_softmax(logits)[label].
 
@@ -45,22 +62,34 @@ import torch
 DTYPE = torch.float64
 
 
-def param_names(num_layers):
+def model_options(cfg):
+    """The keyword options of forward() from a config's "model" section
+    (missing keys mean the plain Keras model)."""
+    m = cfg.get("model", cfg)
+    return dict(bidirectional=bool(m.get("bidirectional", False)),
+                pooling=m.get("pooling") or "last")
+
+
+def param_names(num_layers, bidirectional=False):
     """Parameter names in model-file order."""
     names = ["embedding.embeddings"]
     for k in range(num_layers):
         names += [f"lstm.{k}.kernel", f"lstm.{k}.recurrent_kernel", f"lstm.{k}.bias"]
+        if bidirectional:
+            names += [f"lstm.{k}.backward.kernel", f"lstm.{k}.backward.recurrent_kernel",
+                      f"lstm.{k}.backward.bias"]
     names += ["dense.kernel", "dense.bias"]
     return names
 
 
-def param_shapes(vocab, emb, hidden, classes):
+def param_shapes(vocab, emb, hidden, classes, bidirectional=False):
     """Shapes in model-file order for vocab V, embedding E, LSTM sizes, classes C."""
+    dirs = 2 if bidirectional else 1
     shapes = [[vocab, emb]]
     inp = emb
     for h in hidden:
-        shapes += [[inp, 4 * h], [h, 4 * h], [4 * h]]
-        inp = h
+        shapes += [[inp, 4 * h], [h, 4 * h], [4 * h]] * dirs
+        inp = dirs * h
     shapes += [[inp, classes], [classes]]
     return shapes
 
@@ -95,11 +124,13 @@ def lstm_layer(xs, kernel, recurrent, bias, mask):
     return outs, h
 
 
-def forward(params, num_layers, tokens, lengths, batch, steps, masked):
+def forward(params, num_layers, tokens, lengths, batch, steps, masked,
+            bidirectional=False, pooling="last"):
     """Logits [B, C] for a time-major batch.
 
     params: dict name -> tensor (Keras layout); tokens: flat list, len T*B;
-    lengths: list of B ints (used only when masked).
+    lengths: list of B ints (used only when masked); bidirectional, pooling:
+    the model options (see the module doc).
     """
     emb = params["embedding.embeddings"]
     tok = torch.tensor(tokens, dtype=torch.long).reshape(steps, batch)
@@ -108,15 +139,37 @@ def forward(params, num_layers, tokens, lengths, batch, steps, masked):
     if masked:
         ln = torch.tensor(lengths, dtype=torch.long)
         mask = torch.arange(steps).unsqueeze(1) < ln.unsqueeze(0)  # [T, B]
-    hid_last = None
+    finals = None
     for k in range(num_layers):
-        xs, hid_last = lstm_layer(xs, params[f"lstm.{k}.kernel"],
-                                  params[f"lstm.{k}.recurrent_kernel"],
-                                  params[f"lstm.{k}.bias"], mask)
+        p = f"lstm.{k}."
+        outs, h_fw = lstm_layer(xs, params[p + "kernel"], params[p + "recurrent_kernel"],
+                                params[p + "bias"], mask)
+        finals = [h_fw]
+        if bidirectional:
+            q = p + "backward."
+            rmask = None if mask is None else torch.flip(mask, [0])
+            outs_b, h_bw = lstm_layer(xs[::-1], params[q + "kernel"],
+                                      params[q + "recurrent_kernel"], params[q + "bias"], rmask)
+            outs = [torch.cat([f, b], dim=1) for f, b in zip(outs, outs_b[::-1])]
+            finals.append(h_bw)
+        xs = outs
+    dim = params["dense.kernel"].shape[0]
     if steps == 0:
-        hdim = params["dense.kernel"].shape[0]
-        hid_last = torch.zeros(batch, hdim, dtype=emb.dtype)
-    return hid_last @ params["dense.kernel"] + params["dense.bias"]
+        feat = torch.zeros(batch, dim, dtype=emb.dtype)
+    elif pooling == "last":
+        feat = torch.cat(finals, dim=1)
+    else:
+        y = torch.stack(xs)  # [T, B, D]
+        m = torch.ones(steps, batch, dtype=torch.bool) if mask is None else mask
+        count = m.sum(0).unsqueeze(1)  # [B, 1]
+        if pooling == "mean":
+            feat = (y * m.unsqueeze(2)).sum(0) / count.clamp(min=1)
+        elif pooling == "max":
+            feat = torch.where(m.unsqueeze(2), y, torch.full_like(y, -math.inf)).max(0).values
+            feat = torch.where(count > 0, feat, torch.zeros_like(feat))
+        else:
+            raise ValueError(f"unknown pooling {pooling!r}")
+    return feat @ params["dense.kernel"] + params["dense.bias"]
 
 
 def mean_xent(logits, labels):

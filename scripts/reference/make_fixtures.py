@@ -5,7 +5,8 @@ Run from anywhere:  /usr/bin/python3 scripts/reference/make_fixtures.py
 (optional argument: output directory, default pkg/train/testdata/reference).
 
 The model is written by hand in float64 with torch autograd (lstmref.py, no
-nn.LSTM): Embedding [V,E] -> stacked Keras LSTMs -> Dense [H,C] + bias -> logits;
+nn.LSTM): Embedding [V,E] -> stacked Keras LSTMs (optionally Bidirectional, concat)
+-> read-out (last state, or mean / max pooling) -> Dense [D,C] + bias -> logits;
 loss = mean sparse softmax cross-entropy; Adam in the Keras form. The exact
 equations, the masking semantics and what clipnorm / global_clipnorm clip are
 in the doc string of lstmref.py. In short:
@@ -27,11 +28,12 @@ the logits, loss and gradients at the initial weights, the loss before each
 step, and the parameters after step 1 and after step 3 (kept in float64).
 Numbers carry 9 significant digits (initial weights, exact in float32; logits
 and losses), 7 (updated parameters) or 6 (gradients): far below every
-tolerance, and the files stay small (about 93 KB in all).
+tolerance, and the files stay small (about 133 KB in all).
 
 Fixture JSON (one file per case):
   name, description
-  config: {model: {embedding_dim, lstm, mask_padding}, vocab_size, num_classes,
+  config: {model: {embedding_dim, lstm, mask_padding[, bidirectional, pooling]},
+           vocab_size, num_classes,
            optimizer: {name, learning_rate, beta_1, beta_2, epsilon,
                        clipnorm, global_clipnorm}}
   input:  {B, T, tokens (time-major, tokens[t*B+b]), lengths (what the Go
@@ -128,6 +130,18 @@ CASES = [
         labels=[0, 1, 1],
         opt=dict(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-3),
     ),
+    dict(
+        name="bidi_maxpool_masked_2layer",
+        description="2 stacked bidirectional LSTMs [5,3] (Keras Bidirectional, concat: the "
+                    "backward LSTM reads the real tokens in reverse, layer 1 and the dense "
+                    "layer see 2H), max pooling over the real steps, masking, lengths "
+                    "6,4,1,0 (one empty sequence pools to zeros); no dropout; Adam lr 0.01",
+        seed=16, vocab=12, emb=4, lstm=[5, 3], classes=3, masked=True, pad="post",
+        bidirectional=True, pooling="max",
+        seqs=[[3, 7, 1, 9, 4, 10], [5, 2, 8, 11], [6], []],
+        labels=[2, 0, 1, 2],
+        opt=dict(learning_rate=0.01),
+    ),
 ]
 
 
@@ -151,10 +165,17 @@ def layout(case):
     return tokens, lengths, real, batch, steps
 
 
+def options(case):
+    """The model options of a case (keyword arguments of lstmref.forward)."""
+    return dict(bidirectional=case.get("bidirectional", False),
+                pooling=case.get("pooling", "last"))
+
+
 def init_params(case):
     gen = torch.Generator().manual_seed(case["seed"])
-    names = lstmref.param_names(len(case["lstm"]))
-    shapes = lstmref.param_shapes(case["vocab"], case["emb"], case["lstm"], case["classes"])
+    bidi = options(case)["bidirectional"]
+    names = lstmref.param_names(len(case["lstm"]), bidi)
+    shapes = lstmref.param_shapes(case["vocab"], case["emb"], case["lstm"], case["classes"], bidi)
     params = {}
     for n, sh in zip(names, shapes):
         w = torch.rand(sh, generator=gen, dtype=torch.float64) - 0.5
@@ -175,7 +196,8 @@ def run(case, params0, dtype):
     for step in range(1, 4):
         for p in params.values():
             p.grad = None
-        logits = lstmref.forward(params, nl, tokens, lengths, batch, steps, case["masked"])
+        logits = lstmref.forward(params, nl, tokens, lengths, batch, steps, case["masked"],
+                                 **options(case))
         loss = lstmref.mean_xent(logits, case["labels"])
         loss.backward()
         grads = {k: p.grad.detach().clone() for k, p in params.items()}
@@ -247,21 +269,29 @@ TOLERANCE = {
 def crosscheck_nn_lstm(case, params, logits):
     """Independent check of the hand-written forward pass: torch.nn.LSTM (gate
     order i,f,g,o like Keras; weight_ih = W^T, weight_hh = U^T, bias_ih = b,
-    bias_hh = 0) run on each sample alone, over its real tokens when masked and
-    over all T padded tokens when not."""
+    bias_hh = 0; bidirectional=True with the backward tensors as its
+    *_reverse weights) run on each sample alone, over its real tokens when
+    masked and over all T padded tokens when not, then the read-out (last:
+    the final forward output and, bidirectional, the backward output at the
+    first step; mean / max over the steps)."""
     tokens, _, real, batch, steps = layout(case)
+    opts = options(case)
+    bidi = opts["bidirectional"]
     emb = params["embedding.embeddings"]
     layers = []
     inp = case["emb"]
     for k, hid in enumerate(case["lstm"]):
-        lstm = torch.nn.LSTM(inp, hid, dtype=torch.float64)
+        lstm = torch.nn.LSTM(inp, hid, dtype=torch.float64, bidirectional=bidi)
+        dirs = [("", f"lstm.{k}.")] + ([("_reverse", f"lstm.{k}.backward.")] if bidi else [])
         with torch.no_grad():
-            lstm.weight_ih_l0.copy_(params[f"lstm.{k}.kernel"].T)
-            lstm.weight_hh_l0.copy_(params[f"lstm.{k}.recurrent_kernel"].T)
-            lstm.bias_ih_l0.copy_(params[f"lstm.{k}.bias"])
-            lstm.bias_hh_l0.zero_()
+            for suffix, p in dirs:
+                getattr(lstm, "weight_ih_l0" + suffix).copy_(params[p + "kernel"].T)
+                getattr(lstm, "weight_hh_l0" + suffix).copy_(params[p + "recurrent_kernel"].T)
+                getattr(lstm, "bias_ih_l0" + suffix).copy_(params[p + "bias"])
+                getattr(lstm, "bias_hh_l0" + suffix).zero_()
         layers.append(lstm)
-        inp = hid
+        inp = hid * (2 if bidi else 1)
+    hl = case["lstm"][-1]
     for b in range(batch):
         seq = [tokens[t * batch + b] for t in range(steps)]
         if case["masked"]:
@@ -270,9 +300,15 @@ def crosscheck_nn_lstm(case, params, logits):
             x = emb[torch.tensor(seq)].unsqueeze(1)  # [T, 1, E]
             for lstm in layers:
                 x, _ = lstm(x)
-            h = x[-1, 0]
+            y = x[:, 0]  # [T, D]
+            if opts["pooling"] == "last":
+                h = y[-1] if not bidi else torch.cat([y[-1, :hl], y[0, hl:]])
+            elif opts["pooling"] == "mean":
+                h = y.mean(0)
+            else:
+                h = y.max(0).values
         else:
-            h = torch.zeros(case["lstm"][-1], dtype=torch.float64)
+            h = torch.zeros(params["dense.kernel"].shape[0], dtype=torch.float64)
         want = h @ params["dense.kernel"] + params["dense.bias"]
         diff = float((want - logits[b]).abs().max())
         if diff > 1e-12:
@@ -313,12 +349,14 @@ def build(case):
                              "the case is too ill-conditioned for a float32 comparison")
     tokens, lengths, real, batch, steps = layout(case)
     opt = dict(ADAM_DEFAULT, **case["opt"])
+    model_cfg = {"embedding_dim": case["emb"], "lstm": case["lstm"], "mask_padding": case["masked"]}
+    if options(case) != options({}):  # the keys of the options only when used
+        model_cfg.update(options(case))
     fixture = {
         "name": case["name"],
         "description": case["description"],
         "config": {
-            "model": {"embedding_dim": case["emb"], "lstm": case["lstm"],
-                      "mask_padding": case["masked"]},
+            "model": model_cfg,
             "vocab_size": case["vocab"],
             "num_classes": case["classes"],
             "optimizer": opt,

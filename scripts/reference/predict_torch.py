@@ -170,7 +170,7 @@ def model_from_file(path):
     layers = 0
     while f"lstm.{layers}.kernel" in params:
         layers += 1
-    want = lstmref.param_names(layers)
+    want = lstmref.param_names(layers, lstmref.model_options(cfg)["bidirectional"])
     if sorted(params) != sorted(want):
         raise SystemExit(f"{path}: tensors {sorted(params)}, want {sorted(want)}")
     hidden = [params[f"lstm.{k}.recurrent_kernel"].shape[0] for k in range(layers)]
@@ -212,7 +212,8 @@ def probabilities(params, layers, cfg, seqs, batch_size=256):
             b = len(idx)
             toks = [rows[k][0][t] if t < len(rows[k][0]) else 0 for t in range(width) for k in idx]
             lens = [rows[k][1] for k in idx]
-            logits = lstmref.forward(params, layers, toks, lens, b, width, masked)
+            logits = lstmref.forward(params, layers, toks, lens, b, width, masked,
+                                     **lstmref.model_options(cfg))
             out[idx] = torch.softmax(logits, dim=1)
             i = j
     return out
