@@ -247,3 +247,35 @@ func TestRunTrainProgress(t *testing.T) {
 		t.Errorf("--quiet: stderr %q", errOut)
 	}
 }
+
+func TestClassWeightsFromConfig(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "w.yaml")
+	if err := os.WriteFile(file, []byte("train:\n  class_weights:\n    ABBR: 3\n    desc: 0.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(file, nil, noEnv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, err := data.NewLabels([]string{"ABBR", "DESC", "HUM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := classWeights(cfg.Train.ClassWeights, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(w, []float64{3, 0.5, 1}) {
+		t.Errorf("weights %v, want [3 0.5 1]", w)
+	}
+	if _, err := classWeights(map[string]float64{"nope": 2}, labels); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("unknown label: %v", err)
+	}
+	twins, _ := data.NewLabels([]string{"a", "A"})
+	if _, err := classWeights(map[string]float64{"a": 2}, twins); err == nil {
+		t.Error("labels differing only in case: no error")
+	}
+	if w, err := classWeights(nil, labels); w != nil || err != nil {
+		t.Errorf("no map: %v %v", w, err)
+	}
+}

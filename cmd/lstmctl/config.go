@@ -83,7 +83,7 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 		}
 		var unknown []string
 		for k := range user {
-			if _, ok := defaults[k]; !ok {
+			if !knownKey(defaults, k) {
 				unknown = append(unknown, k)
 			}
 		}
@@ -149,7 +149,22 @@ func stringToIntSliceHook(from, to reflect.Type, val any) (any, error) {
 	return out, nil
 }
 
-// flatten parses YAML into dotted leaf keys (lists are leaves).
+// knownKey reports whether key is a config key, or lies below a key whose
+// default is a map (such as train.class_weights.LABEL).
+func knownKey(defaults map[string]any, key string) bool {
+	if _, ok := defaults[key]; ok {
+		return true
+	}
+	for i := strings.LastIndexByte(key, '.'); i > 0; i = strings.LastIndexByte(key[:i], '.') {
+		if v, ok := defaults[key[:i]]; ok {
+			_, isMap := v.(map[string]any)
+			return isMap
+		}
+	}
+	return false
+}
+
+// flatten parses YAML into dotted leaf keys (lists and empty maps are leaves).
 func flatten(raw []byte) (map[string]any, error) {
 	var root map[string]any
 	if err := yaml.Unmarshal(raw, &root); err != nil {
@@ -163,7 +178,7 @@ func flatten(raw []byte) (map[string]any, error) {
 			if prefix != "" {
 				key = prefix + "." + key
 			}
-			if sub, ok := val.(map[string]any); ok {
+			if sub, ok := val.(map[string]any); ok && len(sub) > 0 {
 				walk(key, sub)
 				continue
 			}

@@ -244,6 +244,9 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		CheckpointMeta:   map[string]string{"config": string(cfgJSON), "vocab": string(vocabJSON), "labels": string(labelsJSON)},
 		FingerprintExtra: fp,
 	}
+	if tr.ClassWeights, err = classWeights(cfg.Train.ClassWeights, labels); err != nil {
+		return err
+	}
 	if opts.Resume != "" {
 		if err := tr.Resume(opts.Resume); err != nil {
 			return err
@@ -275,7 +278,11 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		return err
 	}
 	if !opts.Quiet {
-		fmt.Fprintf(ios.ErrOut, "saved %s (%s)\n", cfg.Output.Model, res.Status)
+		restored := ""
+		if res.RestoredEpoch > 0 {
+			restored = fmt.Sprintf(", weights of epoch %d (best %s %.4f)", res.RestoredEpoch, res.Monitor, res.BestValue)
+		}
+		fmt.Fprintf(ios.ErrOut, "saved %s (%s%s)\n", cfg.Output.Model, res.Status, restored)
 	}
 	if cfg.Data.Test != "" {
 		testEx, err := readExamples(ios, cfg.Data.Test, cfg, opts.SkipBad)
@@ -293,6 +300,41 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		return writeMetricsText(ios.Out, m, labels.Names())
 	}
 	return nil
+}
+
+// classWeights resolves train.class_weights into one weight per class index
+// (nil when the map is empty). viper lower-cases map keys, so labels are
+// matched exactly first, then ignoring case; labels the map does not name
+// weigh 1.
+func classWeights(m map[string]float64, labels *data.Labels) ([]float64, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	names := labels.Names()
+	w := make([]float64, len(names))
+	used := map[string]bool{}
+	for i, name := range names {
+		w[i] = 1
+		if v, ok := m[name]; ok {
+			w[i], used[name] = v, true
+			continue
+		}
+		low := strings.ToLower(name)
+		for j, other := range names {
+			if j != i && strings.ToLower(other) == low {
+				return nil, configErrorf("config: train.class_weights: labels %q and %q differ only in case; configuration keys are case-insensitive", name, other)
+			}
+		}
+		if v, ok := m[low]; ok {
+			w[i], used[low] = v, true
+		}
+	}
+	for k := range m {
+		if !used[k] {
+			return nil, configErrorf("config: train.class_weights: %q is not a label of the training data (labels: %s)", k, strings.Join(names, ", "))
+		}
+	}
+	return w, nil
 }
 
 func pick(ex []data.Example, idx []int) []data.Example {

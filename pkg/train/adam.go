@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/lstmctl/lstmctl/pkg/model"
 )
@@ -14,11 +15,14 @@ const (
 	adamVPrefix = "optimizer.v."
 )
 
-// Adam is the Adam optimizer in the Keras form. With t the 1-based step,
+// Adam is the Adam optimizer in the Keras form. With t the 1-based step and
+// lr the current learning rate (SetLearningRate; initially
+// cfg.LearningRate),
 //
 //	alpha = lr·sqrt(1-beta2^t)/(1-beta1^t)        (float64, then float32)
 //	m += (g - m)·(1-beta1)
 //	v += (g² - v)·(1-beta2)
+//	w -= (w·weight_decay)·lr                      (decoupled decay, not biases)
 //	w -= alpha·m / (sqrt(v) + epsilon)
 //
 // element-wise in float32 over EVERY parameter (a dense update: embedding rows
@@ -26,13 +30,19 @@ const (
 // Keras). Before the update, gradients are clipped as Keras does: clipnorm
 // rescales each tensor whose L2 norm exceeds it to that norm; global_clipnorm
 // rescales all tensors together when their joint L2 norm exceeds it. Norms are
-// accumulated in float64.
+// accumulated in float64. Weight decay is Keras' (AdamW's) decoupled form,
+// applied before the Adam step with the same learning rate, to every tensor
+// except biases (names ending in ".bias"), as Keras' exclude_from_weight_decay
+// is commonly set.
 type Adam struct {
-	cfg   OptimizerConfig
-	names []string
-	m, v  []*model.Tensor
-	step  int
-	sumsq []float64 // per-tensor sum of squares of the gradient, reused
+	cfg    OptimizerConfig
+	names  []string
+	decays []bool // weight decay applies to the tensor
+	m, v   []*model.Tensor
+	step   int
+	lr     float64
+	sumsq  []float64 // per-tensor sum of squares of the gradient, reused
+	gscale []float32 // per-tensor gradient scale of the current step
 }
 
 // NewAdam returns an optimizer for params with zero moments and step 0.
@@ -40,9 +50,10 @@ func NewAdam(cfg OptimizerConfig, params []*model.Tensor) (*Adam, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &Adam{cfg: cfg, sumsq: make([]float64, len(params))}
+	a := &Adam{cfg: cfg, lr: cfg.LearningRate, sumsq: make([]float64, len(params)), gscale: make([]float32, len(params))}
 	for _, p := range params {
 		a.names = append(a.names, p.Name)
+		a.decays = append(a.decays, cfg.WeightDecay > 0 && !strings.HasSuffix(p.Name, ".bias"))
 		a.m = append(a.m, &model.Tensor{Name: adamMPrefix + p.Name, Shape: append([]int(nil), p.Shape...), Data: make([]float32, len(p.Data))})
 		a.v = append(a.v, &model.Tensor{Name: adamVPrefix + p.Name, Shape: append([]int(nil), p.Shape...), Data: make([]float32, len(p.Data))})
 	}
@@ -53,8 +64,17 @@ func NewAdam(cfg OptimizerConfig, params []*model.Tensor) (*Adam, error) {
 // optimizer.iterations).
 func (a *Adam) Iterations() int { return a.step }
 
-// LearningRate returns the (constant) learning rate.
-func (a *Adam) LearningRate() float64 { return a.cfg.LearningRate }
+// LearningRate returns the learning rate of the next step.
+func (a *Adam) LearningRate() float64 { return a.lr }
+
+// SetLearningRate sets the learning rate of the following steps (a
+// schedule calls it before every step). lr must be finite and >= 0.
+func (a *Adam) SetLearningRate(lr float64) {
+	if !(lr >= 0) || math.IsInf(lr, 0) {
+		panic(fmt.Sprintf("train: adam: learning rate %v", lr))
+	}
+	a.lr = lr
+}
 
 // StateTensors returns the live first and second moment tensors, all m
 // tensors then all v tensors, named "optimizer.m.<param>" and
@@ -105,7 +125,16 @@ func (a *Adam) LoadState(iterations int, tensors []*model.Tensor) error {
 // optimizer was built for, in the same order; a mismatch panics.
 func (a *Adam) Step(params, grads []*model.Tensor) {
 	sumSquaresTo(a.sumsq, grads)
-	a.apply(params, grads, a.sumsq)
+	base := a.begin(params, grads, a.sumsq)
+	for i, g := range grads {
+		if s := a.gscale[i]; s != 1 {
+			scaleTo(g.Data, s)
+			a.gscale[i] = 1
+		}
+	}
+	for i := range params {
+		a.updateRange(&base, params, grads, i, 0, len(params[i].Data))
+	}
 }
 
 // sumSquaresTo writes the float64 sum of squares of every tensor into dst.
@@ -126,21 +155,12 @@ func sumSquares(x []float32) float64 {
 	return s
 }
 
-// adamCoef are the float32 scalars of one Adam step.
-type adamCoef struct{ alpha, omb1, omb2, eps float32 }
-
-// apply clips (given the per-tensor sums of squares) and updates.
-func (a *Adam) apply(params, grads []*model.Tensor, sumsq []float64) {
-	c := a.begin(params, grads, sumsq)
-	for i := range params {
-		a.updateRange(c, params, grads, i, 0, len(params[i].Data))
-	}
-}
-
-// begin checks the tensors, clips grads in place and advances the step;
-// the update itself is done by updateRange over any partition of the
-// elements (it is element-wise, so the partition does not change the result).
-func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) adamCoef {
+// begin checks the tensors, sets the per-tensor gradient scales of the
+// clipping (without touching grads) and advances the step; it returns the
+// step's scalars. The update itself is done by updateRange over any
+// partition of the elements (it is element-wise, so the partition does not
+// change the result).
+func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) adamArgs {
 	if len(params) != len(a.m) || len(grads) != len(a.m) {
 		panic("train: adam: parameter count mismatch")
 	}
@@ -149,11 +169,14 @@ func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) adamCoef {
 			panic("train: adam: tensor size mismatch for " + a.names[i])
 		}
 	}
+	for i := range a.gscale {
+		a.gscale[i] = 1
+	}
 	switch {
 	case a.cfg.ClipNorm > 0:
-		for i, g := range grads {
+		for i := range grads {
 			if n := math.Sqrt(sumsq[i]); n > a.cfg.ClipNorm {
-				scaleTo(g.Data, float32(a.cfg.ClipNorm/n))
+				a.gscale[i] = float32(a.cfg.ClipNorm / n)
 			}
 		}
 	case a.cfg.GlobalClipNorm > 0:
@@ -163,41 +186,32 @@ func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) adamCoef {
 		}
 		if n := math.Sqrt(s); n > a.cfg.GlobalClipNorm {
 			f := float32(a.cfg.GlobalClipNorm / n)
-			for _, g := range grads {
-				scaleTo(g.Data, f)
+			for i := range a.gscale {
+				a.gscale[i] = f
 			}
 		}
 	}
 	a.step++
 	t := float64(a.step)
-	return adamCoef{
-		alpha: float32(a.cfg.LearningRate * math.Sqrt(1-math.Pow(a.cfg.Beta2, t)) / (1 - math.Pow(a.cfg.Beta1, t))),
+	return adamArgs{
+		alpha: float32(a.lr * math.Sqrt(1-math.Pow(a.cfg.Beta2, t)) / (1 - math.Pow(a.cfg.Beta1, t))),
 		omb1:  float32(1 - a.cfg.Beta1),
 		omb2:  float32(1 - a.cfg.Beta2),
 		eps:   float32(a.cfg.Epsilon),
+		wd:    float32(a.cfg.WeightDecay),
+		lr:    float32(a.lr),
 	}
 }
 
-// updateRange applies the update to elements [lo, hi) of tensor i.
-func (a *Adam) updateRange(c adamCoef, params, grads []*model.Tensor, i, lo, hi int) {
-	adamUpdateTo(params[i].Data[lo:hi], grads[i].Data[lo:hi], a.m[i].Data[lo:hi], a.v[i].Data[lo:hi], c.alpha, c.omb1, c.omb2, c.eps)
-}
-
-// adamUpdateTo is the element-wise Keras Adam update.
-func adamUpdateTo(w, g, m, v []float32, alpha, omb1, omb2, eps float32) {
-	g = g[:len(w)]
-	m = m[:len(w)]
-	v = v[:len(w)]
-	for j := range w {
-		gj := g[j]
-		// The float32 conversions forbid FMA fusion (Go spec), so every
-		// architecture rounds each operation the same way.
-		mj := m[j] + float32((gj-m[j])*omb1)
-		vj := v[j] + float32((float32(gj*gj)-v[j])*omb2)
-		m[j] = mj
-		v[j] = vj
-		w[j] -= float32(mj*alpha) / (float32(math.Sqrt(float64(vj))) + eps)
+// updateRange applies the update to elements [lo, hi) of tensor i, with
+// base the step's scalars from begin.
+func (a *Adam) updateRange(base *adamArgs, params, grads []*model.Tensor, i, lo, hi int) {
+	k := *base
+	k.gscale = a.gscale[i]
+	if !a.decays[i] {
+		k.wd = 0
 	}
+	adamUpdateTo(params[i].Data[lo:hi], grads[i].Data[lo:hi], a.m[i].Data[lo:hi], a.v[i].Data[lo:hi], &k)
 }
 
 // scaleTo multiplies x by f in place.

@@ -1,6 +1,8 @@
 package train
 
 import (
+	"bytes"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -262,6 +264,9 @@ func TestAdamLoadStateErrors(t *testing.T) {
 }
 
 func TestAdamStepDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	p := randTensors(rng, 1, testShapes, testOrder)
 	g := randTensors(rng, 1, testShapes, testOrder)
@@ -271,4 +276,106 @@ func TestAdamStepDoesNotAllocate(t *testing.T) {
 	if n := testing.AllocsPerRun(10, func() { a.Step(p, g) }); n != 0 {
 		t.Errorf("Adam.Step allocates %v times", n)
 	}
+}
+
+// Decoupled weight decay (Keras AdamW): w -= (w·wd)·lr before the Adam step,
+// with the current learning rate, on every tensor but biases.
+func TestAdamWeightDecay(t *testing.T) {
+	p := []*model.Tensor{
+		{Name: "lstm.0.kernel", Shape: []int{3}, Data: []float32{0.5, -2, 0}},
+		{Name: "lstm.0.bias", Shape: []int{2}, Data: []float32{0.5, -2}},
+	}
+	g := []*model.Tensor{
+		{Name: "lstm.0.kernel", Shape: []int{3}, Data: []float32{0.1, 0, -0.3}},
+		{Name: "lstm.0.bias", Shape: []int{2}, Data: []float32{0.1, 0}},
+	}
+	cfg := DefaultConfig().Optimizer
+	cfg.LearningRate = 0.01
+	cfg.WeightDecay = 0.25
+	a, err := NewAdam(cfg, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Hand computation, float32 by float32, of two steps at lr 0.01 then 0.004.
+	type st struct{ w, m, v float32 }
+	want := [][]st{{{0.5, 0, 0}, {-2, 0, 0}, {0, 0, 0}}, {{0.5, 0, 0}, {-2, 0, 0}}}
+	for step, lr := range []float64{0.01, 0.004} {
+		a.SetLearningRate(lr)
+		if a.LearningRate() != lr {
+			t.Fatalf("LearningRate() = %v after SetLearningRate(%v)", a.LearningRate(), lr)
+		}
+		tt := float64(step + 1)
+		alpha := float32(lr * math.Sqrt(1-math.Pow(0.999, tt)) / (1 - math.Pow(0.9, tt)))
+		for i := range want {
+			for j := range want[i] {
+				s := &want[i][j]
+				gj := g[i].Data[j]
+				s.m += float32((gj - s.m) * float32(0.1))
+				s.v += float32((float32(gj*gj) - s.v) * float32(1-0.999))
+				if i == 0 { // not the bias
+					s.w -= float32(float32(s.w*0.25) * float32(lr))
+				}
+				s.w -= float32(s.m*alpha) / (float32(math.Sqrt(float64(s.v))) + float32(1e-7))
+			}
+		}
+		a.Step(p, g)
+		for i := range want {
+			for j, s := range want[i] {
+				if p[i].Data[j] != s.w {
+					t.Errorf("step %d: %s[%d] = %v, want %v", step+1, p[i].Name, j, p[i].Data[j], s.w)
+				}
+			}
+		}
+	}
+	// A weight with a zero gradient and zero moments still decays towards 0.
+	if !(p[0].Data[1] > -2) || p[1].Data[1] != -2 {
+		t.Errorf("decay of a zero-gradient weight: kernel %v, bias (not decayed) %v", p[0].Data[1], p[1].Data[1])
+	}
+}
+
+// The engine's fused clipping (scale inside the update, grads untouched)
+// gives the bits of Step's in-place clipping, for every kernel.
+func TestAdamFusedClippingMatchesStep(t *testing.T) {
+	for _, clip := range []OptimizerConfig{{ClipNorm: 0.3}, {GlobalClipNorm: 0.4}, {}} {
+		for _, k := range adamKernelCases() {
+			withAdamKernel(k, func() {
+				rng := rand.New(rand.NewPCG(41, 42))
+				shapes := map[string][]int{"a.kernel": {37, 5}, "a.bias": {5}, "b": {300}}
+				order := []string{"a.kernel", "a.bias", "b"}
+				p1 := randTensors(rng, 1, shapes, order)
+				p2 := cloneTensors(p1)
+				cfg := DefaultConfig().Optimizer
+				cfg.ClipNorm, cfg.GlobalClipNorm, cfg.WeightDecay = clip.ClipNorm, clip.GlobalClipNorm, 0.01
+				a1, _ := NewAdam(cfg, p1)
+				a2, _ := NewAdam(cfg, p2)
+				sumsq := make([]float64, len(p1))
+				for range 3 {
+					g := randTensors(rng, 0.5, shapes, order)
+					g2 := cloneTensors(g)
+					a1.Step(p1, g)
+					sumSquaresTo(sumsq, g2)
+					base := a2.begin(p2, g2, sumsq)
+					for i := range p2 {
+						// Uneven ranges, as the engine's chunks may be.
+						for lo := 0; lo < len(p2[i].Data); lo += 13 {
+							a2.updateRange(&base, p2, g2, i, lo, min(lo+13, len(p2[i].Data)))
+						}
+					}
+				}
+				if !bytes.Equal(tensorBytes(p1), tensorBytes(p2)) {
+					t.Errorf("%s %+v: fused clipping differs from Step", k.name, clip)
+				}
+			})
+		}
+	}
+}
+
+func tensorBytes(ts []*model.Tensor) []byte {
+	var b []byte
+	for _, t := range ts {
+		for _, x := range t.Data {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		}
+	}
+	return b
 }

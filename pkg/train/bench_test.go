@@ -2,6 +2,7 @@ package train
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
@@ -36,17 +37,68 @@ func BenchmarkTrainStep(b *testing.B) {
 	defer r.e.close()
 	idx := data.EpochBatches(ds, r.opt, 0)[0]
 	for range 3 { // warm up every worker's State
-		if err := r.step(idx); err != nil {
+		if err := r.step(0, 0, idx); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		if err := r.step(idx); err != nil {
+		if err := r.step(0, 0, idx); err != nil {
 			b.Fatal(err)
 		}
 		n++
 	}
 	b.ReportMetric(float64(B*n)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkAdamUpdate is the dense Adam update of the default model's
+// parameters (V=10000, C=6: ~690k values) on 1 and 2 goroutines, with the
+// kernel adamUpdateTo picks on this CPU ("best"), and with each kernel
+// (kernel=go is the scalar Go loop).
+func BenchmarkAdamUpdate(b *testing.B) {
+	kernels := append([]adamKernel{adamVec}, adamKernelCases()...)
+	for i, k := range kernels {
+		name := "kernel=" + k.name + "/"
+		if i == 0 {
+			name = ""
+		}
+		for _, threads := range []int{1, 2} {
+			b.Run(name+"threads="+strconv.Itoa(threads), func(b *testing.B) {
+				withAdamKernel(k, func() { benchAdamUpdate(b, threads) })
+			})
+		}
+	}
+}
+
+func benchAdamUpdate(b *testing.B, threads int) {
+	m, err := model.New(model.DefaultConfig(), 10000, 6)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Init(rand.New(rand.NewPCG(1, 1)))
+	e := newEngine(m, threads)
+	defer e.close()
+	a, err := NewAdam(DefaultConfig().Optimizer, e.params)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := m.NewGrads()
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, t := range g {
+		for i := range t.Data {
+			t.Data[i] = float32(rng.NormFloat64() * 1e-3)
+		}
+	}
+	sumsq := make([]float64, len(g))
+	sumSquaresTo(sumsq, g)
+	b.ReportAllocs()
+	for b.Loop() {
+		e.update(a, g, sumsq)
+	}
+	n := 0
+	for _, p := range e.params {
+		n += len(p.Data)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mparams/s")
 }

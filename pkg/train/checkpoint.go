@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"math"
 	"strconv"
 	"strings"
 
@@ -40,12 +41,13 @@ const bestPrefix = "best."
 //   - metadata: format "lstmctl-checkpoint", format_version, epoch (0-based
 //     epoch in progress), batch (batches of it already done), iterations
 //     (Adam's step t), seed, fingerprint, train_config (JSON), train_state
-//     (JSON: history, early-stopping state, the running sums of a partial
-//     epoch) and the caller's CheckpointMeta; safetensors adds sha256 and
-//     header_sha256.
+//     (JSON: history, early-stopping state, learning-rate schedule state,
+//     the running sums of a partial epoch) and the caller's CheckpointMeta;
+//     safetensors adds sha256 and header_sha256.
 //
-// No RNG stream state is stored: every random choice of training is the
-// batch order, which data.EpochBatches derives from (seed, epoch) alone, so
+// No RNG stream state is stored: the random choices of training are the
+// batch order, which data.EpochBatches derives from (seed, epoch) alone, and
+// the dropout masks, keyed by DropoutKey(seed, epoch, step, sample), so
 // (seed, epoch, batch) determines where to continue.
 type Checkpoint struct {
 	Epoch       int    // 0-based epoch in progress (== epochs completed when Batch is 0)
@@ -61,6 +63,7 @@ type Checkpoint struct {
 	Meta        map[string]string
 
 	early   earlyStopper
+	lr      lrState
 	acc     epochAcc
 	stopped bool
 }
@@ -69,6 +72,7 @@ type Checkpoint struct {
 type trainState struct {
 	History []EpochStats `json:"history"`
 	Early   earlyStopper `json:"early_stopping"`
+	LR      lrState      `json:"lr_schedule"`
 	Epoch   epochAcc     `json:"epoch_sums"`
 	Stopped bool         `json:"stopped"`
 }
@@ -115,7 +119,7 @@ func (c *Checkpoint) encode() ([]safetensors.Tensor, map[string]string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: checkpoint: %w", err)
 	}
-	stJSON, err := json.Marshal(trainState{History: c.History, Early: c.early, Epoch: c.acc, Stopped: c.stopped})
+	stJSON, err := json.Marshal(trainState{History: c.History, Early: c.early, LR: c.lr, Epoch: c.acc, Stopped: c.stopped})
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: checkpoint: %w", err)
 	}
@@ -199,13 +203,19 @@ func parseCheckpoint(path string, ts []safetensors.Tensor, meta map[string]strin
 	if err := dec.Decode(&st); err != nil {
 		return nil, bad("bad train_state: %v", err)
 	}
-	if st.Early.Wait < 0 || st.Early.BestEpoch < 0 || st.Epoch.Samples < 0 || st.Epoch.Correct < 0 || st.Epoch.Correct > st.Epoch.Samples {
+	if st.Early.Wait < 0 || st.Early.BestEpoch < 0 || st.Early.BestEpoch > c.Epoch || st.Epoch.Samples < 0 || st.Epoch.Correct < 0 ||
+		st.Epoch.Correct > st.Epoch.Samples || (c.Batch > 0) != (st.Epoch.Samples > 0) || st.Epoch.Samples < c.Batch ||
+		!(st.Epoch.Weight >= 0) || math.IsInf(st.Epoch.Weight, 0) || (st.Epoch.Samples > 0) != (st.Epoch.Weight > 0) {
 		return nil, bad("inconsistent train_state")
+	}
+	if l := st.LR; !(l.LR >= 0) || math.IsInf(l.LR, 0) || math.IsNaN(l.Best) || math.IsInf(l.Best, 0) ||
+		l.Total < 0 || l.Warmup < 0 || l.Wait < 0 || l.Cooldown < 0 {
+		return nil, bad("inconsistent learning-rate state")
 	}
 	if len(st.History) != c.Epoch {
 		return nil, bad("%d history entries for %d completed epochs", len(st.History), c.Epoch)
 	}
-	c.History, c.early, c.acc, c.stopped = st.History, st.Early, st.Epoch, st.Stopped
+	c.History, c.early, c.lr, c.acc, c.stopped = st.History, st.Early, st.LR, st.Epoch, st.Stopped
 	for k, v := range meta {
 		if !reservedMeta[k] {
 			c.Meta[k] = v
@@ -239,7 +249,8 @@ func (t *Trainer) Resume(path string) error {
 // ResumeFrom makes the next Fit continue from c: Fit checks that c's
 // fingerprint matches its data and configuration (else an error wrapping
 // ErrFingerprint), then restores the weights, the Adam state, the position
-// (epoch, batch), the history and the early-stopping state, so that the
+// (epoch, batch), the history, the early-stopping state and the
+// learning-rate schedule's state, so that the
 // resumed run ends with exactly the weights of an uninterrupted one.
 // ResumeFrom checks c's tensors against Model now.
 func (t *Trainer) ResumeFrom(c *Checkpoint) error {
@@ -304,6 +315,11 @@ func (t *Trainer) fingerprint(trainDS, valDS *data.Dataset) string {
 	h.Write(b)
 	for _, p := range t.Model.Params() {
 		fmt.Fprintf(h, "\n%s%v", p.Name, p.Shape)
+	}
+	if t.ClassWeights != nil {
+		b, _ = json.Marshal(t.ClassWeights)
+		h.Write([]byte("\nclass_weights"))
+		h.Write(b)
 	}
 	hashDataset(h, "train", trainDS)
 	hashDataset(h, "val", valDS)

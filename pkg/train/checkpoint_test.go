@@ -291,3 +291,30 @@ func flip(b []byte, i int) []byte {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func nanF() float64 { z := 0.0; return z / z }
+
+type epochEndHook struct {
+	NopRecorder
+	f func(EpochStats)
+}
+
+func (h epochEndHook) EpochEnd(s EpochStats) { h.f(s) }
+
+func TestCheckpointWriteErrors(t *testing.T) {
+	const C = 2
+	train := tinyData(17, 30, C, 4, false)
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := (&Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 1), Config: tinyConfig(), CheckpointDir: file}).Fit(context.Background(), train, nil)
+	if err == nil || !strings.Contains(err.Error(), "checkpoint directory") {
+		t.Errorf("checkpoint directory under a file: %v", err)
+	}
+	// The directory disappears during training: the write fails clearly.
+	dir := filepath.Join(t.TempDir(), "ck")
+	hook := epochEndHook{f: func(EpochStats) { _ = os.RemoveAll(dir) }}
+	res, err := (&Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 1), Config: tinyConfig(), CheckpointDir: dir, Recorder: hook}).Fit(context.Background(), train, nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "train: checkpoint: ") || res == nil || res.Status != Failed || len(res.History) != 1 {
+		t.Errorf("checkpoint write into a removed directory: %v %+v", err, res)
+	}
+}

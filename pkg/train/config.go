@@ -16,9 +16,25 @@ type Config struct {
 	Threads       int                 `mapstructure:"threads" json:"threads"`
 	Optimizer     OptimizerConfig     `mapstructure:"optimizer" json:"optimizer"`
 	EarlyStopping EarlyStoppingConfig `mapstructure:"early_stopping" json:"early_stopping"`
+	// LRSchedule changes the learning rate during training (see
+	// LRScheduleConfig); the default is the constant optimizer.learning_rate.
+	LRSchedule LRScheduleConfig `mapstructure:"lr_schedule" json:"lr_schedule"`
+	// ClassWeight "balanced" weighs each sample of class c by
+	// n_samples/(n_classes·count_c) over the training set (scikit-learn's
+	// and Keras' "balanced"); "" = no class weights.
+	ClassWeight string `mapstructure:"class_weight" json:"class_weight,omitempty"`
+	// ClassWeights maps label names to weights. The train package does not
+	// know label names: the caller resolves this map into
+	// Trainer.ClassWeights (one weight per class index). Exclusive with
+	// ClassWeight.
+	ClassWeights map[string]float64 `mapstructure:"class_weights" json:"class_weights,omitempty"`
+	// LabelSmoothing is Keras' CategoricalCrossentropy(label_smoothing):
+	// the target of sample i is (1-ε)·onehot(y_i) + ε/C. 0 = off.
+	LabelSmoothing float64 `mapstructure:"label_smoothing" json:"label_smoothing,omitempty"`
 }
 
-// OptimizerConfig configures Adam (Keras form).
+// OptimizerConfig configures Adam (Keras form); WeightDecay > 0 makes it
+// Keras' AdamW.
 type OptimizerConfig struct {
 	Name           string  `mapstructure:"name" json:"name"`
 	LearningRate   float64 `mapstructure:"learning_rate" json:"learning_rate"`
@@ -27,6 +43,10 @@ type OptimizerConfig struct {
 	Epsilon        float64 `mapstructure:"epsilon" json:"epsilon"`
 	ClipNorm       float64 `mapstructure:"clipnorm" json:"clipnorm"`
 	GlobalClipNorm float64 `mapstructure:"global_clipnorm" json:"global_clipnorm"`
+	// WeightDecay is Keras' decoupled weight decay (Adam(weight_decay=...),
+	// as AdamW): before each update w -= w·weight_decay·lr with the current
+	// (scheduled) learning rate, for every parameter except biases. 0 = off.
+	WeightDecay float64 `mapstructure:"weight_decay" json:"weight_decay,omitempty"`
 }
 
 // EarlyStoppingConfig configures early stopping. Patience 0 disables it.
@@ -45,9 +65,15 @@ const (
 	MonitorAccuracy    = "accuracy"
 )
 
+// Class weighting modes for Config.ClassWeight.
+const ClassWeightBalanced = "balanced"
+
 // DefaultConfig returns the training settings of the Keras example:
 // 10 epochs of batches of 128, shuffled with seed 1, Adam with the Keras
-// defaults and early stopping disabled (patience 0).
+// defaults, a constant learning rate, early stopping disabled (patience 0),
+// no weight decay, class weights or label smoothing. The reduce_on_plateau
+// settings (used once lr_schedule.name selects it) are factor 0.5, patience
+// 1, cooldown 0, min_delta 1e-4 on val_loss.
 func DefaultConfig() Config {
 	return Config{
 		Epochs:    10,
@@ -68,6 +94,15 @@ func DefaultConfig() Config {
 			MinDelta:           0,
 			RestoreBestWeights: true,
 		},
+		LRSchedule: LRScheduleConfig{
+			Name:     ScheduleConstant,
+			MinLR:    0,
+			Factor:   0.5,
+			Patience: 1,
+			Cooldown: 0,
+			MinDelta: 1e-4,
+			Monitor:  MonitorValLoss,
+		},
 	}
 }
 
@@ -85,13 +120,35 @@ func (c Config) Validate() error {
 	if err := c.Optimizer.Validate(); err != nil {
 		return err
 	}
-	return c.EarlyStopping.Validate()
+	if err := c.EarlyStopping.Validate(); err != nil {
+		return err
+	}
+	if err := c.LRSchedule.validate(c.Optimizer.LearningRate); err != nil {
+		return err
+	}
+	switch c.ClassWeight {
+	case "", ClassWeightBalanced:
+	default:
+		return fmt.Errorf("train: class_weight must be \"balanced\" or empty, got %q (per-label weights go in class_weights)", c.ClassWeight)
+	}
+	if c.ClassWeight != "" && len(c.ClassWeights) > 0 {
+		return errors.New("train: set only one of class_weight and class_weights")
+	}
+	for name, w := range c.ClassWeights {
+		if !(w > 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("train: class_weights[%q] must be a positive number, got %v", name, w)
+		}
+	}
+	if !(c.LabelSmoothing >= 0 && c.LabelSmoothing < 1) {
+		return fmt.Errorf("train: label_smoothing must be in [0, 1), got %v", c.LabelSmoothing)
+	}
+	return nil
 }
 
 // Validate reports the first invalid optimizer setting.
 func (o OptimizerConfig) Validate() error {
 	if !strings.EqualFold(o.Name, "adam") {
-		return fmt.Errorf("train: optimizer.name %q is not supported (only \"adam\")", o.Name)
+		return fmt.Errorf("train: optimizer.name %q is not supported (only \"adam\"; set optimizer.weight_decay for AdamW)", o.Name)
 	}
 	if !(o.LearningRate > 0) || math.IsInf(o.LearningRate, 0) {
 		return fmt.Errorf("train: optimizer.learning_rate must be a positive number, got %v", o.LearningRate)
@@ -111,6 +168,9 @@ func (o OptimizerConfig) Validate() error {
 	if !(o.GlobalClipNorm >= 0) || math.IsInf(o.GlobalClipNorm, 0) {
 		return fmt.Errorf("train: optimizer.global_clipnorm must be >= 0 (0 = off), got %v", o.GlobalClipNorm)
 	}
+	if !(o.WeightDecay >= 0) || math.IsInf(o.WeightDecay, 0) {
+		return fmt.Errorf("train: optimizer.weight_decay must be >= 0 (0 = off), got %v", o.WeightDecay)
+	}
 	if o.ClipNorm > 0 && o.GlobalClipNorm > 0 {
 		return errors.New("train: set only one of optimizer.clipnorm and optimizer.global_clipnorm")
 	}
@@ -119,9 +179,7 @@ func (o OptimizerConfig) Validate() error {
 
 // Validate reports the first invalid early-stopping setting.
 func (e EarlyStoppingConfig) Validate() error {
-	switch e.Monitor {
-	case MonitorValLoss, MonitorValAccuracy, MonitorLoss, MonitorAccuracy:
-	default:
+	if !validMonitor(e.Monitor) {
 		return fmt.Errorf("train: early_stopping.monitor must be one of val_loss, val_accuracy, loss, accuracy, got %q", e.Monitor)
 	}
 	if e.Patience < 0 {

@@ -17,6 +17,12 @@ func TestDefaultConfigIsValidAndKeras(t *testing.T) {
 		c.EarlyStopping.Monitor != "val_loss" || !c.EarlyStopping.RestoreBestWeights {
 		t.Errorf("DefaultConfig = %+v", c)
 	}
+	// The recipe options are off by default.
+	l := c.LRSchedule
+	if o.WeightDecay != 0 || c.ClassWeight != "" || c.ClassWeights != nil || c.LabelSmoothing != 0 || l.Name != "constant" ||
+		l.WarmupSteps != 0 || l.WarmupEpochs != 0 || l.Factor != 0.5 || l.Patience != 1 || l.Monitor != "val_loss" || l.MinDelta != 1e-4 {
+		t.Errorf("DefaultConfig recipe options = %+v", c)
+	}
 }
 
 func TestConfigValidateRejects(t *testing.T) {
@@ -41,6 +47,16 @@ func TestConfigValidateRejects(t *testing.T) {
 		{"monitor", "monitor", func(c *Config) { c.EarlyStopping.Monitor = "val_acc" }},
 		{"patience", "patience", func(c *Config) { c.EarlyStopping.Patience = -2 }},
 		{"min_delta", "min_delta", func(c *Config) { c.EarlyStopping.MinDelta = -0.1 }},
+		{"weight decay", "weight_decay", func(c *Config) { c.Optimizer.WeightDecay = -0.01 }},
+		{"weight decay inf", "weight_decay", func(c *Config) { c.Optimizer.WeightDecay = math.Inf(1) }},
+		{"class_weight", "class_weight", func(c *Config) { c.ClassWeight = "auto" }},
+		{"class weights both", "only one", func(c *Config) { c.ClassWeight = "balanced"; c.ClassWeights = map[string]float64{"a": 1} }},
+		{"class weight zero", "class_weights[\"b\"]", func(c *Config) { c.ClassWeights = map[string]float64{"a": 1, "b": 0} }},
+		{"class weight nan", "class_weights", func(c *Config) { c.ClassWeights = map[string]float64{"a": math.NaN()} }},
+		{"smoothing one", "label_smoothing", func(c *Config) { c.LabelSmoothing = 1 }},
+		{"smoothing neg", "label_smoothing", func(c *Config) { c.LabelSmoothing = -0.1 }},
+		{"smoothing nan", "label_smoothing", func(c *Config) { c.LabelSmoothing = math.NaN() }},
+		{"schedule", "lr_schedule", func(c *Config) { c.LRSchedule.Name = "cosine" }},
 	}
 	for _, tc := range cases {
 		c := DefaultConfig()
@@ -56,6 +72,10 @@ func TestConfigValidateRejects(t *testing.T) {
 	c.Optimizer.ClipNorm = 1
 	c.EarlyStopping.Monitor = "accuracy"
 	c.EarlyStopping.Patience = 3
+	c.Optimizer.WeightDecay = 0.004
+	c.ClassWeights = map[string]float64{"pos": 3, "neg": 0.5}
+	c.LabelSmoothing = 0.1
+	c.LRSchedule = LRScheduleConfig{Name: "reduce_on_plateau", Factor: 0.2, Patience: 0, Monitor: "val_accuracy", MinLR: 1e-5}
 	if err := c.Validate(); err != nil {
 		t.Errorf("valid config refused: %v", err)
 	}

@@ -7,13 +7,20 @@
 //
 // SoftmaxCrossEntropy works on logits [B*C] (row-major) with a stable
 // log-sum-exp in float64; the batch loss is the MEAN over the batch, so the
-// gradient written to dlogits is (softmax - onehot)/B. Accuracy is the argmax
-// (first maximum on ties) against the label. Evaluate reports N, mean loss,
-// accuracy, per-class precision/recall/F1/support, macro F1 (over the classes
-// present in the labels or predictions, as scikit-learn), weighted F1 and the
-// confusion matrix (rows = true class, columns = predicted class), all in
-// class-index order. Predictor returns softmax probabilities [N*C] in input
-// order.
+// gradient written to dlogits is (softmax - onehot)/B. Training may weight
+// and smooth it (WeightedSoftmaxCrossEntropy): with class weights w
+// (class_weight "balanced" = N/(C·count_c), or Trainer.ClassWeights) the
+// batch loss is Σ w_{y_i}·CE_i / Σ w_{y_i} (PyTorch's weighted mean; Keras
+// divides by B), and label_smoothing ε makes the target (1-ε)·onehot + ε/C
+// (Keras). The reported training loss is that objective; validation loss,
+// Evaluate and early stopping on val_loss use the plain cross-entropy.
+//
+// Accuracy is the argmax (first maximum on ties) against the label.
+// Evaluate reports N, mean loss, accuracy, per-class
+// precision/recall/F1/support, macro F1 (over the classes present in the
+// labels or predictions, as scikit-learn), weighted F1 and the confusion
+// matrix (rows = true class, columns = predicted class), all in class-index
+// order. Predictor returns softmax probabilities [N*C] in input order.
 //
 // # Optimizer
 //
@@ -21,8 +28,41 @@
 // w -= alpha·m/(sqrt(v)+eps), applied densely to every parameter, float32
 // element-wise with float64 scalars. clipnorm clips each gradient tensor to
 // that L2 norm, global_clipnorm all of them jointly (Keras allows only one;
-// so does Validate). Its state (m, v, step) is exported by StateTensors and
-// Iterations and restored by LoadState.
+// so does Validate). optimizer.weight_decay is Keras' decoupled decay
+// (AdamW): w -= (w·wd)·lr before the Adam step, with the scheduled lr, on
+// every tensor except biases (".bias"). A coupled L2 penalty (gradient +
+// 2·l2·w) is not offered: Adam divides it by sqrt(v) like the loss
+// gradient, so the weights with large gradients are hardly regularised
+// (Loshchilov and Hutter, "Decoupled Weight Decay Regularization"), and it
+// would make the sparse embedding gradient dense. Its state (m, v, step) is exported by
+// StateTensors and Iterations and restored by LoadState.
+//
+// The update is one fused pass per element (clip scale, moments, decay,
+// step) run by AVX assembly where the CPU has it (build tag noasm: pure
+// Go). Every operation is one IEEE float32 operation with the
+// same rounding in Go and assembly (no FMA), so the kernels give the Go
+// loop's bits exactly (TestAdamKernelsMatchGoLoop).
+//
+// # Learning-rate schedule
+//
+// train.lr_schedule (LRScheduleConfig): constant (default), reduce_on_plateau
+// (Keras' ReduceLROnPlateau at epoch ends: factor, patience, cooldown,
+// min_delta, min_lr, monitor), warmup_cosine and warmup_linear (linear
+// warm-up over warmup_steps or warmup_epochs, then decay to min_lr at the end
+// of the run, epochs·ceil(N/batch_size) steps); every schedule may warm up.
+// The rate is set before every step; EpochStats.LearningRate is the rate of
+// the epoch's last step. The schedule's state (current rate, horizon,
+// plateau counters) is part of the checkpoint, so a resumed run continues
+// with exactly the same rates, even if it is given more epochs (the horizon
+// stays the original one).
+//
+// # Dropout
+//
+// Fit runs Forward with Input.Train set and Input.Noise[j] =
+// DropoutKey(seed, epoch, step, dataset index of sample j), a splitmix64
+// chain; the model draws sample j's masks from that key alone. Masks are
+// therefore independent of sharding and thread count, and reproducible on
+// resume. Evaluate, Predictor and validation run without dropout.
 //
 // # The training loop
 //
@@ -52,7 +92,9 @@
 // CPU's vector extensions or pure Go) may round differently, so different
 // CPUs can differ in the last bits. Validation metrics are thread-count
 // independent as well (same shard rule, per-sample losses summed in data set
-// order). Timings (seconds, samples/s) are of course not deterministic.
+// order). This holds with every option on (dropout, class weights, label
+// smoothing, weight decay, clipping, schedules). Timings (seconds,
+// samples/s) are of course not deterministic.
 //
 // # Early stopping
 //
@@ -63,9 +105,12 @@
 // has no EarlyStopping callback; the best epoch is still tracked for
 // best.safetensors. With patience > 0 and restore_best_weights, a copy of the
 // best weights is kept and restored at the end of training, whether it
-// stopped early or not (Keras 3 behaviour). Monitoring a val_ metric without
-// validation data is an error when patience > 0; otherwise the training
-// counterpart is tracked.
+// stopped early or not (Keras 3 behaviour); Result.RestoredEpoch names the
+// epoch restored. The learning-rate schedule is independent of it (its own
+// monitor and counters) and is not rewound. Monitoring a val_ metric without
+// validation data is an error when patience > 0 (and for a
+// reduce_on_plateau schedule); otherwise the training counterpart is
+// tracked.
 //
 // # Checkpoints
 //
@@ -76,15 +121,18 @@
 // internal/safetensors, whose SHA-256 sums make a damaged file fail to load.
 // A checkpoint holds the weights, Adam's m, v and step, the position (epoch
 // and batches done), the seed, the history, the early-stopping state and
-// best weights, the partial epoch's sums, the training config and the
+// best weights, the learning-rate schedule's state, the partial epoch's
+// sums, the training config and the
 // caller's metadata, plus a fingerprint: the SHA-256 of every token id and
 // label of the training and validation sets, the batching options, the
 // model's tensor shapes, the training config (minus threads and epochs, so
-// a run may be resumed with another thread count or more epochs) and
-// Trainer.FingerprintExtra. No RNG state is stored because there is none to
-// store: the only randomness of training is the batch order, derived from
-// (seed, epoch) by data.EpochBatches; weight initialisation happens before
-// Fit. Resume refuses a checkpoint whose fingerprint differs. A non-finite
+// a run may be resumed with another thread count or more epochs), the
+// resolved Trainer.ClassWeights and Trainer.FingerprintExtra. No RNG state
+// is stored because there is none to store: the randomness of training is
+// the batch order, derived from (seed, epoch) by data.EpochBatches, and the
+// dropout masks, derived from DropoutKey; weight initialisation happens
+// before Fit. Resume refuses a checkpoint whose fingerprint differs. A
+// non-finite
 // loss or gradient stops training before the update with a *NonFiniteError
 // naming epoch and step; no checkpoint is written then, so the last good one
 // survives.

@@ -27,13 +27,27 @@ func newEarlyStopper(c EarlyStoppingConfig, monitor string) *earlyStopper {
 }
 
 // maximize reports whether the monitored metric is an accuracy.
-func (e *earlyStopper) maximize() bool {
-	return e.Monitor == MonitorAccuracy || e.Monitor == MonitorValAccuracy
-}
+func (e *earlyStopper) maximize() bool { return monitorMaximizes(e.Monitor) }
 
 // value extracts the monitored metric from s.
-func (e *earlyStopper) value(s EpochStats) float64 {
-	switch e.Monitor {
+func (e *earlyStopper) value(s EpochStats) float64 { return monitorValue(e.Monitor, s) }
+
+// validMonitor reports whether m names a metric EpochStats holds.
+func validMonitor(m string) bool {
+	switch m {
+	case MonitorValLoss, MonitorValAccuracy, MonitorLoss, MonitorAccuracy:
+		return true
+	}
+	return false
+}
+
+// monitorMaximizes reports whether a larger value of m is better (Keras'
+// mode "auto": accuracies are maximised, losses minimised).
+func monitorMaximizes(m string) bool { return m == MonitorAccuracy || m == MonitorValAccuracy }
+
+// monitorValue extracts metric m from s.
+func monitorValue(m string, s EpochStats) float64 {
+	switch m {
 	case MonitorValLoss:
 		return s.ValLoss
 	case MonitorValAccuracy:

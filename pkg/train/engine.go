@@ -2,6 +2,7 @@ package train
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
@@ -62,6 +63,8 @@ type shard struct {
 	// rows are the distinct token ids of the shard in the current step;
 	// dirty the embedding rows that may be non-zero in grads[0].
 	rows, dirty []int32
+	// input is the last model.Input given to Forward (for tests).
+	input model.Input
 }
 
 // chunk is a range of one parameter tensor for the parallel Adam update.
@@ -87,10 +90,17 @@ type engine struct {
 	n       int
 	batch   *data.Batch
 	mode    runMode
-	scale   float64
+	scale   float64 // train: factor of the loss gradient, 1/B or 1/(sum of the batch's class weights)
 	jobs    chan int
 	wg      sync.WaitGroup
 	phase   phase
+
+	// Train mode: the loss options, the sum of the batch's class weights
+	// and the dropout keys of the current batch (noise[j] for batch
+	// position j).
+	loss  LossOptions
+	wsum  float64
+	noise []uint64
 
 	// The embedding gradient [V, E] (params[0]) is handled sparsely: a
 	// shard's gradient is non-zero only in the rows of the token ids it saw,
@@ -104,7 +114,7 @@ type engine struct {
 
 	// Adam phase.
 	adam   *Adam
-	coef   adamCoef
+	coef   adamArgs
 	params []*model.Tensor
 	grads  []*model.Tensor
 	chunks []chunk
@@ -135,19 +145,19 @@ func newEngine(m *model.Classifier, threads int) *engine {
 	if nw > 1 {
 		e.jobs = make(chan int, MaxShards)
 		for i := range e.workers {
-			go e.loop(i)
+			go e.loop(i, e.jobs)
 		}
 	}
 	return e
 }
 
-func (e *engine) loop(w int) {
-	for k := range e.jobs {
+func (e *engine) loop(w int, jobs <-chan int) {
+	for k := range jobs {
 		if e.phase == phaseShards {
 			e.runShard(w, k)
 		} else {
 			c := e.chunks[k]
-			e.adam.updateRange(e.coef, e.params, e.grads, c.t, c.lo, c.hi)
+			e.adam.updateRange(&e.coef, e.params, e.grads, c.t, c.lo, c.hi)
 		}
 		e.wg.Done()
 	}
@@ -166,6 +176,10 @@ func (e *engine) run(b *data.Batch, mode runMode) {
 	e.batch, e.mode = b, mode
 	e.n = numShards(b.B)
 	e.scale = 1 / float64(b.B)
+	if mode == modeTrain && e.loss.ClassWeights != nil {
+		e.wsum = batchWeight(b.Labels[:b.B], e.loss.ClassWeights)
+		e.scale = 1 / e.wsum
+	}
 	for k := 0; k < e.n; k++ {
 		sh := &e.shards[k]
 		sh.lo, sh.hi = k*b.B/e.n, (k+1)*b.B/e.n
@@ -251,13 +265,17 @@ func (e *engine) runShard(w, k int) {
 		}
 	}
 	in := model.Input{Tokens: sh.tokens[:T*n], Lengths: b.Lengths[lo:hi], B: n, T: T}
+	if e.mode == modeTrain {
+		in.Train, in.Noise = true, e.noise[lo:hi]
+	}
+	sh.input = in
 	logits := e.m.Forward(ws.state, in)
 	labels := b.Labels[lo:hi]
 	C := e.C
 	switch e.mode {
 	case modeTrain:
 		ws.dlogits = grow(ws.dlogits, n*C)
-		sh.loss, sh.correct = crossEntropyTo(ws.dlogits[:n*C], logits, labels, n, C, e.scale)
+		sh.loss, sh.correct = crossEntropyTo(ws.dlogits[:n*C], logits, labels, n, C, e.scale, e.loss)
 		for i, g := range sh.grads {
 			if i == 0 && e.sparse {
 				E := e.E
@@ -284,13 +302,24 @@ func (e *engine) runShard(w, k int) {
 	}
 }
 
-// trainStep runs Forward and Backward over b and leaves the batch gradient
-// (the sum of the shard gradients, in shard order) in the returned tensors,
-// which belong to the engine, and the per-tensor sums of squares of that
-// gradient in sumsq. The loss gradient is that of the batch MEAN loss;
-// sumLoss is the sum of the per-sample losses.
-func (e *engine) trainStep(b *data.Batch, sumsq []float64) (grads []*model.Tensor, sumLoss float64, correct int) {
+// trainStep runs Forward (in training mode, sample j of b with dropout key
+// sampleKey(key, b.Index[j])) and Backward over b and leaves the batch
+// gradient (the sum of the shard gradients, in shard order) in the returned
+// tensors, which belong to the engine, and the per-tensor sums of squares of
+// that gradient in sumsq. The loss gradient is that of the batch's weighted
+// MEAN loss (see WeightedSoftmaxCrossEntropy with e.loss); sumLoss is the
+// weighted sum of the per-sample losses and sumWeight the sum of the
+// weights (B without class weights).
+func (e *engine) trainStep(b *data.Batch, key uint64, sumsq []float64) (grads []*model.Tensor, sumLoss, sumWeight float64, correct int) {
+	e.noise = grow(e.noise, b.B)
+	for j, idx := range b.Index[:b.B] {
+		e.noise[j] = sampleKey(key, idx)
+	}
 	e.run(b, modeTrain)
+	sumWeight = float64(b.B)
+	if e.loss.ClassWeights != nil {
+		sumWeight = e.wsum
+	}
 	sh0 := &e.shards[0]
 	g0 := sh0.grads
 	for k := 0; k < e.n; k++ {
@@ -328,6 +357,9 @@ func (e *engine) trainStep(b *data.Batch, sumsq []float64) (grads []*model.Tenso
 				}
 			}
 		}
+		// Ascending rows make the sum of squares below add the same non-zero
+		// terms in the same order as a dense pass.
+		slices.Sort(e.union)
 		for k := 1; k < e.n; k++ {
 			sh := &e.shards[k]
 			sh.dirty, sh.rows = sh.rows, sh.dirty
@@ -348,7 +380,7 @@ func (e *engine) trainStep(b *data.Batch, sumsq []float64) (grads []*model.Tenso
 			sumsq[i] = sumSquares(g.Data)
 		}
 	}
-	return g0, sumLoss, correct
+	return g0, sumLoss, sumWeight, correct
 }
 
 // update applies one Adam step with the batch gradient, in parallel over
@@ -359,9 +391,18 @@ func (e *engine) update(a *Adam, grads []*model.Tensor, sumsq []float64) {
 	e.phase = phaseAdam
 	e.dispatch(len(e.chunks), func(k int) {
 		c := e.chunks[k]
-		a.updateRange(e.coef, e.params, grads, c.t, c.lo, c.hi)
+		a.updateRange(&e.coef, e.params, grads, c.t, c.lo, c.hi)
 	})
 	e.adam, e.grads = nil, nil
+}
+
+// batchWeight returns the sum of the class weights of labels, in order.
+func batchWeight(labels []int32, cw []float64) float64 {
+	var s float64
+	for _, y := range labels {
+		s += cw[y]
+	}
+	return s
 }
 
 // addTo adds src into dst element-wise.

@@ -90,3 +90,54 @@ func FuzzReadCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// FuzzResumeCheckpoint gets past the checksums: it fuzzes the position and
+// state entries of a real checkpoint, and when ReadCheckpoint accepts them,
+// resumes a run from them. Nothing may panic.
+func FuzzResumeCheckpoint(f *testing.F) {
+	const C = 2
+	train := tinyData(1, 30, C, 4, false)
+	cfg := tinyConfig()
+	cfg.Epochs = 2
+	cfg.BatchSize = 8 // 4 steps per epoch
+	cfg.EarlyStopping = EarlyStoppingConfig{Monitor: "loss", Patience: 1, RestoreBestWeights: true}
+	ctx, cancel, rec := cancelAfter(6)
+	defer cancel()
+	dir := f.TempDir()
+	m := newTinyModel(f, true, tinyVocab(C), C, 1)
+	if _, err := (&Trainer{Model: m, Config: cfg, CheckpointDir: dir, Recorder: rec}).Fit(ctx, train, nil); err == nil {
+		f.Fatal("cancelled run did not stop")
+	}
+	ts, meta, err := safetensors.ReadFile(filepath.Join(dir, LastCheckpoint))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(meta["epoch"], meta["batch"], meta["iterations"], meta["train_state"])
+	f.Add("0", "0", "0", `{"history":[],"early_stopping":{},"epoch_sums":{},"stopped":false}`)
+	f.Add("2", "0", "8", `{"history":[{},{}],"early_stopping":{"best_epoch":2,"has_best":true},"epoch_sums":{},"stopped":true}`)
+	f.Add("1", "9", "13", meta["train_state"])
+	f.Fuzz(func(t *testing.T, epoch, batch, iterations, state string) {
+		mm := map[string]string{}
+		for k, v := range meta {
+			if k != "sha256" && k != "header_sha256" {
+				mm[k] = v
+			}
+		}
+		mm["epoch"], mm["batch"], mm["iterations"], mm["train_state"] = epoch, batch, iterations, state
+		ck, err := parseCheckpoint("fuzz", ts, mm)
+		if err != nil {
+			return
+		}
+		if ck.Epoch > 50 || ck.Iterations > 1e6 {
+			return // valid but would make the run long
+		}
+		tr := &Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 1), Config: cfg}
+		if err := tr.ResumeFrom(ck); err != nil {
+			t.Fatalf("weights of a real checkpoint refused: %v", err)
+		}
+		res, err := tr.Fit(context.Background(), train, nil)
+		if err == nil && (res == nil || len(res.History) < min(ck.Epoch, cfg.Epochs)) {
+			t.Fatalf("resumed run lost history: %+v", res)
+		}
+	})
+}

@@ -14,8 +14,13 @@ import (
 
 // EpochStats are the figures of one epoch. Epoch is 1-based. Loss and
 // Accuracy are the means over the epoch's training batches (the weights move
-// during the epoch, as in Keras' logs); ValLoss and ValAccuracy are measured
-// after the epoch and are meaningful only when HasVal. Seconds is the wall
+// during the epoch, as in Keras' logs); Loss is the training objective, so
+// with class weights it is the weighted mean and with label smoothing the
+// smoothed cross-entropy. ValLoss and ValAccuracy are measured after the
+// epoch, without dropout, class weights or smoothing (the plain mean
+// cross-entropy of Evaluate), and are meaningful only when HasVal.
+// LearningRate is the rate of the epoch's last step (a reduce_on_plateau
+// reduction at its end shows in the next epoch). Seconds is the wall
 // time of the whole epoch including validation; SamplesPerSec counts training
 // samples over the training time only.
 type EpochStats struct {

@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -150,5 +151,113 @@ func TestSoftmaxTo(t *testing.T) {
 		if x != 0.25 {
 			t.Errorf("uniform softmax %v", p)
 		}
+	}
+}
+
+// refWeightedCE is Σ w_i·CE_i / Σ w_i with smoothed targets, in float64.
+func refWeightedCE(logits []float32, labels []int32, B, C int, cw []float64, eps float64) float64 {
+	var num, den float64
+	for i := 0; i < B; i++ {
+		row := logits[i*C : (i+1)*C]
+		var s float64
+		for _, z := range row {
+			s += math.Exp(float64(z))
+		}
+		var ce float64
+		for j, z := range row {
+			q := eps / float64(C)
+			if j == int(labels[i]) {
+				q += 1 - eps
+			}
+			ce -= q * (float64(z) - math.Log(s))
+		}
+		w := cw[labels[i]]
+		num += w * ce
+		den += w
+	}
+	return num / den
+}
+
+func TestWeightedSoftmaxCrossEntropy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const B, C = 6, 4
+	logits := make([]float32, B*C)
+	for i := range logits {
+		logits[i] = float32(rng.NormFloat64())
+	}
+	labels := []int32{0, 3, 1, 3, 2, 3}
+	cw := []float64{2.5, 0.5, 1, 0.2}
+	for _, eps := range []float64{0, 0.1} {
+		opt := LossOptions{ClassWeights: cw, LabelSmoothing: eps}
+		d := make([]float32, B*C)
+		sum, sw, _ := WeightedSoftmaxCrossEntropy(logits, labels, B, C, opt, d)
+		if want := 2.5 + 0.5 + 1 + 3*0.2; math.Abs(sw-want) > 1e-12 {
+			t.Errorf("eps %v: sum of weights %v, want %v", eps, sw, want)
+		}
+		if ref := refWeightedCE(logits, labels, B, C, cw, eps); math.Abs(sum/sw-ref) > 1e-12 {
+			t.Errorf("eps %v: weighted mean loss %v, reference %v", eps, sum/sw, ref)
+		}
+		// Central differences of the weighted mean loss.
+		const h = 1e-2
+		for i := range logits {
+			orig := logits[i]
+			logits[i] = orig + h
+			lp := refWeightedCE(logits, labels, B, C, cw, eps)
+			logits[i] = orig - h
+			lm := refWeightedCE(logits, labels, B, C, cw, eps)
+			logits[i] = orig
+			fd := (lp - lm) / (2 * h)
+			if math.Abs(fd-float64(d[i])) > 1e-4 {
+				t.Errorf("eps %v: dlogits[%d] = %v, finite difference %v", eps, i, d[i], fd)
+			}
+		}
+		// The smoothed gradient of a row sums to 0 (softmax and target both sum to 1).
+		for i := 0; i < B; i++ {
+			var s float64
+			for _, x := range d[i*C : (i+1)*C] {
+				s += float64(x)
+			}
+			if math.Abs(s) > 1e-7 {
+				t.Errorf("eps %v: row %d gradient sums to %v", eps, i, s)
+			}
+		}
+	}
+	// Without options it is SoftmaxCrossEntropy bit for bit.
+	d1, d2 := make([]float32, B*C), make([]float32, B*C)
+	s1, c1 := SoftmaxCrossEntropy(logits, labels, B, C, d1)
+	s2, w2, c2 := WeightedSoftmaxCrossEntropy(logits, labels, B, C, LossOptions{}, d2)
+	if s1 != s2 || c1 != c2 || w2 != B || !slices.Equal(d1, d2) {
+		t.Errorf("no options: (%v %v %v) vs SoftmaxCrossEntropy (%v %v)", s2, w2, c2, s1, c1)
+	}
+	// Unit weights: the same numbers as no weights.
+	s3, w3, _ := WeightedSoftmaxCrossEntropy(logits, labels, B, C, LossOptions{ClassWeights: []float64{1, 1, 1, 1}}, d2)
+	if s3 != s1 || w3 != B || !slices.Equal(d1, d2) {
+		t.Errorf("unit weights differ from no weights")
+	}
+	for name, f := range map[string]func(){
+		"label":   func() { WeightedSoftmaxCrossEntropy(logits[:C], []int32{4}, 1, C, LossOptions{ClassWeights: cw}, nil) },
+		"weights": func() { WeightedSoftmaxCrossEntropy(logits, labels, B, C, LossOptions{ClassWeights: cw[:3]}, nil) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func TestBalancedClassWeights(t *testing.T) {
+	// 6 samples, 3 classes present of 4: w_c = 6/(4·count_c), absent -> 1.
+	w := BalancedClassWeights([]int32{0, 0, 0, 1, 3, 3}, 4)
+	want := []float64{6.0 / 12, 6.0 / 4, 1, 6.0 / 8}
+	if !slices.Equal(w, want) {
+		t.Errorf("balanced weights %v, want %v", w, want)
+	}
+	// Balanced weights make every present class weigh the same in total.
+	if 3*w[0] != 1*w[1] || 1*w[1] != 2*w[3] {
+		t.Errorf("class totals differ: %v", w)
 	}
 }

@@ -52,7 +52,11 @@ type Result struct {
 	BestEpoch    int     // 1-based epoch with the best Monitor value, 0 = none
 	BestValue    float64 // Monitor at BestEpoch
 	RestoredBest bool    // the model holds the weights of BestEpoch
-	Steps        int     // optimizer steps done in total
+	// RestoredEpoch is the epoch whose weights the model holds after
+	// restore_best_weights (== BestEpoch when RestoredBest), 0 when the
+	// final weights were kept.
+	RestoredEpoch int
+	Steps         int // optimizer steps done in total
 	// CheckpointPath is the last checkpoint file written by this call ("" if none).
 	CheckpointPath string
 	// Checkpoint is, when Interrupted, the state to resume from with
@@ -87,7 +91,8 @@ var ErrFingerprint = errors.New("train: checkpoint was made with different data 
 type Trainer struct {
 	Model  *model.Classifier // initialised by the caller (Init or loaded weights)
 	Config Config
-	// Batch supplies SequenceLength and PadPre. BatchSize, Shuffle and Seed
+	// Batch supplies SequenceLength, PadPre and TruncatePre (for example
+	// data.BatchOptionsFrom(textConfig, 0)). BatchSize, Shuffle and Seed
 	// are taken from Config, Masked from Model.Config.MaskPadding, and length
 	// bucketing is always on.
 	Batch    data.BatchOptions
@@ -105,6 +110,12 @@ type Trainer struct {
 	// FingerprintExtra is hashed into the fingerprint along with the data
 	// and the training configuration (for example the text configuration).
 	FingerprintExtra []byte
+	// ClassWeights, when not nil, holds the loss weight of each class index
+	// (len = Model.Classes, each finite and > 0): the caller's resolution of
+	// Config.ClassWeights (label name -> weight) in label order. It must be
+	// set when Config.ClassWeights is, and must not be with class_weight
+	// "balanced" (which Fit computes from the training labels).
+	ClassWeights []float64
 
 	resume *Checkpoint
 }
@@ -128,6 +139,7 @@ type epochAcc struct {
 	Loss         float64 `json:"loss"`
 	Correct      int     `json:"correct"`
 	Samples      int     `json:"samples"`
+	Weight       float64 `json:"weight"` // sum of the samples' class weights (Samples without)
 	TrainSeconds float64 `json:"train_seconds"`
 	Seconds      float64 `json:"seconds"`
 }
@@ -140,6 +152,8 @@ type fitRun struct {
 	train, val *data.Dataset
 	params     []*model.Tensor
 	adam       *Adam
+	sched      *lrScheduler
+	loss       LossOptions
 	e          *engine
 	es         *earlyStopper
 	keepBest   bool
@@ -177,7 +191,7 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Resul
 		for i, p := range r.params {
 			copy(p.Data, r.best[i].Data)
 		}
-		res.RestoredBest = true
+		res.RestoredBest, res.RestoredEpoch = true, r.es.BestEpoch
 	}
 	res.BestEpoch, res.BestValue = r.es.BestEpoch, r.es.Best
 	return res, nil
@@ -214,15 +228,25 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 		}
 		monitor = monitor[len("val_"):]
 	}
+	lrMonitor := cfg.LRSchedule.Monitor
+	if cfg.LRSchedule.name() == ScheduleReduceOnPlateau && valDS == nil && (lrMonitor == MonitorValLoss || lrMonitor == MonitorValAccuracy) {
+		return nil, nil, fmt.Errorf("train: lr_schedule.monitor %s needs validation data (set a validation file or validation_split, or monitor loss)", lrMonitor)
+	}
 	r := &fitRun{t: t, cfg: cfg, opt: t.BatchOptions(), train: trainDS, val: valDS, params: m.Params()}
+	var err error
+	if r.loss, err = t.lossOptions(trainDS); err != nil {
+		return nil, nil, err
+	}
 	r.keepBest = cfg.EarlyStopping.Patience > 0 && cfg.EarlyStopping.RestoreBestWeights
 	r.es = newEarlyStopper(cfg.EarlyStopping, monitor)
 	r.sumsq = make([]float64, len(r.params))
 	r.fp = t.fingerprint(trainDS, valDS)
-	var err error
 	if r.adam, err = NewAdam(cfg.Optimizer, r.params); err != nil {
 		return nil, nil, err
 	}
+	// data.EpochBatches makes exactly ceil(N/BatchSize) batches.
+	stepsPerEpoch := (trainDS.Len() + cfg.BatchSize - 1) / cfg.BatchSize
+	r.sched = newLRScheduler(cfg.LRSchedule, cfg.Optimizer.LearningRate, lrMonitor, stepsPerEpoch, cfg.Epochs)
 	if t.CheckpointDir != "" {
 		if err := os.MkdirAll(t.CheckpointDir, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("train: checkpoint directory: %w", err)
@@ -236,7 +260,35 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 		t.resume = nil
 	}
 	r.e = newEngine(m, cfg.Threads)
+	r.e.loss = r.loss
 	return r, res, nil
+}
+
+// lossOptions resolves the class weights and label smoothing of the run.
+func (t *Trainer) lossOptions(trainDS *data.Dataset) (LossOptions, error) {
+	cfg := t.Config
+	opt := LossOptions{LabelSmoothing: cfg.LabelSmoothing}
+	C := t.Model.Classes
+	switch {
+	case cfg.ClassWeight == ClassWeightBalanced:
+		if t.ClassWeights != nil {
+			return opt, errors.New("train: class_weight \"balanced\" and Trainer.ClassWeights are both set")
+		}
+		opt.ClassWeights = BalancedClassWeights(trainDS.Labels, C)
+	case len(cfg.ClassWeights) > 0 && t.ClassWeights == nil:
+		return opt, errors.New("train: class_weights must be resolved to class indices by the caller (Trainer.ClassWeights)")
+	case t.ClassWeights != nil:
+		if len(t.ClassWeights) != C {
+			return opt, fmt.Errorf("train: %d class weights for %d classes", len(t.ClassWeights), C)
+		}
+		for c, w := range t.ClassWeights {
+			if !(w > 0) || math.IsInf(w, 0) {
+				return opt, fmt.Errorf("train: class weight %v of class %d is not a positive number", w, c)
+			}
+		}
+		opt.ClassWeights = append([]float64(nil), t.ClassWeights...)
+	}
+	return opt, nil
 }
 
 // restore applies a checkpoint to the run (after checking its fingerprint).
@@ -257,6 +309,9 @@ func (r *fitRun) restore(ck *Checkpoint) error {
 	}
 	if err := r.adam.LoadState(ck.Iterations, ck.Optimizer); err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	if err := r.sched.restore(ck.lr, r.cfg.Optimizer.LearningRate); err != nil {
+		return err
 	}
 	byName := tensorsByName(ck.Weights)
 	for _, p := range r.params {
@@ -311,7 +366,7 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 				return r.interrupt(ctx, res, finish, epoch, k)
 			}
 			t0 := time.Now()
-			if err := r.step(batches[k]); err != nil {
+			if err := r.step(epoch, k, batches[k]); err != nil {
 				var nf *NonFiniteError
 				if errors.As(err, &nf) {
 					nf.Epoch, nf.Step = epoch+1, k+1
@@ -326,7 +381,7 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 					return finish(Failed, err)
 				}
 			}
-			rec.Step(epoch+1, k+1, r.acc.Loss/float64(r.acc.Samples), float64(r.acc.Correct)/float64(r.acc.Samples))
+			rec.Step(epoch+1, k+1, r.acc.Loss/r.acc.Weight, float64(r.acc.Correct)/float64(r.acc.Samples))
 		}
 		if ctx.Err() != nil {
 			return r.interrupt(ctx, res, finish, epoch, steps)
@@ -334,9 +389,9 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 		t0 := time.Now()
 		st := EpochStats{
 			Epoch:        epoch + 1,
-			Loss:         r.acc.Loss / float64(r.acc.Samples),
+			Loss:         r.acc.Loss / r.acc.Weight,
 			Accuracy:     float64(r.acc.Correct) / float64(r.acc.Samples),
-			LearningRate: r.adam.LearningRate(),
+			LearningRate: r.sched.rate(r.adam.Iterations() - 1),
 		}
 		if r.val != nil {
 			vm := r.e.evaluate(r.val, evalOptions(r.t.Model, r.opt))
@@ -349,6 +404,7 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 		}
 		r.history = append(r.history, st)
 		improved, stop := r.es.update(st)
+		r.sched.epochEnd(st)
 		r.stopped = stop
 		r.acc = epochAcc{}
 		if improved && r.keepBest {
@@ -375,11 +431,12 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 	return finish(Completed, nil)
 }
 
-// step trains on one batch of sample indices: fill, forward/backward over
-// the shards, guard, clip and update. It does not allocate in steady state.
-func (r *fitRun) step(idx []int) error {
+// step trains on batch k (0-based) of epoch (0-based), the sample indices
+// idx: fill, forward/backward over the shards, guard, clip and update with
+// the scheduled learning rate. It does not allocate in steady state.
+func (r *fitRun) step(epoch, k int, idx []int) error {
 	r.train.FillBatch(&r.batch, idx, r.opt)
-	grads, sum, correct := r.e.trainStep(&r.batch, r.sumsq)
+	grads, sum, weight, correct := r.e.trainStep(&r.batch, stepKey(r.cfg.Seed, epoch, k), r.sumsq)
 	if math.IsNaN(sum) || math.IsInf(sum, 0) {
 		return &NonFiniteError{What: "loss"}
 	}
@@ -388,8 +445,10 @@ func (r *fitRun) step(idx []int) error {
 			return &NonFiniteError{What: "gradient of " + grads[i].Name}
 		}
 	}
+	r.adam.SetLearningRate(r.sched.rate(r.adam.Iterations()))
 	r.e.update(r.adam, grads, r.sumsq)
 	r.acc.Loss += sum
+	r.acc.Weight += weight
 	r.acc.Correct += correct
 	r.acc.Samples += r.batch.B
 	return nil
@@ -446,6 +505,7 @@ func (r *fitRun) checkpoint(epoch, batch int) *Checkpoint {
 		History:     r.history,
 		Meta:        r.t.CheckpointMeta,
 		early:       *r.es,
+		lr:          r.sched.lrState,
 		stopped:     r.stopped,
 	}
 	if batch > 0 {

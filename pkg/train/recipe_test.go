@@ -1,0 +1,537 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/model"
+)
+
+// newDropoutModel is the tiny model with every dropout of pkg/model on.
+func newDropoutModel(t testing.TB, masked bool, vocab, classes int, seed uint64) *model.Classifier {
+	t.Helper()
+	cfg := model.Config{EmbeddingDim: 6, LSTM: []int{5, 4}, MaskPadding: masked,
+		Dropout: 0.2, RecurrentDropout: 0.25, DenseDropout: 0.3, EmbeddingDropout: 0.1}
+	m, err := model.New(cfg, vocab, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Init(rand.New(rand.NewPCG(seed, 1)))
+	return m
+}
+
+// recipeConfig turns on every training option but the schedule.
+func recipeConfig() Config {
+	c := tinyConfig()
+	c.Optimizer.WeightDecay = 0.05
+	c.Optimizer.ClipNorm = 0.5
+	c.ClassWeight = ClassWeightBalanced
+	c.LabelSmoothing = 0.1
+	return c
+}
+
+// imbalanced returns tinyData with most class-1 and class-2 samples
+// relabelled 0, so that balanced class weights matter.
+func imbalanced(seed uint64, n, classes, maxLen int) *data.Dataset {
+	ds := tinyData(seed, n, classes, maxLen, true)
+	for i := range ds.Labels {
+		if ds.Labels[i] != 0 && i%3 != 0 {
+			ds.Labels[i] = 0
+		}
+	}
+	return ds
+}
+
+type noiseAt struct{ epoch, step, index int }
+
+// The dropout keys: one per sample and step, a pure function of (seed,
+// epoch, step, dataset index), whatever the thread count; Train only in
+// training.
+func TestDropoutKeys(t *testing.T) {
+	const C = 3
+	train := tinyData(50, 150, C, 9, true)
+	val := tinyData(51, 40, C, 9, true)
+	var ref map[noiseAt]uint64
+	for _, threads := range []int{1, 3} {
+		cfg := tinyConfig()
+		cfg.BatchSize = 80 // batches of 80 and 70: 3 shards each
+		cfg.Threads = threads
+		r, _, err := (&Trainer{Model: newDropoutModel(t, true, tinyVocab(C), C, 1), Config: cfg}).prepare(train, val)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[noiseAt]uint64{}
+		seen := map[uint64]bool{}
+		for epoch := 0; epoch < 2; epoch++ {
+			for k, idx := range data.EpochBatches(train, r.opt, epoch) {
+				if err := r.step(epoch, k, idx); err != nil {
+					t.Fatal(err)
+				}
+				if r.e.n != 3 {
+					t.Fatalf("%d shards, want 3", r.e.n)
+				}
+				n := 0
+				for s := 0; s < r.e.n; s++ {
+					sh := &r.e.shards[s]
+					in := sh.input
+					if !in.Train || len(in.Noise) != in.B || in.B != sh.hi-sh.lo {
+						t.Fatalf("shard %d: Train=%v, %d keys for %d samples", s, in.Train, len(in.Noise), in.B)
+					}
+					for j, key := range in.Noise {
+						idx := r.batch.Index[sh.lo+j]
+						if key != DropoutKey(cfg.Seed, epoch, k, idx) {
+							t.Fatalf("epoch %d step %d sample %d: key %#x, want DropoutKey", epoch, k, idx, key)
+						}
+						if seen[key] {
+							t.Fatalf("key %#x repeats", key)
+						}
+						seen[key] = true
+						got[noiseAt{epoch, k, idx}] = key
+						n++
+					}
+				}
+				if n != len(idx) {
+					t.Fatalf("%d keys for a batch of %d", n, len(idx))
+				}
+			}
+		}
+		if len(got) != 2*train.Len() {
+			t.Errorf("%d keys for 2 epochs of %d samples", len(got), train.Len())
+		}
+		if ref == nil {
+			ref = got
+		} else {
+			for at, key := range ref {
+				if got[at] != key {
+					t.Fatalf("threads=%d: key of %+v differs from 1 thread", threads, at)
+				}
+			}
+		}
+		// Validation runs without dropout.
+		r.e.evaluate(val, evalOptions(r.t.Model, r.opt))
+		for s := 0; s < r.e.n; s++ {
+			if in := r.e.shards[s].input; in.Train || in.Noise != nil {
+				t.Errorf("evaluation shard %d: Train=%v with %d keys", s, in.Train, len(in.Noise))
+			}
+		}
+		r.e.close()
+	}
+	// Different seeds, epochs, steps and samples give different keys.
+	k := DropoutKey(1, 0, 0, 0)
+	for _, o := range []uint64{DropoutKey(2, 0, 0, 0), DropoutKey(1, 1, 0, 0), DropoutKey(1, 0, 1, 0), DropoutKey(1, 0, 0, 1)} {
+		if o == k {
+			t.Errorf("DropoutKey ignores an argument")
+		}
+	}
+}
+
+// With every option on (dropout, weight decay, clipping, balanced class
+// weights, label smoothing, each schedule) the weights and history are
+// identical for 1, 2 and 3 threads.
+func TestFitOptionsDeterministicAcrossThreads(t *testing.T) {
+	const C = 3
+	train := imbalanced(52, 150, C, 9)
+	val := tinyData(53, 40, C, 9, true)
+	for _, sched := range []LRScheduleConfig{
+		{Name: ScheduleWarmupCosine, WarmupEpochs: 0.5, MinLR: 1e-4},
+		{Name: ScheduleReduceOnPlateau, Factor: 0.5, Patience: 1, MinDelta: 0.05, Monitor: MonitorValLoss},
+	} {
+		var ref []byte
+		var refHist []EpochStats
+		for _, threads := range []int{1, 2, 3} {
+			m := newDropoutModel(t, true, tinyVocab(C), C, 7)
+			cfg := recipeConfig()
+			cfg.Epochs = 3
+			cfg.BatchSize = 80
+			cfg.Threads = threads
+			cfg.LRSchedule = sched
+			res, err := (&Trainer{Model: m, Config: cfg, Batch: data.BatchOptions{SequenceLength: 7}}).Fit(context.Background(), train, val)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref, refHist = weightBytes(m), res.History
+				continue
+			}
+			if !bytes.Equal(weightBytes(m), ref) {
+				t.Errorf("%s: weights with %d threads differ from 1 thread", sched.Name, threads)
+			}
+			if !sameHistory(res.History, refHist) {
+				t.Errorf("%s: history with %d threads differs", sched.Name, threads)
+			}
+		}
+	}
+}
+
+// A run with every option on, interrupted mid-epoch (after the plateau
+// schedule lowered the rate) and resumed from its checkpoint file on another
+// thread count, ends with the uninterrupted run's weights, history
+// (learning rates included) and restored epoch.
+func TestResumeWithEveryOption(t *testing.T) {
+	const C = 3
+	train := imbalanced(54, 130, C, 8)
+	val := tinyData(55, 30, C, 8, false)
+	cases := []struct {
+		name     string
+		sched    LRScheduleConfig
+		cancelAt int // global step; 4 steps per epoch
+		early    bool
+	}{
+		{"plateau", LRScheduleConfig{Name: ScheduleReduceOnPlateau, Factor: 0.5, Patience: 1, MinDelta: 10, Monitor: MonitorValLoss}, 10, false},
+		{"cosine", LRScheduleConfig{Name: ScheduleWarmupCosine, WarmupSteps: 3, MinLR: 1e-4}, 6, false},
+		{"linear early", LRScheduleConfig{Name: ScheduleWarmupLinear, WarmupEpochs: 1}, 9, true},
+	}
+	for _, tc := range cases {
+		cfg := recipeConfig()
+		cfg.Epochs = 4
+		cfg.BatchSize = 40 // 4 steps per epoch
+		cfg.LRSchedule = tc.sched
+		if tc.early {
+			cfg.EarlyStopping = EarlyStoppingConfig{Monitor: MonitorValLoss, Patience: 2, MinDelta: 0.5, RestoreBestWeights: true}
+		}
+		opt := data.BatchOptions{SequenceLength: 6}
+		ref := newDropoutModel(t, true, tinyVocab(C), C, 21)
+		refRes, err := (&Trainer{Model: ref, Config: cfg, Batch: opt}).Fit(context.Background(), train, val)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		ctx, cancel, rec := cancelAfter(tc.cancelAt)
+		cfg1 := cfg
+		cfg1.Threads = 1
+		res1, err := (&Trainer{Model: newDropoutModel(t, true, tinyVocab(C), C, 21), Config: cfg1, Batch: opt, Recorder: rec, CheckpointDir: dir}).Fit(ctx, train, val)
+		cancel()
+		if !errors.Is(err, context.Canceled) || res1.Status != Interrupted || res1.Steps != tc.cancelAt {
+			t.Fatalf("%s: interrupted run: %v %+v", tc.name, err, res1)
+		}
+		if tc.cancelAt%4 == 0 {
+			t.Fatalf("%s: the test wants a mid-epoch interruption", tc.name)
+		}
+		m2 := newDropoutModel(t, true, tinyVocab(C), C, 999)
+		cfg2 := cfg
+		cfg2.Threads = 3
+		tr2 := &Trainer{Model: m2, Config: cfg2, Batch: opt}
+		if err := tr2.Resume(filepath.Join(dir, LastCheckpoint)); err != nil {
+			t.Fatal(err)
+		}
+		res2, err := tr2.Fit(context.Background(), train, val)
+		if err != nil {
+			t.Fatalf("%s: resumed run: %v", tc.name, err)
+		}
+		if !bytes.Equal(weightBytes(m2), weightBytes(ref)) {
+			t.Errorf("%s: resumed weights differ from the uninterrupted run", tc.name)
+		}
+		if !sameHistory(res2.History, refRes.History) || res2.Status != refRes.Status || res2.Steps != refRes.Steps ||
+			res2.RestoredEpoch != refRes.RestoredEpoch || res2.BestEpoch != refRes.BestEpoch {
+			t.Errorf("%s: resumed result %+v\nwant %+v", tc.name, res2, refRes)
+		}
+		lrs := map[float64]bool{}
+		for _, s := range refRes.History {
+			lrs[s.LearningRate] = true
+		}
+		if len(lrs) < 2 {
+			t.Errorf("%s: the learning rate never changed: %+v", tc.name, refRes.History)
+		}
+		if tc.early && (refRes.Status != EarlyStopped || refRes.RestoredEpoch != 1) {
+			t.Errorf("%s: early stopping did not restore epoch 1: %+v", tc.name, refRes)
+		}
+	}
+}
+
+// restore_best_weights with a schedule: the model ends with the weights of
+// the best epoch (those of best.safetensors) and Result names that epoch.
+func TestRestoreBestWithSchedule(t *testing.T) {
+	const C = 2
+	train := tinyData(56, 60, C, 5, false)
+	val := tinyData(57, 20, C, 5, false)
+	cfg := recipeConfig()
+	cfg.Epochs = 6
+	cfg.BatchSize = 20
+	cfg.LRSchedule = LRScheduleConfig{Name: ScheduleWarmupCosine, WarmupSteps: 2}
+	// Only an improvement by 0.05 counts: training stops once two epochs in
+	// a row do not improve by that much.
+	cfg.EarlyStopping = EarlyStoppingConfig{Monitor: MonitorValLoss, Patience: 2, MinDelta: 0.05, RestoreBestWeights: true}
+	dir := t.TempDir()
+	m := newDropoutModel(t, true, tinyVocab(C), C, 3)
+	res, err := (&Trainer{Model: m, Config: cfg, CheckpointDir: dir}).Fit(context.Background(), train, val)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.RestoredBest || res.RestoredEpoch != res.BestEpoch || res.RestoredEpoch < 1 {
+		t.Fatalf("result %+v", res)
+	}
+	best, err := ReadCheckpoint(filepath.Join(dir, BestCheckpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if best.Epoch != res.RestoredEpoch {
+		t.Errorf("best checkpoint of epoch %d, restored epoch %d", best.Epoch, res.RestoredEpoch)
+	}
+	byName := tensorsByName(best.Weights)
+	for _, p := range m.Params() {
+		if !bytes.Equal(floatBytes(p.Data), floatBytes(byName[p.Name].Data)) {
+			t.Errorf("%s: restored weights differ from best.safetensors", p.Name)
+		}
+	}
+	// Without restore_best_weights nothing is restored.
+	cfg.EarlyStopping.RestoreBestWeights = false
+	res, err = (&Trainer{Model: newDropoutModel(t, true, tinyVocab(C), C, 3), Config: cfg}).Fit(context.Background(), train, val)
+	if err != nil || res.RestoredBest || res.RestoredEpoch != 0 {
+		t.Errorf("restore off: %v %+v", err, res)
+	}
+}
+
+func floatBytes(x []float32) []byte {
+	var b bytes.Buffer
+	for _, v := range x {
+		b.WriteString(string(rune(0))) // separator keeps lengths honest
+		b.Write([]byte{byte(math.Float32bits(v)), byte(math.Float32bits(v) >> 8), byte(math.Float32bits(v) >> 16), byte(math.Float32bits(v) >> 24)})
+	}
+	return b.Bytes()
+}
+
+func TestClassWeights(t *testing.T) {
+	const C = 3
+	train := imbalanced(58, 120, C, 6)
+	run := func(cfg Config, cw []float64, rec Recorder) (*Result, []byte, error) {
+		m := newTinyModel(t, true, tinyVocab(C), C, 4)
+		res, err := (&Trainer{Model: m, Config: cfg, ClassWeights: cw, Recorder: rec}).Fit(context.Background(), train, nil)
+		return res, weightBytes(m), err
+	}
+	cfg := tinyConfig()
+	cfg.Epochs = 2
+	plain, wPlain, err := run(cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Weights all 2: the weighted mean is the plain mean, bit for bit
+	// (scaling by a power of two is exact).
+	two, wTwo, err := run(cfg, []float64{2, 2, 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(wPlain, wTwo) || !sameHistory(plain.History, two.History) {
+		t.Errorf("uniform class weights changed training: %+v vs %+v", two.History, plain.History)
+	}
+	// Balanced weights change it, and the reported loss of the first step
+	// is the weighted mean of the first batch at the initial weights.
+	cfgB := cfg
+	cfgB.ClassWeight = ClassWeightBalanced
+	var first float64
+	rec := &stepRecorder{}
+	rec.after = func(epoch, step int) {}
+	steps := 0
+	hook := &lossHook{f: func(loss float64) {
+		if steps == 0 {
+			first = loss
+		}
+		steps++
+	}}
+	bal, wBal, err := run(cfgB, nil, hook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(wBal, wPlain) || bal.History[0].Loss == plain.History[0].Loss {
+		t.Errorf("balanced class weights did not change training")
+	}
+	m := newTinyModel(t, true, tinyVocab(C), C, 4)
+	tr := &Trainer{Model: m, Config: cfgB}
+	opt := tr.BatchOptions()
+	var b data.Batch
+	train.FillBatch(&b, data.EpochBatches(train, opt, 0)[0], opt)
+	logits := m.Forward(m.NewState(), model.Input{Tokens: b.Tokens, Lengths: b.Lengths, B: b.B, T: b.T})
+	sum, sw, _ := WeightedSoftmaxCrossEntropy(logits, b.Labels, b.B, C, LossOptions{ClassWeights: BalancedClassWeights(train.Labels, C)}, nil)
+	if math.Abs(first-sum/sw) > 1e-6 {
+		t.Errorf("first step loss %v, weighted mean %v", first, sum/sw)
+	}
+	// Errors.
+	cfgMap := cfg
+	cfgMap.ClassWeights = map[string]float64{"a": 2}
+	for name, c := range map[string]struct {
+		cfg  Config
+		cw   []float64
+		want string
+	}{
+		"unresolved map": {cfgMap, nil, "resolved"},
+		"both":           {cfgB, []float64{1, 1, 1}, "both"},
+		"length":         {cfg, []float64{1, 1}, "2 class weights for 3 classes"},
+		"zero":           {cfg, []float64{1, 0, 1}, "positive"},
+		"nan":            {cfg, []float64{1, math.NaN(), 1}, "positive"},
+	} {
+		if _, _, err := run(c.cfg, c.cw, nil); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", name, err, c.want)
+		}
+	}
+	// The resolved weights are part of the fingerprint.
+	dir := t.TempDir()
+	cfg.Epochs = 1
+	if _, err := (&Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 4), Config: cfgMap, ClassWeights: []float64{1, 2, 3}, CheckpointDir: dir}).Fit(context.Background(), train, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfgMap.Epochs = 2
+	tr = &Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 4), Config: cfgMap, ClassWeights: []float64{1, 2, 4}}
+	if err := tr.Resume(filepath.Join(dir, LastCheckpoint)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Fit(context.Background(), train, nil); !errors.Is(err, ErrFingerprint) {
+		t.Errorf("resume with other class weights: %v", err)
+	}
+}
+
+// lossHook records the running loss reported after each step.
+type lossHook struct {
+	NopRecorder
+	f func(loss float64)
+}
+
+func (h *lossHook) Step(epoch, step int, loss, acc float64) { h.f(loss) }
+
+// Label smoothing and weight decay change training; both are in the
+// fingerprint.
+func TestSmoothingAndDecayTakeEffect(t *testing.T) {
+	const C = 2
+	train := tinyData(59, 60, C, 5, false)
+	run := func(mut func(*Config)) []byte {
+		cfg := tinyConfig()
+		cfg.Epochs = 1
+		mut(&cfg)
+		m := newTinyModel(t, true, tinyVocab(C), C, 4)
+		if _, err := (&Trainer{Model: m, Config: cfg}).Fit(context.Background(), train, nil); err != nil {
+			t.Fatal(err)
+		}
+		return weightBytes(m)
+	}
+	base := run(func(*Config) {})
+	if bytes.Equal(base, run(func(c *Config) { c.LabelSmoothing = 0.2 })) {
+		t.Errorf("label smoothing had no effect")
+	}
+	if bytes.Equal(base, run(func(c *Config) { c.Optimizer.WeightDecay = 0.1 })) {
+		t.Errorf("weight decay had no effect")
+	}
+	fp := func(mut func(*Config)) string {
+		cfg := tinyConfig()
+		mut(&cfg)
+		return (&Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 4), Config: cfg}).fingerprint(train, nil)
+	}
+	f0 := fp(func(*Config) {})
+	for name, mut := range map[string]func(*Config){
+		"smoothing": func(c *Config) { c.LabelSmoothing = 0.1 },
+		"decay":     func(c *Config) { c.Optimizer.WeightDecay = 0.1 },
+		"schedule":  func(c *Config) { c.LRSchedule.Name = ScheduleWarmupCosine },
+		"balanced":  func(c *Config) { c.ClassWeight = ClassWeightBalanced },
+	} {
+		if fp(mut) == f0 {
+			t.Errorf("%s is not in the fingerprint", name)
+		}
+	}
+	if fp(func(c *Config) { c.Epochs = 30; c.Threads = 2 }) != f0 {
+		t.Errorf("epochs or threads changed the fingerprint")
+	}
+}
+
+// A training step with every option on allocates nothing in steady state.
+func TestStepWithOptionsDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
+	const C = 3
+	train := imbalanced(60, 200, C, 8)
+	for _, threads := range []int{1, 2} {
+		cfg := recipeConfig()
+		cfg.BatchSize = 100
+		cfg.Threads = threads
+		cfg.LRSchedule = LRScheduleConfig{Name: ScheduleWarmupCosine, WarmupSteps: 3}
+		r, _, err := (&Trainer{Model: newDropoutModel(t, true, tinyVocab(C), C, 5), Config: cfg}).prepare(train, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches := data.EpochBatches(train, r.opt, 0)
+		warmUp(t, r, batches)
+		i := 0
+		allocs := testing.AllocsPerRun(20, func() {
+			if err := r.step(1, i%len(batches), batches[i%len(batches)]); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		})
+		r.e.close()
+		if allocs != 0 {
+			t.Errorf("threads=%d: a training step with every option allocates %v times", threads, allocs)
+		}
+	}
+}
+
+// A checkpoint whose learning-rate state does not fit the configuration is
+// refused when Fit restores it.
+func TestResumeRefusesBadScheduleState(t *testing.T) {
+	const C = 2
+	train := tinyData(61, 40, C, 4, false)
+	cfg := tinyConfig()
+	cfg.Epochs = 2
+	cfg.BatchSize = 10
+	cfg.LRSchedule = LRScheduleConfig{Name: ScheduleWarmupCosine, WarmupSteps: 2}
+	ctx, cancel, rec := cancelAfter(3)
+	res, _ := (&Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 1), Config: cfg, Recorder: rec}).Fit(ctx, train, nil)
+	cancel()
+	if res == nil || res.Checkpoint == nil {
+		t.Fatal("no checkpoint")
+	}
+	if st := res.Checkpoint.lr; st.LR != cfg.Optimizer.LearningRate || st.Total != 8 || st.Warmup != 2 {
+		t.Errorf("checkpoint schedule state %+v", st)
+	}
+	for name, mut := range map[string]func(*lrState){
+		"rate above learning_rate": func(s *lrState) { s.LR *= 2 },
+		"zero rate":                func(s *lrState) { s.LR = 0 },
+		"cosine rate changed":      func(s *lrState) { s.LR /= 2 },
+		"no horizon":               func(s *lrState) { s.Total = 0 },
+		"negative wait":            func(s *lrState) { s.Wait = -1 },
+	} {
+		ck := res.Checkpoint.clone()
+		mut(&ck.lr)
+		tr := &Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 1), Config: cfg}
+		if err := tr.ResumeFrom(ck); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Fit(context.Background(), train, nil); err == nil || !strings.Contains(err.Error(), "learning-rate state") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// A run resumed with more epochs keeps the decay horizon it started with:
+// the extra epochs run at min_lr.
+func TestResumeWithMoreEpochsKeepsHorizon(t *testing.T) {
+	const C = 2
+	train := tinyData(62, 40, C, 4, false)
+	cfg := tinyConfig()
+	cfg.Epochs = 2
+	cfg.BatchSize = 10 // 4 steps per epoch
+	cfg.LRSchedule = LRScheduleConfig{Name: ScheduleWarmupLinear, MinLR: 0.002}
+	dir := t.TempDir()
+	if _, err := (&Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 1), Config: cfg, CheckpointDir: dir}).Fit(context.Background(), train, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Epochs = 3
+	tr := &Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 1), Config: cfg}
+	if err := tr.Resume(filepath.Join(dir, LastCheckpoint)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.Fit(context.Background(), train, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Horizon 8 steps: epoch 1 ends at step 3 (p = 3/8), epoch 2 at step 7.
+	want := []float64{0.002 + 0.008*5/8, 0.002 + 0.008/8, 0.002}
+	for i, w := range want {
+		if got := res.History[i].LearningRate; math.Abs(got-w) > 1e-15 {
+			t.Errorf("epoch %d: rate %v, want %v", i+1, got, w)
+		}
+	}
+}
