@@ -66,14 +66,26 @@ func BenchmarkLSTMForwardBackward(b *testing.B) {
 }
 
 // BenchmarkTrainStep is Forward+Backward of the default classifier on one
-// batch of 128: "full" has every sequence at T=40 (or masking off), "masked"
-// has lengths uniform in 1..40 (half the tokens), which packing skips.
+// batch: "full" has every sequence at T=40 (or masking off), "masked" has
+// lengths uniform in 1..40 (half the tokens), which packing skips; "trec"
+// draws lengths from the TREC training set's histogram (3..37 tokens, mean
+// 10), "20ng" those of 20 Newsgroups cut at 200 (half the documents longer,
+// the rest spread over 20..200). The _b32 cases are one shard of 32 samples,
+// what each worker of pkg/train runs.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, tc := range []struct {
 		name   string
 		masked bool
-		full   bool
-	}{{"full", true, true}, {"masked", true, false}, {"unmasked", false, true}} {
+		B, T   int
+		length func(rng *rand.Rand) int
+	}{
+		{"full", true, benchB, benchT, func(*rand.Rand) int { return benchT }},
+		{"masked", true, benchB, benchT, func(rng *rand.Rand) int { return 1 + rng.IntN(benchT) }},
+		{"unmasked", false, benchB, benchT, func(*rand.Rand) int { return benchT }},
+		{"trec", true, benchB, benchT, trecLength},
+		{"trec_b32", true, 32, benchT, trecLength},
+		{"20ng_b32", true, 32, 200, ngLength},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
 			const V, C = 10000, 6
 			rng := rand.New(rand.NewPCG(3, 3))
@@ -81,16 +93,13 @@ func BenchmarkTrainStep(b *testing.B) {
 			cfg.MaskPadding = tc.masked
 			c := mustNew(b, cfg, V, C)
 			c.Init(rng)
-			lengths := make([]int, benchB)
+			lengths := make([]int, tc.B)
 			for i := range lengths {
-				lengths[i] = benchT
-				if !tc.full {
-					lengths[i] = 1 + rng.IntN(benchT)
-				}
+				lengths[i] = tc.length(rng)
 			}
 			sortDesc(lengths)
-			in := randomBatch(rng, V, benchT, lengths, false)
-			labels := make([]int, benchB)
+			in := randomBatch(rng, V, tc.T, lengths, false)
+			labels := make([]int, tc.B)
 			for i := range labels {
 				labels[i] = rng.IntN(C)
 			}
@@ -104,9 +113,34 @@ func BenchmarkTrainStep(b *testing.B) {
 				c.Forward(s, in)
 				c.Backward(s, dl, grads)
 			}
-			b.ReportMetric(float64(benchB*b.N)/b.Elapsed().Seconds(), "samples/s")
+			b.ReportMetric(float64(tc.B*b.N)/b.Elapsed().Seconds(), "samples/s")
 		})
 	}
+}
+
+// trecHist is the number of TREC training questions (train.txt, 5452) of
+// each length in tokens, from 3 up.
+var trecHist = []int{4, 135, 268, 395, 566, 630, 674, 586, 531, 470, 296, 197, 193, 143, 92, 80, 58, 31, 31, 19, 11, 13, 8, 5, 1, 3, 4, 1, 3, 2, 0, 1, 0, 0, 1}
+
+// trecLength draws a length from trecHist.
+func trecLength(rng *rand.Rand) int {
+	r := rng.IntN(5452)
+	for i, n := range trecHist {
+		if r < n {
+			return 3 + i
+		}
+		r -= n
+	}
+	return 3 + len(trecHist) - 1
+}
+
+// ngLength draws a 20 Newsgroups length cut at 200 tokens: 200 for half the
+// documents, uniform in 20..199 for the others.
+func ngLength(rng *rand.Rand) int {
+	if rng.IntN(2) == 0 {
+		return 200
+	}
+	return 20 + rng.IntN(180)
 }
 
 func sortDesc(x []int) {

@@ -93,8 +93,10 @@
 // only h_{t-1}·U on the active prefix and the fused gate math; its
 // return-sequences output is again packed rows, the next layer's input.
 // Backward runs BPTT per step on the active prefix (finished samples keep
-// their carried dh and dc), then dW = Xᵀ·dZ, dU = H_prevᵀ·dZ and dX = dZ·Wᵀ as
-// one GEMM each over all rows. All matrix products go through
+// their carried dh and dc; the per-step dh = dz·Uᵀ reads a copy of Uᵀ made
+// once per Backward, see kernels.SgemmNTWithBT), then dW = Xᵀ·dZ, dU =
+// H_prevᵀ·dZ and dX = dZ·Wᵀ as one GEMM each over all rows, and db as the
+// column sums of dZ in row order. All matrix products go through
 // internal/kernels.Sgemm and the gate math through kernels.LSTMGates, so
 // faster kernels plug in below without touching this package.
 //

@@ -13,6 +13,7 @@ type lstmState struct {
 	dh []float32 // [B, H] dL/dh of each sample's current state (Backward)
 	dc []float32 // [B, H] dL/dc of each sample's current state (Backward)
 	dx []float32 // [N, In] dL/dx (Backward)
+	ut []float32 // [4H, H] Uᵀ, refreshed by each backward (the per-step dh = dz·Uᵀ reads it in place)
 
 	// Dropout (training only). imask [B, In] and rmask [B, H] hold one row
 	// per sample, 0 or 1/(1-rate), shared by all its steps; nil when off.
@@ -131,6 +132,12 @@ func (l *LSTM) backward(s *lstmState, p *packing, x, dy, dFinal []float32, dW, d
 	h, g := l.Units, 4*l.Units
 	B := p.B
 	w, u := l.Kernel.Data, l.Recurrent.Data
+	if p.T > 1 {
+		// One transpose per backward instead of one per step: the per-step
+		// product reads Uᵀ in place (bit for bit the NT product on U).
+		s.ut = grow(s.ut, g*h)
+		kernels.Transpose(s.ut, u, h, g)
+	}
 	clear(s.dc[:B*h])
 	if dFinal != nil {
 		copy(s.dh[:B*h], dFinal)
@@ -150,7 +157,7 @@ func (l *LSTM) backward(s *lstmState, p *packing, x, dy, dFinal []float32, dW, d
 		}
 		kernels.LSTMGatesBackward(gates, s.dc[:n*h], s.dh[:n*h], dyt, gates, s.tc[o*h:(o+n)*h], cPrev, n, h)
 		if t > 0 {
-			kernels.Sgemm(false, true, n, h, g, 1, gates, g, u, g, 0, s.dh, h)
+			kernels.SgemmNTWithBT(n, h, g, 1, gates, g, u, g, s.ut, h, 0, s.dh, h)
 			if s.rmask != nil {
 				mulInto(s.dh[:n*h], s.dh[:n*h], s.rmask[:n*h])
 			}

@@ -38,18 +38,6 @@ var (
 	lstmGatesBackwardImpl = lstmGatesBackwardGeneric
 )
 
-// AddColumnSums adds the column sums of the row-major m×n matrix a (row stride
-// n) to dst[:n].
-func AddColumnSums(dst, a []float32, m, n int) {
-	dst = dst[:n]
-	for i := 0; i < m; i++ {
-		row := a[i*n:][:n]
-		for j, v := range row {
-			dst[j] += v
-		}
-	}
-}
-
 // FillRows writes row (length n) into each of the m rows of the row-major
 // matrix dst (row stride n).
 func FillRows(dst, row []float32, m, n int) {

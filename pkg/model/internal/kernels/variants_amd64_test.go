@@ -27,3 +27,26 @@ func gatesVariants() []gatesVariant {
 	}
 	return v
 }
+
+// colSumsVariants lists every AddColumnSums implementation this CPU can
+// run, the generic one first.
+func colSumsVariants() []colSumsVariant {
+	v := []colSumsVariant{{"generic", addColumnSumsGeneric}}
+	if hasAVX2() {
+		v = append(v, colSumsVariant{"avx2", addColumnSumsAVX2})
+	}
+	if hasAVX512() {
+		v = append(v, colSumsVariant{"avx512", addColumnSumsAVX512})
+	}
+	return v
+}
+
+// transposeVariants lists every Transpose implementation this CPU can run,
+// the generic one first.
+func transposeVariants() []transposeVariant {
+	v := []transposeVariant{{"generic", transposeGeneric}}
+	if hasAVX2() {
+		v = append(v, transposeVariant{"avx", transposeAVX})
+	}
+	return v
+}

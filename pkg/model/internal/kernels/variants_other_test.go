@@ -13,3 +13,14 @@ func sgemmVariants() []sgemmVariant {
 func gatesVariants() []gatesVariant {
 	return []gatesVariant{{"generic", lstmGatesGeneric, lstmGatesBackwardGeneric}}
 }
+
+// colSumsVariants lists the AddColumnSums implementations of this build:
+// only the generic one without assembly.
+func colSumsVariants() []colSumsVariant {
+	return []colSumsVariant{{"generic", addColumnSumsGeneric}}
+}
+
+// transposeVariants lists the Transpose implementations of this build.
+func transposeVariants() []transposeVariant {
+	return []transposeVariant{{"generic", transposeGeneric}}
+}
