@@ -86,7 +86,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("train --help lacks --%s", b.flag)
 		}
 	}
-	for _, s := range []string{"(default 10)", "(default 128)", "(default 0.001)", "(default 200)", "(default 10000)", `(default "model.safetensors")`} {
+	for _, s := range []string{"(default 40)", "(default 32)", "(default 0.002)", "(default 200)", "(default 10000)", `(default "model.safetensors")`} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("train --help lacks default %s", s)
 		}
@@ -160,7 +160,7 @@ func TestConfigPrecedence(t *testing.T) {
 	if !reflect.DeepEqual(cfg.Data.TextColumns, []string{"title", "body"}) {
 		t.Errorf("text_columns = %v", cfg.Data.TextColumns)
 	}
-	if cfg.Train.Optimizer.LearningRate != 0.001 {
+	if cfg.Train.Optimizer.LearningRate != 0.002 {
 		t.Errorf("untouched default changed: lr %v", cfg.Train.Optimizer.LearningRate)
 	}
 	env = map[string]string{"LSTMCTL_MODEL_LSTM": "128,64"}

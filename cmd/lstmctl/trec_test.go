@@ -14,7 +14,7 @@ const sharedData = "../../../shared/data"
 // TestTRECDefaults trains with the defaults (sequence length 40, as the
 // issue's check does) through the command and asserts a test accuracy floor.
 // Training is deterministic for a seed, so the floor guards regressions of
-// the numerics, the pipeline and the recipe; the measured value is 0.838.
+// the numerics, the pipeline and the recipe; the measured value is 0.880 (2 cores, AVX-512).
 func TestTRECDefaults(t *testing.T) {
 	dir := filepath.Join(sharedData, "trec")
 	if _, err := os.Stat(dir); err != nil {
@@ -43,7 +43,7 @@ func TestTRECDefaults(t *testing.T) {
 	if m.N != 500 || len(m.Labels) != 6 {
 		t.Fatalf("n = %d, labels %v", m.N, m.Labels)
 	}
-	const floor = 0.80
+	const floor = 0.85
 	if m.Accuracy < floor {
 		t.Errorf("TREC test accuracy %.4f < %.2f with the defaults", m.Accuracy, floor)
 	}

@@ -77,7 +77,7 @@ func to64(ts []*model.Tensor) [][]float64 {
 func TestAdamMatchesKerasFormula(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	params := randTensors(rng, 1, testShapes, testOrder)
-	cfg := DefaultConfig().Optimizer
+	cfg := KerasConfig().Optimizer
 	cfg.LearningRate = 0.01
 	a, err := NewAdam(cfg, params)
 	if err != nil {
@@ -122,7 +122,7 @@ func TestAdamFirstStepIsLearningRate(t *testing.T) {
 	// With zero moments the first Keras step is lr·g/(|g| + eps/sqrt(1-b2)·...) ≈ lr·sign(g).
 	p := []*model.Tensor{{Name: "w", Shape: []int{3}, Data: []float32{1, 1, 1}}}
 	g := []*model.Tensor{{Name: "w", Shape: []int{3}, Data: []float32{2, -0.5, 0}}}
-	a, err := NewAdam(DefaultConfig().Optimizer, p)
+	a, err := NewAdam(KerasConfig().Optimizer, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func norm(x []float32) float64 {
 func TestAdamClipNorm(t *testing.T) {
 	p := []*model.Tensor{{Name: "a", Shape: []int{2}, Data: []float32{0, 0}}, {Name: "b", Shape: []int{2}, Data: []float32{0, 0}}}
 	g := []*model.Tensor{{Name: "a", Shape: []int{2}, Data: []float32{3, 4}}, {Name: "b", Shape: []int{2}, Data: []float32{0.3, 0.4}}}
-	cfg := DefaultConfig().Optimizer
+	cfg := KerasConfig().Optimizer
 	cfg.ClipNorm = 1
 	a, _ := NewAdam(cfg, p)
 	a.Step(p, g)
@@ -168,7 +168,7 @@ func TestAdamClipNorm(t *testing.T) {
 func TestAdamGlobalClipNorm(t *testing.T) {
 	p := []*model.Tensor{{Name: "a", Shape: []int{2}, Data: []float32{0, 0}}, {Name: "b", Shape: []int{1}, Data: []float32{0}}}
 	g := []*model.Tensor{{Name: "a", Shape: []int{2}, Data: []float32{3, 4}}, {Name: "b", Shape: []int{1}, Data: []float32{12}}}
-	cfg := DefaultConfig().Optimizer
+	cfg := KerasConfig().Optimizer
 	cfg.GlobalClipNorm = 1.3 // joint norm 13 -> scale 0.1
 	a, _ := NewAdam(cfg, p)
 	a.Step(p, g)
@@ -192,7 +192,7 @@ func TestAdamStateRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	p1 := randTensors(rng, 1, testShapes, testOrder)
 	p2 := cloneTensors(p1)
-	cfg := DefaultConfig().Optimizer
+	cfg := KerasConfig().Optimizer
 	a1, _ := NewAdam(cfg, p1)
 	a2, _ := NewAdam(cfg, p2)
 	grads := [][]*model.Tensor{}
@@ -237,7 +237,7 @@ func TestAdamStateRoundTrip(t *testing.T) {
 func TestAdamLoadStateErrors(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	p := randTensors(rng, 1, testShapes, testOrder)
-	a, _ := NewAdam(DefaultConfig().Optimizer, p)
+	a, _ := NewAdam(KerasConfig().Optimizer, p)
 	good := cloneTensors(a.StateTensors())
 	cases := map[string]func([]*model.Tensor) ([]*model.Tensor, int){
 		"missing": func(s []*model.Tensor) ([]*model.Tensor, int) { return s[1:], 1 },
@@ -270,7 +270,7 @@ func TestAdamStepDoesNotAllocate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	p := randTensors(rng, 1, testShapes, testOrder)
 	g := randTensors(rng, 1, testShapes, testOrder)
-	cfg := DefaultConfig().Optimizer
+	cfg := KerasConfig().Optimizer
 	cfg.GlobalClipNorm = 0.5
 	a, _ := NewAdam(cfg, p)
 	if n := testing.AllocsPerRun(10, func() { a.Step(p, g) }); n != 0 {
@@ -289,7 +289,7 @@ func TestAdamWeightDecay(t *testing.T) {
 		{Name: "lstm.0.kernel", Shape: []int{3}, Data: []float32{0.1, 0, -0.3}},
 		{Name: "lstm.0.bias", Shape: []int{2}, Data: []float32{0.1, 0}},
 	}
-	cfg := DefaultConfig().Optimizer
+	cfg := KerasConfig().Optimizer
 	cfg.LearningRate = 0.01
 	cfg.WeightDecay = 0.25
 	a, err := NewAdam(cfg, p)
@@ -344,7 +344,7 @@ func TestAdamFusedClippingMatchesStep(t *testing.T) {
 				order := []string{"a.kernel", "a.bias", "b"}
 				p1 := randTensors(rng, 1, shapes, order)
 				p2 := cloneTensors(p1)
-				cfg := DefaultConfig().Optimizer
+				cfg := KerasConfig().Optimizer
 				cfg.ClipNorm, cfg.GlobalClipNorm, cfg.WeightDecay = clip.ClipNorm, clip.GlobalClipNorm, 0.01
 				a1, _ := NewAdam(cfg, p1)
 				a2, _ := NewAdam(cfg, p2)

@@ -28,7 +28,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Fatal(err)
 	}
 	m.Init(rand.New(rand.NewPCG(1, 1)))
-	cfg := DefaultConfig()
+	cfg := KerasConfig()
 	tr := &Trainer{Model: m, Config: cfg, Batch: data.BatchOptions{SequenceLength: T}}
 	r, _, err := tr.prepare(ds, nil)
 	if err != nil {
@@ -79,7 +79,7 @@ func benchAdamUpdate(b *testing.B, threads int) {
 	m.Init(rand.New(rand.NewPCG(1, 1)))
 	e := newEngine(m, threads)
 	defer e.close()
-	a, err := NewAdam(DefaultConfig().Optimizer, e.params)
+	a, err := NewAdam(KerasConfig().Optimizer, e.params)
 	if err != nil {
 		b.Fatal(err)
 	}

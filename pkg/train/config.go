@@ -68,13 +68,34 @@ const (
 // Class weighting modes for Config.ClassWeight.
 const ClassWeightBalanced = "balanced"
 
-// DefaultConfig returns the training settings of the Keras example:
-// 10 epochs of batches of 128, shuffled with seed 1, Adam with the Keras
-// defaults, a constant learning rate, early stopping disabled (patience 0),
-// no weight decay, class weights or label smoothing. The reduce_on_plateau
-// settings (used once lr_schedule.name selects it) are factor 0.5, patience
-// 1, cooldown 0, min_delta 1e-4 on val_loss.
+// DefaultConfig returns the default training recipe. The Keras example
+// compiles with Adam(1e-3) and fits 10 epochs of 128; measured on TREC,
+// SST-2, MR and 20 Newsgroups (README, "Accuracy") that recipe undertrains,
+// and these defaults do better on all four: up to 40 epochs of batches of 32,
+// Adam (Keras betas and epsilon) at 2e-3 with global_clipnorm 1 (LSTMs on
+// long texts otherwise diverge), reduce_on_plateau (factor 0.5, patience 1,
+// min_delta 1e-4 on val_loss) and early stopping (patience 3 on val_loss,
+// best weights restored). No weight decay, class weights or label smoothing.
+// The Keras example's own settings are `epochs: 10, batch_size: 128,
+// learning_rate: 0.001, global_clipnorm: 0, patience: 0,
+// lr_schedule.name: constant`.
 func DefaultConfig() Config {
+	c := KerasConfig()
+	c.Epochs = 40
+	c.BatchSize = 32
+	c.Optimizer.LearningRate = 0.002
+	c.Optimizer.GlobalClipNorm = 1
+	c.EarlyStopping.Patience = 3
+	c.LRSchedule.Name = ScheduleReduceOnPlateau
+	return c
+}
+
+// KerasConfig returns the training settings of the Keras example of
+// DESIGN.md (configs/keras.yaml): 10 epochs of batches of 128, shuffled with
+// seed 1, Adam with the Keras defaults, a constant learning rate, no
+// clipping, early stopping disabled (patience 0); the reduce_on_plateau
+// settings, used once lr_schedule.name selects it, are those of DefaultConfig.
+func KerasConfig() Config {
 	return Config{
 		Epochs:    10,
 		BatchSize: 128,

@@ -7,7 +7,7 @@ import (
 )
 
 func TestDefaultConfigIsValidAndKeras(t *testing.T) {
-	c := DefaultConfig()
+	c := KerasConfig()
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -59,14 +59,14 @@ func TestConfigValidateRejects(t *testing.T) {
 		{"schedule", "lr_schedule", func(c *Config) { c.LRSchedule.Name = "cosine" }},
 	}
 	for _, tc := range cases {
-		c := DefaultConfig()
+		c := KerasConfig()
 		tc.mut(&c)
 		err := c.Validate()
 		if err == nil || !strings.HasPrefix(err.Error(), "train: ") || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Validate() = %v, want an error about %s", tc.name, err, tc.want)
 		}
 	}
-	c := DefaultConfig()
+	c := KerasConfig()
 	c.Optimizer.Name = "Adam"
 	c.Optimizer.Beta1 = 0
 	c.Optimizer.ClipNorm = 1
@@ -78,5 +78,20 @@ func TestConfigValidateRejects(t *testing.T) {
 	c.LRSchedule = LRScheduleConfig{Name: "reduce_on_plateau", Factor: 0.2, Patience: 0, Monitor: "val_accuracy", MinLR: 1e-5}
 	if err := c.Validate(); err != nil {
 		t.Errorf("valid config refused: %v", err)
+	}
+}
+
+func TestDefaultRecipeValid(t *testing.T) {
+	for name, c := range map[string]Config{"default": DefaultConfig(), "keras": KerasConfig()} {
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	d, k := DefaultConfig(), KerasConfig()
+	if k.Epochs != 10 || k.BatchSize != 128 || k.Optimizer.LearningRate != 0.001 || k.EarlyStopping.Patience != 0 || k.LRSchedule.Name != ScheduleConstant {
+		t.Errorf("KerasConfig is not the Keras example: %+v", k)
+	}
+	if d.Optimizer.Beta1 != k.Optimizer.Beta1 || d.Optimizer.Beta2 != k.Optimizer.Beta2 || d.Optimizer.Epsilon != k.Optimizer.Epsilon {
+		t.Errorf("default Adam moments differ from Keras: %+v", d.Optimizer)
 	}
 }

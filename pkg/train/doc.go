@@ -107,10 +107,10 @@
 // best weights is kept and restored at the end of training, whether it
 // stopped early or not (Keras 3 behaviour); Result.RestoredEpoch names the
 // epoch restored. The learning-rate schedule is independent of it (its own
-// monitor and counters) and is not rewound. Monitoring a val_ metric without
-// validation data is an error when patience > 0 (and for a
-// reduce_on_plateau schedule); otherwise the training counterpart is
-// tracked.
+// monitor and counters) and is not rewound. Without validation data a val_
+// monitor (of early stopping or of reduce_on_plateau) falls back to its
+// training counterpart, so `--validation-split 0` works with any recipe;
+// Result.Monitor names the metric tracked.
 //
 // # Checkpoints
 //

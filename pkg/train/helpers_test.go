@@ -46,7 +46,7 @@ func newTinyModel(t testing.TB, masked bool, vocab, classes int, seed uint64) *m
 }
 
 func tinyConfig() Config {
-	c := DefaultConfig()
+	c := KerasConfig()
 	c.Epochs = 3
 	c.BatchSize = 40
 	c.Optimizer.LearningRate = 0.01

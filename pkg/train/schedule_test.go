@@ -110,7 +110,7 @@ func TestLRScheduleValidate(t *testing.T) {
 		{"lr_schedule.monitor", func(c *Config) { c.LRSchedule.Name, c.LRSchedule.Monitor = "reduce_on_plateau", "val_acc" }},
 	}
 	for _, tc := range cases {
-		c := DefaultConfig()
+		c := KerasConfig()
 		tc.mut(&c)
 		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "train: ") {
 			t.Errorf("want an error about %s, got %v", tc.want, err)
@@ -118,7 +118,7 @@ func TestLRScheduleValidate(t *testing.T) {
 	}
 	// The plateau settings do not matter for other schedules (old configs
 	// and checkpoints have a zero lr_schedule section).
-	c := DefaultConfig()
+	c := KerasConfig()
 	c.LRSchedule = LRScheduleConfig{}
 	if err := c.Validate(); err != nil {
 		t.Errorf("zero lr_schedule refused: %v", err)
@@ -165,10 +165,18 @@ func TestFitAppliesSchedule(t *testing.T) {
 			t.Errorf("epoch %d: learning rate %v, want %v", i+1, got, want)
 		}
 	}
-	// A val_ monitor needs validation data.
-	cfg.LRSchedule.Monitor = "val_loss"
-	if _, err := (&Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 1), Config: cfg}).Fit(context.Background(), train, nil); err == nil || !strings.Contains(err.Error(), "lr_schedule.monitor") {
-		t.Errorf("val_loss plateau without validation data: %v", err)
+	// Without validation data a val_ monitor falls back to the training
+	// counterpart: the same learning rates as monitoring loss.
+	monitored := cfg.LRSchedule.Monitor
+	cfg.LRSchedule.Monitor = "val_" + monitored
+	res2, err := (&Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 1), Config: cfg}).Fit(context.Background(), train, nil)
+	if err != nil {
+		t.Fatalf("val_%s plateau without validation data: %v", monitored, err)
+	}
+	for i := range res.History {
+		if res2.History[i].LearningRate != res.History[i].LearningRate {
+			t.Errorf("epoch %d: lr %v with val_%s and no validation data, %v with %s", i+1, res2.History[i].LearningRate, monitored, res.History[i].LearningRate, monitored)
+		}
 	}
 }
 

@@ -222,15 +222,15 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 		}
 	}
 	monitor := cfg.EarlyStopping.Monitor
+	// Without validation data a val_ monitor falls back to its training
+	// counterpart (Keras would warn and never stop); Result.Monitor says
+	// which metric was tracked.
 	if valDS == nil && (monitor == MonitorValLoss || monitor == MonitorValAccuracy) {
-		if cfg.EarlyStopping.Patience > 0 {
-			return nil, nil, fmt.Errorf("train: early_stopping.monitor %s needs validation data (set a validation file or validation_split, or monitor loss)", monitor)
-		}
 		monitor = monitor[len("val_"):]
 	}
 	lrMonitor := cfg.LRSchedule.Monitor
-	if cfg.LRSchedule.name() == ScheduleReduceOnPlateau && valDS == nil && (lrMonitor == MonitorValLoss || lrMonitor == MonitorValAccuracy) {
-		return nil, nil, fmt.Errorf("train: lr_schedule.monitor %s needs validation data (set a validation file or validation_split, or monitor loss)", lrMonitor)
+	if valDS == nil && (lrMonitor == MonitorValLoss || lrMonitor == MonitorValAccuracy) {
+		lrMonitor = lrMonitor[len("val_"):]
 	}
 	r := &fitRun{t: t, cfg: cfg, opt: t.BatchOptions(), train: trainDS, val: valDS, params: m.Params()}
 	var err error

@@ -132,7 +132,6 @@ func TestFitValidation(t *testing.T) {
 		train, val *data.Dataset
 		want       string
 	}{
-		"val monitor without val": {&Trainer{Model: m, Config: cfg}, train, nil, "needs validation data"},
 		"empty":                   {&Trainer{Model: m, Config: tinyConfig()}, &data.Dataset{}, nil, "no samples"},
 		"token id":                {&Trainer{Model: m, Config: tinyConfig()}, &data.Dataset{Seqs: [][]int32{{1, 99}}, Labels: []int32{0}}, nil, "token id 99"},
 		"label":                   {&Trainer{Model: m, Config: tinyConfig()}, &data.Dataset{Seqs: [][]int32{{1}}, Labels: []int32{2}}, nil, "label 2"},
@@ -148,6 +147,11 @@ func TestFitValidation(t *testing.T) {
 		if res != nil {
 			t.Errorf("%s: result %+v with a validation error", name, res)
 		}
+	}
+	// Without validation data a val_ monitor falls back to the training metric.
+	res, err := (&Trainer{Model: m, Config: cfg}).Fit(context.Background(), train, nil)
+	if err != nil || res.Monitor != MonitorLoss {
+		t.Errorf("val monitor without validation data: monitor %v, err %v; want loss, nil", res, err)
 	}
 	if _, err := (&Trainer{Model: m, Config: tinyConfig()}).Fit(context.Background(), &data.Dataset{}, nil); !errors.Is(err, data.ErrEmpty) {
 		t.Errorf("empty training set: %v does not wrap data.ErrEmpty", err)
