@@ -279,3 +279,24 @@ func TestClassWeightsFromConfig(t *testing.T) {
 		t.Errorf("no map: %v %v", w, err)
 	}
 }
+
+// Every shipped config loads, validates and builds a model.
+func TestShippedConfigs(t *testing.T) {
+	files, err := filepath.Glob("../../configs/*.yaml")
+	if err != nil || len(files) < 5 {
+		t.Fatalf("configs: %v %v", files, err)
+	}
+	for _, f := range files {
+		cfg, err := loadConfig(f, nil, noEnv, nil)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if _, err := model.New(cfg.Model, 100, 3); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if cfg.Data.Train != "" || cfg.Data.Test != "" {
+			t.Errorf("%s: shipped configs name no data paths", f)
+		}
+	}
+}
