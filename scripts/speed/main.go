@@ -7,7 +7,8 @@
 //
 // Training is timed as a whole process (start-up, reading, vocabulary,
 // training, writing the model) and also per epoch from the history; samples/s
-// is training samples × epochs / seconds. Peak RSS comes from the kernel's
+// is training samples × epochs / seconds. lstmctl runs with
+// configs/keras.yaml, the peer's recipe (batch 128, Adam 1e-3). Peak RSS comes from the kernel's
 // rusage of the child process.
 package main
 
@@ -53,7 +54,9 @@ func main() {
 		for _, th := range strings.Split(*threads, ",") {
 			hist := filepath.Join(work, "h.csv")
 			model := filepath.Join(work, "m.safetensors")
-			wall, rss := timed(exec.Command(bin, "train", "--quiet", "--train", w.train, "--sequence-length", strconv.Itoa(w.maxlen),
+			// configs/keras.yaml: the peer's recipe (Adam 1e-3, batch 128, no
+			// clipping, schedule or early stopping).
+			wall, rss := timed(exec.Command(bin, "train", "--quiet", "--config", "configs/keras.yaml", "--train", w.train, "--sequence-length", strconv.Itoa(w.maxlen),
 				"--epochs", strconv.Itoa(*epochs), "--validation-split", "0", "--threads", th, "--history", hist, "--model", model))
 			sps, tps := historySpeed(hist, w, bin, model)
 			fmt.Printf("| %s | lstmctl | %s | %.1f | %.0f | %.0f | %.0f |\n", name, th, wall, sps, tps, rss)
