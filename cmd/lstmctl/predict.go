@@ -81,7 +81,10 @@ func runPredict(ctx context.Context, opts *predictOptions) error {
 	if len(inputs) == 0 {
 		inputs = []string{"-"}
 	}
+	// The ids of a chunk's lines share one growing buffer, reused chunk after
+	// chunk: steady-state prediction does not allocate per line.
 	seqs := make([][]int32, 0, predictChunk)
+	var ids []int32
 	flush := func() error {
 		if len(seqs) == 0 {
 			return nil
@@ -96,7 +99,7 @@ func runPredict(ctx context.Context, opts *predictOptions) error {
 				return err
 			}
 		}
-		seqs = seqs[:0]
+		seqs, ids = seqs[:0], ids[:0]
 		return out.Flush()
 	}
 	for _, name := range inputs {
@@ -121,7 +124,9 @@ func runPredict(ctx context.Context, opts *predictOptions) error {
 			if err != nil {
 				return fmt.Errorf("predict: %s: %w", name, err)
 			}
-			seqs = append(seqs, lm.enc.Encode(line))
+			start := len(ids)
+			ids = lm.enc.AppendEncode(ids, line)
+			seqs = append(seqs, ids[start:len(ids):len(ids)])
 			if len(seqs) == predictChunk {
 				if err := flush(); err != nil {
 					return err

@@ -102,3 +102,41 @@ func benchAdamUpdate(b *testing.B, threads int) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mparams/s")
 }
+
+// BenchmarkPredict is Predictor.Predict on chunks of 256 TREC-like texts
+// (lengths 1..20) with the default architecture, as lstmctl predict runs it.
+func BenchmarkPredict(b *testing.B) {
+	const N, V, C = 256, 10000, 6
+	rng := rand.New(rand.NewPCG(3, 4))
+	seqs := make([][]int32, N)
+	for i := range seqs {
+		s := make([]int32, 1+rng.IntN(20))
+		for t := range s {
+			s[t] = int32(2 + rng.IntN(V-2))
+		}
+		seqs[i] = s
+	}
+	m, err := model.New(model.DefaultConfig(), V, C)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Init(rand.New(rand.NewPCG(1, 1)))
+	for _, threads := range []int{1, 2} {
+		b.Run("threads="+strconv.Itoa(threads), func(b *testing.B) {
+			p := NewPredictor(m, data.BatchOptions{BatchSize: 128, SequenceLength: 40}, threads)
+			defer p.Close()
+			if _, err := p.Predict(seqs); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				if _, err := p.Predict(seqs); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			b.ReportMetric(float64(N*n)/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
+}

@@ -107,3 +107,27 @@ func TestEvaluateErrors(t *testing.T) {
 		t.Errorf("missing labels accepted")
 	}
 }
+
+// Predict reuses its buffers: no allocation once warm, at any thread count.
+func TestPredictDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	const C = 3
+	m := newTinyModel(t, true, tinyVocab(C), C, 1)
+	ds := tinyData(5, 100, C, 6, true)
+	for _, threads := range []int{1, 2} {
+		p := NewPredictor(m, data.BatchOptions{BatchSize: 16}, threads)
+		if _, err := p.Predict(ds.Seqs); err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(10, func() {
+			if _, err := p.Predict(ds.Seqs); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("threads=%d: Predict allocates %v times per call", threads, n)
+		}
+		p.Close()
+	}
+}
