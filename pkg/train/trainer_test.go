@@ -132,12 +132,12 @@ func TestFitValidation(t *testing.T) {
 		train, val *data.Dataset
 		want       string
 	}{
-		"empty":                   {&Trainer{Model: m, Config: tinyConfig()}, &data.Dataset{}, nil, "no samples"},
-		"token id":                {&Trainer{Model: m, Config: tinyConfig()}, &data.Dataset{Seqs: [][]int32{{1, 99}}, Labels: []int32{0}}, nil, "token id 99"},
-		"label":                   {&Trainer{Model: m, Config: tinyConfig()}, &data.Dataset{Seqs: [][]int32{{1}}, Labels: []int32{2}}, nil, "label 2"},
-		"val label":               {&Trainer{Model: m, Config: tinyConfig()}, train, &data.Dataset{Seqs: [][]int32{{1}}, Labels: []int32{-1}}, "validation set"},
-		"config":                  {&Trainer{Model: m, Config: Config{}}, train, nil, "epochs"},
-		"nil model":               {&Trainer{Config: tinyConfig()}, train, nil, "Model is nil"},
+		"empty":     {&Trainer{Model: m, Config: tinyConfig()}, &data.Dataset{}, nil, "no samples"},
+		"token id":  {&Trainer{Model: m, Config: tinyConfig()}, &data.Dataset{Seqs: [][]int32{{1, 99}}, Labels: []int32{0}}, nil, "token id 99"},
+		"label":     {&Trainer{Model: m, Config: tinyConfig()}, &data.Dataset{Seqs: [][]int32{{1}}, Labels: []int32{2}}, nil, "label 2"},
+		"val label": {&Trainer{Model: m, Config: tinyConfig()}, train, &data.Dataset{Seqs: [][]int32{{1}}, Labels: []int32{-1}}, "validation set"},
+		"config":    {&Trainer{Model: m, Config: Config{}}, train, nil, "epochs"},
+		"nil model": {&Trainer{Config: tinyConfig()}, train, nil, "Model is nil"},
 	}
 	for name, c := range cases {
 		res, err := c.tr.Fit(context.Background(), c.train, c.val)
