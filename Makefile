@@ -45,7 +45,7 @@ lint:
 
 # Quick start: train on the shipped example, evaluate it, predict with it.
 example: build
-	$(BIN) train --train $(EXAMPLE)/train.txt --test $(EXAMPLE)/test.txt --epochs 15 --batch-size 16 --model $(EXAMPLE)/model.safetensors
+	$(BIN) train --train $(EXAMPLE)/train.txt --test $(EXAMPLE)/test.txt --model $(EXAMPLE)/model.safetensors
 	$(BIN) eval --model $(EXAMPLE)/model.safetensors --data $(EXAMPLE)/test.txt
 	$(BIN) predict --model $(EXAMPLE)/model.safetensors --top-k 2 < $(EXAMPLE)/unlabelled.txt
 

@@ -280,7 +280,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 	if !opts.Quiet {
 		restored := ""
 		if res.RestoredEpoch > 0 {
-			restored = fmt.Sprintf(", weights of epoch %d (best %s %.4f)", res.RestoredEpoch, res.Monitor, res.BestValue)
+			restored = fmt.Sprintf(", weights of epoch %d: best %s %.4f", res.RestoredEpoch, res.Monitor, res.BestValue)
 		}
 		fmt.Fprintf(ios.ErrOut, "saved %s (%s%s)\n", cfg.Output.Model, res.Status, restored)
 	}
