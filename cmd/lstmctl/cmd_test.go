@@ -53,6 +53,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"predict", "--top-k", "0"},
 		{"predict", "--format", "csv"},
 		{"train", "--epochs", "many"},
+		{"train", "--train", "x", "--from", "a", "--resume", "b"},
 	} {
 		ios, _, out, errOut := Test()
 		if code := run(context.Background(), ios, args); code != exitUsage {

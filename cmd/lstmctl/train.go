@@ -69,6 +69,9 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.ConfigFile, opts.Quiet = g.ConfigFile, g.Quiet
 			opts.Set = changedSettings(c, append(trainBindings, globalBindings...))
+			if opts.From != "" && opts.Resume != "" {
+				return &usageError{err: errors.New("train: --from and --resume exclude each other (a checkpoint already holds the weights)"), cmd: c.CommandPath()}
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
