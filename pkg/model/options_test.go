@@ -81,10 +81,7 @@ func TestConfigOptionsValidate(t *testing.T) {
 func TestBidirectionalParams(t *testing.T) {
 	cfg := Config{EmbeddingDim: 8, LSTM: []int{6, 5}, MaskPadding: true, Bidirectional: true}
 	c := mustNew(t, cfg, 30, 3)
-	want := []struct {
-		name  string
-		shape []int
-	}{
+	want := []namedShape{
 		{"embedding.embeddings", []int{30, 8}},
 		{"lstm.0.kernel", []int{8, 24}}, {"lstm.0.recurrent_kernel", []int{6, 24}}, {"lstm.0.bias", []int{24}},
 		{"lstm.0.backward.kernel", []int{8, 24}}, {"lstm.0.backward.recurrent_kernel", []int{6, 24}}, {"lstm.0.backward.bias", []int{24}},
@@ -92,17 +89,8 @@ func TestBidirectionalParams(t *testing.T) {
 		{"lstm.1.backward.kernel", []int{12, 20}}, {"lstm.1.backward.recurrent_kernel", []int{5, 20}}, {"lstm.1.backward.bias", []int{20}},
 		{"dense.kernel", []int{10, 3}}, {"dense.bias", []int{3}},
 	}
-	ps, gs := c.Params(), c.NewGrads()
-	if len(ps) != len(want) || len(gs) != len(want) {
-		t.Fatalf("%d params, %d grads, want %d", len(ps), len(gs), len(want))
-	}
-	for i, w := range want {
-		for _, p := range []*Tensor{ps[i], gs[i]} {
-			if p.Name != w.name || !slices.Equal(p.Shape, w.shape) || len(p.Data) != numel(w.shape) {
-				t.Errorf("tensor %d: %s %v, want %s %v", i, p.Name, p.Shape, w.name, w.shape)
-			}
-		}
-	}
+	checkParamLayout(t, c, want)
+	ps := c.Params()
 	// The shapes the model file expects are the same.
 	i := 0
 	for name, shape := range paramShapes(cfg, 30, 3) {
