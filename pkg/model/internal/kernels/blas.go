@@ -30,14 +30,7 @@ func (BLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32
 	case k < 0:
 		panic("blas: k < 0")
 	}
-	rowsA, colsA := m, k
-	if transA {
-		rowsA, colsA = k, m
-	}
-	rowsB, colsB := k, n
-	if transB {
-		rowsB, colsB = n, k
-	}
+	rowsA, colsA, rowsB, colsB := operandShapes(transA, transB, m, n, k)
 	switch {
 	case lda < max(1, colsA):
 		panic("blas: bad leading dimension of A")

@@ -13,3 +13,17 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // sgemmImpl is the implementation selected for this CPU (see init in the
 // architecture files); it defaults to the pure-Go version.
 var sgemmImpl = sgemmGeneric
+
+// operandShapes returns the stored shapes (rows × columns) of A and B when
+// op(A) is m×k and op(B) is k×n.
+func operandShapes(transA, transB bool, m, n, k int) (rowsA, colsA, rowsB, colsB int) {
+	rowsA, colsA = m, k
+	if transA {
+		rowsA, colsA = k, m
+	}
+	rowsB, colsB = k, n
+	if transB {
+		rowsB, colsB = n, k
+	}
+	return rowsA, colsA, rowsB, colsB
+}

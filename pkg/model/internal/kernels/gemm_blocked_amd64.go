@@ -221,14 +221,7 @@ func checkSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []floa
 	if m < 0 || n < 0 || k < 0 {
 		panic("kernels: negative dimension")
 	}
-	rowsA, colsA := m, k
-	if transA {
-		rowsA, colsA = k, m
-	}
-	rowsB, colsB := k, n
-	if transB {
-		rowsB, colsB = n, k
-	}
+	rowsA, colsA, rowsB, colsB := operandShapes(transA, transB, m, n, k)
 	switch {
 	case lda < max(1, colsA):
 		panic("kernels: bad lda")
