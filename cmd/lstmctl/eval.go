@@ -77,7 +77,7 @@ type loadedModel struct {
 // layer under --config, the environment and flags, except for the text
 // pipeline and the architecture, which always come from the model.
 func openModel(ios *IOStreams, path, configFile string, set map[string]any) (*loadedModel, error) {
-	clf, meta, err := model.Load(path)
+	clf, meta, err := loadModelOrCheckpoint(path)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +103,43 @@ func openModel(ios *IOStreams, path, configFile string, set map[string]any) (*lo
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &loadedModel{clf: clf, cfg: cfg, enc: enc, labels: labels}, nil
+}
+
+// loadModelOrCheckpoint loads a model file, or the weights of a training
+// checkpoint (--checkpoint-dir's best.safetensors or last.safetensors), which
+// carries the same config, vocabulary and labels.
+func loadModelOrCheckpoint(path string) (*model.Classifier, *model.Meta, error) {
+	clf, meta, err := model.Load(path)
+	if err == nil {
+		return clf, meta, nil
+	}
+	ck, ckErr := train.ReadCheckpoint(path)
+	if ckErr != nil {
+		return nil, nil, err // not a checkpoint either: the model error says why
+	}
+	meta = &model.Meta{Config: json.RawMessage(ck.Meta["config"])}
+	if json.Unmarshal([]byte(ck.Meta["vocab"]), &meta.Vocab) != nil || json.Unmarshal([]byte(ck.Meta["labels"]), &meta.Labels) != nil {
+		return nil, nil, fmt.Errorf("%s: checkpoint without vocabulary or labels", path)
+	}
+	stored, err := loadConfig("", meta.Config, noEnv, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: checkpoint config: %w", path, err)
+	}
+	if clf, err = model.New(stored.Model, len(meta.Vocab), len(meta.Labels)); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	weights := map[string]*model.Tensor{}
+	for _, w := range ck.Weights {
+		weights[w.Name] = w
+	}
+	for _, p := range clf.Params() {
+		w, ok := weights[p.Name]
+		if !ok || len(w.Data) != len(p.Data) {
+			return nil, nil, fmt.Errorf("%s: checkpoint tensor %s missing or of the wrong size", path, p.Name)
+		}
+		copy(p.Data, w.Data)
+	}
+	return clf, meta, nil
 }
 
 func runEval(ctx context.Context, opts *evalOptions) error {

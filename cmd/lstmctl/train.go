@@ -145,7 +145,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		fromMet *model.Meta
 	)
 	if opts.From != "" {
-		from, fromMet, err = model.Load(opts.From)
+		from, fromMet, err = loadModelOrCheckpoint(opts.From)
 		if err != nil {
 			return err
 		}
