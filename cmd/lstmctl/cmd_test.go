@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -299,5 +302,45 @@ func TestShippedConfigs(t *testing.T) {
 		if cfg.Data.Train != "" || cfg.Data.Test != "" {
 			t.Errorf("%s: shipped configs name no data paths", f)
 		}
+	}
+}
+
+// predict answers a line of an interactive stream before the next one comes.
+func TestPredictStreams(t *testing.T) {
+	modelPath := filepath.Join(t.TempDir(), "m.safetensors")
+	ios, _, _, _ := Test()
+	if err := runTrain(context.Background(), &trainOptions{IO: ios, Quiet: true, Set: map[string]any{
+		"data.train": writeTiny(t), "train.epochs": "1", "output.model": modelPath,
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ios, _, _, _ = Test()
+	ios.In, ios.Out = inR, outW
+	done := make(chan error, 1)
+	go func() {
+		done <- runPredict(context.Background(), &predictOptions{IO: ios, Model: modelPath, Format: "tsv", TopK: 1})
+		outW.Close()
+	}()
+	out := bufio.NewReader(outR)
+	for i, line := range []string{"alpha beta\n", "gamma delta\n"} {
+		if _, err := io.WriteString(inW, line); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan string, 1)
+		go func() { s, _ := out.ReadString('\n'); got <- s }()
+		select {
+		case s := <-got:
+			if !strings.Contains(s, "\t") {
+				t.Fatalf("line %d: output %q", i+1, s)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("line %d: no prediction while the input stays open", i+1)
+		}
+	}
+	inW.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

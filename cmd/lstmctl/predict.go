@@ -127,7 +127,9 @@ func runPredict(ctx context.Context, opts *predictOptions) error {
 			start := len(ids)
 			ids = lm.enc.AppendEncode(ids, line)
 			seqs = append(seqs, ids[start:len(ids):len(ids)])
-			if len(seqs) == predictChunk {
+			// A full chunk, or an input that would block (an interactive
+			// stream): predict what we have.
+			if len(seqs) == predictChunk || !lr.Buffered() {
 				if err := flush(); err != nil {
 					return err
 				}

@@ -105,3 +105,8 @@ func (l *LineReader) Next() (string, error) {
 
 // Line returns the number of the line last returned (1-based).
 func (l *LineReader) Line() int { return l.lr.n }
+
+// Buffered reports whether input is already buffered, so that Next will
+// return without waiting for more input. predict uses it to answer an
+// interactive stream line by line instead of waiting for a full chunk.
+func (l *LineReader) Buffered() bool { return l.lr.br.Buffered() > 0 }
