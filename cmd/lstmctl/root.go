@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/embed"
 )
 
 // Exit codes, listed in `lstmctl --help`.
@@ -116,7 +117,7 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case errors.Is(err, errQualityGate):
 		return exitQuality
-	case errors.As(err, &pe), errors.Is(err, data.ErrEmpty), errors.Is(err, data.ErrUnknownLabel):
+	case errors.As(err, &pe), errors.Is(err, data.ErrEmpty), errors.Is(err, data.ErrUnknownLabel), errors.Is(err, embed.ErrMalformed):
 		return exitData
 	}
 	if _, ok := errors.AsType[*usageError](err); ok {

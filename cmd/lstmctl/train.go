@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/embed"
 	"github.com/lstmctl/lstmctl/pkg/model"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
@@ -44,6 +46,7 @@ var trainBindings = []flagBinding{
 	{"patience", "train.early_stopping.patience"},
 	{"sequence-length", "text.sequence_length"},
 	{"max-tokens", "text.max_tokens"},
+	{"vectors", "model.embedding_vectors"},
 }
 
 func newTrainCmd(f *factory, g *globalOptions, runF func(context.Context, *trainOptions) error) *cobra.Command {
@@ -97,6 +100,7 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 	fl.Int("patience", d.Train.EarlyStopping.Patience, "early stopping patience in epochs (0 = off)")
 	fl.Int("sequence-length", d.Text.SequenceLength, "tokens kept per text")
 	fl.Int("max-tokens", d.Text.MaxTokens, "vocabulary size, including padding and [UNK]")
+	fl.String("vectors", d.Model.EmbeddingVectors, "pretrained word vectors `file` (.vec or GloVe text) to start the embedding from")
 	fl.String("history", d.Output.History, "write per-epoch history to this `file` (.csv or .json)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
 	return c
@@ -219,6 +223,13 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 			return &configError{err}
 		}
 		clf.Init(rand.New(rand.NewPCG(cfg.Train.Seed, 0x6c73746d)))
+		if cfg.Model.EmbeddingVectors != "" {
+			if err := applyVectors(ios, clf, cfg.Model.EmbeddingVectors, vocab, opts.Quiet); err != nil {
+				return err
+			}
+		}
+	} else if set, ok := opts.Set["model.embedding_vectors"]; ok && set != "" {
+		return &usageError{err: errors.New("train: --vectors starts a new model; with --from the model's embedding is kept"), cmd: "lstmctl train"}
 	}
 	if !opts.Quiet {
 		fmt.Fprintf(ios.ErrOut, "train: %d samples (%d validation), %d classes, vocabulary %d, %d threads\n",
@@ -338,6 +349,29 @@ func classWeights(m map[string]float64, labels *data.Labels) ([]float64, error) 
 		}
 	}
 	return w, nil
+}
+
+// applyVectors overwrites the embedding rows of the tokens a vectors file
+// covers and reports the coverage.
+func applyVectors(ios *IOStreams, clf *model.Classifier, path string, vocab *data.Vocab, quiet bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("train: vectors: %w", err)
+	}
+	defer f.Close()
+	v, err := embed.ReadVectors(f, path, vocab.Tokens(), clf.Config.EmbeddingDim)
+	if err != nil {
+		return err
+	}
+	tab := clf.Embedding.Table()
+	if _, err := embed.ApplyVectors(&tab, v); err != nil {
+		return err
+	}
+	if !quiet {
+		found, total := v.Coverage()
+		fmt.Fprintf(ios.ErrOut, "vectors: %s covers %d of %d tokens (%.1f%%)\n", path, found, total, 100*float64(found)/float64(max(total, 1)))
+	}
+	return nil
 }
 
 func pick(ex []data.Example, idx []int) []data.Example {

@@ -43,6 +43,11 @@ type Config struct {
 	// EmbeddingDropout is the rate of Keras SpatialDropout1D after the
 	// embedding: whole embedding channels dropped per sequence.
 	EmbeddingDropout float64 `mapstructure:"embedding_dropout" json:"embedding_dropout,omitempty"`
+	// EmbeddingVectors is a word2vec/fastText/GloVe text file whose vectors
+	// initialise the embedding rows of the tokens they cover (see
+	// embed.ReadVectors); the others keep their random rows and every row
+	// stays trainable. Used when training starts from scratch; "" = none.
+	EmbeddingVectors string `mapstructure:"embedding_vectors" json:"embedding_vectors,omitempty"`
 }
 
 // DefaultConfig returns the model of the Keras example.
