@@ -238,7 +238,6 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 	meta := model.Meta{Config: cfg.JSON(), Vocab: vocab.Tokens(), Labels: labels.Names()}
 	vocabJSON, _ := json.Marshal(meta.Vocab)
 	labelsJSON, _ := json.Marshal(meta.Labels)
-	cfgJSON := cfg.JSON()
 	// The fingerprint covers what the weights depend on beyond the train
 	// section: the text pipeline, the architecture and the vocabulary.
 	fp, _ := json.Marshal(struct {
@@ -255,7 +254,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		Recorder:         newProgress(ios, opts.Quiet, cfg.Train.Epochs),
 		CheckpointDir:    cfg.Output.CheckpointDir,
 		CheckpointEvery:  cfg.Output.CheckpointEvery,
-		CheckpointMeta:   map[string]string{"config": string(cfgJSON), "vocab": string(vocabJSON), "labels": string(labelsJSON)},
+		CheckpointMeta:   map[string]string{"config": string(meta.Config), "vocab": string(vocabJSON), "labels": string(labelsJSON)},
 		FingerprintExtra: fp,
 	}
 	if tr.ClassWeights, err = classWeights(cfg.Train.ClassWeights, labels); err != nil {
