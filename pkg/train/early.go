@@ -9,7 +9,7 @@ import "math"
 //     improves on the initial best (+Inf or -Inf);
 //   - every epoch increments wait, an improvement resets it to 0;
 //   - training stops when wait >= patience after an epoch other than the
-//     first; patience 0 disables stopping (the Keras example has no
+//     first; patience 0 disables stopping (as in the Keras example, which has no
 //     EarlyStopping callback) but the best epoch is still tracked for
 //     best.safetensors.
 type earlyStopper struct {
