@@ -90,7 +90,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("train --help lacks --%s", b.flag)
 		}
 	}
-	for _, s := range []string{"(default 40)", "(default 32)", "(default 0.002)", "(default 200)", "(default 10000)", `(default "model.safetensors")`} {
+	for _, s := range []string{"(default 40)", "(default 32)", "(default 0.002)", "(default 64)", "(default 10000)", `(default "model.safetensors")`} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("train --help lacks default %s", s)
 		}

@@ -52,15 +52,20 @@ func DefaultConfig() Config {
 	}
 }
 
-// DefaultTextConfig returns the defaults of the `text` section (Keras
-// TextVectorization defaults plus the example's 10000 tokens and 200 steps).
+// DefaultTextConfig returns the defaults of the `text` section: Keras
+// TextVectorization defaults plus the example's 10000 tokens, and 64 steps
+// rather than DESIGN's 200. The default model reads the last LSTM state, which
+// forgets the start of long texts: on 20 Newsgroups (seeded 20% hold-out,
+// default recipe) test accuracy by sequence length is 32: 76.5, 50: 77.7,
+// 64: 79.1, 80: 77.6, 100: 76.3, 128: 70.8, 200: 69.5; TREC, SST-2 and MR
+// texts fit in 64 tokens and are unchanged (README, "Accuracy").
 func DefaultTextConfig() TextConfig {
 	return TextConfig{
 		Standardize:    StandardizeLowerStrip,
 		Split:          SplitWhitespace,
 		MaxTokens:      10000,
 		MinCount:       1,
-		SequenceLength: 200,
+		SequenceLength: 64,
 		Truncate:       SidePost,
 		Pad:            SidePost,
 	}

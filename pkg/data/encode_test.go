@@ -79,7 +79,7 @@ func TestEncoderMatchesTokens(t *testing.T) {
 	for _, tok := range enc.Tokenizer().Tokens(text) {
 		want = append(want, v.ID(tok))
 	}
-	if got := enc.Encode(text); !slices.Equal(got, want[:200]) {
+	if got := enc.Encode(text); !slices.Equal(got, want[:DefaultTextConfig().SequenceLength]) {
 		t.Errorf("Encode differs from Tokens+ID")
 	}
 }

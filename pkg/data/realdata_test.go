@@ -174,16 +174,16 @@ func TestReal20NG(t *testing.T) {
 	if head := enc.Vocab().Tokens()[:4]; !slices.Equal(head, []string{"", "[UNK]", "the", "to"}) {
 		t.Errorf("vocabulary head %q", head)
 	}
-	long := 0
+	long, limit := 0, DefaultTextConfig().SequenceLength
 	for _, s := range d.Seqs {
-		if len(s) == 200 {
+		if len(s) == limit {
 			long++
 		}
-		if len(s) > 200 {
+		if len(s) > limit {
 			t.Fatal("sequence longer than sequence_length")
 		}
 	}
 	if long < 2000 {
-		t.Errorf("only %d documents reach 200 tokens", long)
+		t.Errorf("only %d documents reach %d tokens", long, limit)
 	}
 }
