@@ -113,3 +113,23 @@ func sameHistory(a, b []EpochStats) bool {
 	}
 	return true
 }
+
+// stepAllocs returns the allocations of one warm training step of tr on
+// train, cycling through the batches of epoch 0.
+func stepAllocs(t *testing.T, tr *Trainer, train *data.Dataset) float64 {
+	t.Helper()
+	r, _, err := tr.prepare(train, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.e.close()
+	batches := data.EpochBatches(train, r.opt, 0)
+	warmUp(t, r, batches)
+	i := 0
+	return testing.AllocsPerRun(20, func() {
+		if err := r.step(1, i%len(batches), batches[i%len(batches)]); err != nil {
+			t.Fatal(err)
+		}
+		i++
+	})
+}

@@ -448,20 +448,7 @@ func TestStepWithOptionsDoesNotAllocate(t *testing.T) {
 		cfg.BatchSize = 100
 		cfg.Threads = threads
 		cfg.LRSchedule = LRScheduleConfig{Name: ScheduleWarmupCosine, WarmupSteps: 3}
-		r, _, err := (&Trainer{Model: newDropoutModel(t, true, tinyVocab(C), C, 5), Config: cfg}).prepare(train, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		batches := data.EpochBatches(train, r.opt, 0)
-		warmUp(t, r, batches)
-		i := 0
-		allocs := testing.AllocsPerRun(20, func() {
-			if err := r.step(1, i%len(batches), batches[i%len(batches)]); err != nil {
-				t.Fatal(err)
-			}
-			i++
-		})
-		r.e.close()
+		allocs := stepAllocs(t, &Trainer{Model: newDropoutModel(t, true, tinyVocab(C), C, 5), Config: cfg}, train)
 		if allocs != 0 {
 			t.Errorf("threads=%d: a training step with every option allocates %v times", threads, allocs)
 		}

@@ -239,25 +239,10 @@ func TestStepDoesNotAllocate(t *testing.T) {
 	const C = 3
 	train := tinyData(10, 200, C, 8, true)
 	for _, threads := range []int{1, 2} {
-		m := newTinyModel(t, true, tinyVocab(C), C, 5)
 		cfg := tinyConfig()
 		cfg.BatchSize = 100
 		cfg.Threads = threads
-		tr := &Trainer{Model: m, Config: cfg}
-		r, _, err := tr.prepare(train, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		batches := data.EpochBatches(train, r.opt, 0)
-		warmUp(t, r, batches)
-		i := 0
-		allocs := testing.AllocsPerRun(20, func() {
-			if err := r.step(1, i%len(batches), batches[i%len(batches)]); err != nil {
-				t.Fatal(err)
-			}
-			i++
-		})
-		r.e.close()
+		allocs := stepAllocs(t, &Trainer{Model: newTinyModel(t, true, tinyVocab(C), C, 5), Config: cfg}, train)
 		if allocs != 0 {
 			t.Errorf("threads=%d: a training step allocates %v times", threads, allocs)
 		}
