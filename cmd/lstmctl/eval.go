@@ -148,26 +148,8 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	var ex []data.Example
-	if opts.Data == "-" {
-		r, err := data.NewReader(ios.In, "<stdin>", data.ReadOptionsFrom(lm.cfg.Data, opts.SkipBad))
-		if err != nil {
-			return err
-		}
-		for {
-			e, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			ex = append(ex, e)
-		}
-		if r.Skipped() > 0 {
-			fmt.Fprintf(ios.ErrOut, "warning: <stdin>: skipped %d malformed record(s) (--skip-bad)\n", r.Skipped())
-		}
-	} else if ex, err = readExamples(ios, opts.Data, lm.cfg, opts.SkipBad); err != nil {
+	ex, err := readExamples(ios, opts.Data, lm.cfg, opts.SkipBad)
+	if err != nil {
 		return err
 	}
 	if len(ex) == 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -126,16 +127,38 @@ func batchOptions(cfg *Config, shuffle bool) data.BatchOptions {
 	return o
 }
 
-// readExamples reads a labelled file and reports skipped records on stderr.
+// readExamples reads a labelled file ("-" = the command's stdin) and reports
+// skipped records on stderr.
 func readExamples(ios *IOStreams, path string, cfg *Config, skipBad bool) ([]data.Example, error) {
-	ex, skipped, err := data.ReadAll(path, data.ReadOptionsFrom(cfg.Data, skipBad))
+	opt := data.ReadOptionsFrom(cfg.Data, skipBad)
+	if path != "-" {
+		ex, skipped, err := data.ReadAll(path, opt)
+		warnSkipped(ios, path, skipped)
+		return ex, err
+	}
+	r, err := data.NewReader(ios.In, "<stdin>", opt)
 	if err != nil {
 		return nil, err
 	}
-	if skipped > 0 {
-		fmt.Fprintf(ios.ErrOut, "warning: %s: skipped %d malformed record(s) (--skip-bad)\n", path, skipped)
+	var ex []data.Example
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		ex = append(ex, e)
 	}
+	warnSkipped(ios, "<stdin>", r.Skipped())
 	return ex, nil
+}
+
+func warnSkipped(ios *IOStreams, name string, skipped int) {
+	if skipped > 0 {
+		fmt.Fprintf(ios.ErrOut, "warning: %s: skipped %d malformed record(s) (--skip-bad)\n", name, skipped)
+	}
 }
 
 func runTrain(ctx context.Context, opts *trainOptions) error {
