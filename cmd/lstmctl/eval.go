@@ -77,17 +77,13 @@ type loadedModel struct {
 // layer under --config, the environment and flags, except for the text
 // pipeline and the architecture, which always come from the model.
 func openModel(ios *IOStreams, path, configFile string, set map[string]any) (*loadedModel, error) {
-	clf, meta, err := loadModelOrCheckpoint(path)
+	clf, meta, stored, err := loadModelOrCheckpoint(path)
 	if err != nil {
 		return nil, err
 	}
 	cfg, err := loadConfig(configFile, meta.Config, ios.Env, set)
 	if err != nil {
 		return nil, err
-	}
-	stored, err := loadConfig("", meta.Config, noEnv, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: stored config: %w", path, err)
 	}
 	cfg.Text, cfg.Model = stored.Text, stored.Model
 	vocab, err := data.NewVocab(meta.Vocab)
@@ -107,26 +103,30 @@ func openModel(ios *IOStreams, path, configFile string, set map[string]any) (*lo
 
 // loadModelOrCheckpoint loads a model file, or the weights of a training
 // checkpoint (--checkpoint-dir's best.safetensors or last.safetensors), which
-// carries the same config, vocabulary and labels.
-func loadModelOrCheckpoint(path string) (*model.Classifier, *model.Meta, error) {
-	clf, meta, err := model.Load(path)
+// carries the same config, vocabulary and labels. stored is the configuration
+// the file holds, parsed once: its text and model sections belong to the
+// weights.
+func loadModelOrCheckpoint(path string) (clf *model.Classifier, meta *model.Meta, stored *Config, err error) {
+	clf, meta, err = model.Load(path)
 	if err == nil {
-		return clf, meta, nil
+		if stored, err = loadConfig("", meta.Config, noEnv, nil); err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: stored config: %w", path, err)
+		}
+		return clf, meta, stored, nil
 	}
 	ck, ckErr := train.ReadCheckpoint(path)
 	if ckErr != nil {
-		return nil, nil, err // not a checkpoint either: the model error says why
+		return nil, nil, nil, err // not a checkpoint either: the model error says why
 	}
 	meta = &model.Meta{Config: json.RawMessage(ck.Meta["config"])}
 	if json.Unmarshal([]byte(ck.Meta["vocab"]), &meta.Vocab) != nil || json.Unmarshal([]byte(ck.Meta["labels"]), &meta.Labels) != nil {
-		return nil, nil, fmt.Errorf("%s: checkpoint without vocabulary or labels", path)
+		return nil, nil, nil, fmt.Errorf("%s: checkpoint without vocabulary or labels", path)
 	}
-	stored, err := loadConfig("", meta.Config, noEnv, nil)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: checkpoint config: %w", path, err)
+	if stored, err = loadConfig("", meta.Config, noEnv, nil); err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: checkpoint config: %w", path, err)
 	}
 	if clf, err = model.New(stored.Model, len(meta.Vocab), len(meta.Labels)); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	weights := map[string]*model.Tensor{}
 	for _, w := range ck.Weights {
@@ -135,11 +135,11 @@ func loadModelOrCheckpoint(path string) (*model.Classifier, *model.Meta, error) 
 	for _, p := range clf.Params() {
 		w, ok := weights[p.Name]
 		if !ok || len(w.Data) != len(p.Data) {
-			return nil, nil, fmt.Errorf("%s: checkpoint tensor %s missing or of the wrong size", path, p.Name)
+			return nil, nil, nil, fmt.Errorf("%s: checkpoint tensor %s missing or of the wrong size", path, p.Name)
 		}
 		copy(p.Data, w.Data)
 	}
-	return clf, meta, nil
+	return clf, meta, stored, nil
 }
 
 func runEval(ctx context.Context, opts *evalOptions) error {

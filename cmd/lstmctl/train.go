@@ -172,15 +172,11 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		fromMet *model.Meta
 	)
 	if opts.From != "" {
-		from, fromMet, err = loadModelOrCheckpoint(opts.From)
-		if err != nil {
+		var stored *Config
+		if from, fromMet, stored, err = loadModelOrCheckpoint(opts.From); err != nil {
 			return err
 		}
 		// The text pipeline and the architecture belong to the weights.
-		stored, err := loadConfig("", fromMet.Config, noEnv, nil)
-		if err != nil {
-			return fmt.Errorf("train: --from %s: %w", opts.From, err)
-		}
 		cfg.Text, cfg.Model = stored.Text, stored.Model
 	}
 	if cfg.Data.Train == "" {
