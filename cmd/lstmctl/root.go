@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/embed"
@@ -229,13 +228,11 @@ func changedSettings(c *cobra.Command, bindings []flagBinding) map[string]any {
 	for _, b := range bindings {
 		fl := c.Flags().Lookup(b.flag)
 		if fl != nil && fl.Changed {
-			set[b.key] = flagValue(fl)
+			set[b.key] = fl.Value.String() // decoded like an environment value
 		}
 	}
 	return set
 }
-
-func flagValue(fl *pflag.Flag) any { return fl.Value.String() }
 
 // globalBindings are the config keys of the persistent flags.
 var globalBindings = []flagBinding{{"threads", "train.threads"}}
