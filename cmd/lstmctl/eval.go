@@ -129,7 +129,7 @@ func loadModelOrCheckpoint(path string) (clf *model.Classifier, meta *model.Meta
 		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	weights := map[string]*model.Tensor{}
-	for _, w := range ck.Weights {
+	for _, w := range ck.ModelWeights() {
 		weights[w.Name] = w
 	}
 	for _, p := range clf.Params() {

@@ -13,6 +13,9 @@ import (
 const (
 	adamMPrefix = "optimizer.m."
 	adamVPrefix = "optimizer.v."
+	// EMAPrefix names the moving averages of the weights kept with
+	// optimizer.use_ema, e.g. "optimizer.ema.dense.kernel".
+	EMAPrefix = "optimizer.ema."
 )
 
 // Adam is the Adam optimizer in the Keras form. With t the 1-based step and
@@ -34,11 +37,20 @@ const (
 // applied before the Adam step with the same learning rate, to every tensor
 // except biases (names ending in ".bias"), as Keras' exclude_from_weight_decay
 // is commonly set.
+//
+// With use_ema (Keras' optimizer use_ema), each update is followed by
+//
+//	ema = ema·momentum + w·(1-momentum)    (ema = w after the first step)
+//
+// element-wise in float32 over every parameter; EMATensors returns the
+// averages, which Fit evaluates, keeps as best weights and returns.
 type Adam struct {
 	cfg    OptimizerConfig
 	names  []string
 	decays []bool // weight decay applies to the tensor
 	m, v   []*model.Tensor
+	ema    []*model.Tensor // moving averages of the weights (use_ema only)
+	emaMom float32         // momentum of the current step's average (0 on the first step)
 	step   int
 	lr     float64
 	sumsq  []float64 // per-tensor sum of squares of the gradient, reused
@@ -56,6 +68,9 @@ func NewAdam(cfg OptimizerConfig, params []*model.Tensor) (*Adam, error) {
 		a.decays = append(a.decays, cfg.WeightDecay > 0 && !strings.HasSuffix(p.Name, ".bias"))
 		a.m = append(a.m, &model.Tensor{Name: adamMPrefix + p.Name, Shape: append([]int(nil), p.Shape...), Data: make([]float32, len(p.Data))})
 		a.v = append(a.v, &model.Tensor{Name: adamVPrefix + p.Name, Shape: append([]int(nil), p.Shape...), Data: make([]float32, len(p.Data))})
+		if cfg.UseEMA {
+			a.ema = append(a.ema, &model.Tensor{Name: EMAPrefix + p.Name, Shape: append([]int(nil), p.Shape...), Data: append([]float32(nil), p.Data...)})
+		}
 	}
 	return a, nil
 }
@@ -78,12 +93,19 @@ func (a *Adam) SetLearningRate(lr float64) {
 
 // StateTensors returns the live first and second moment tensors, all m
 // tensors then all v tensors, named "optimizer.m.<param>" and
-// "optimizer.v.<param>". They alias the optimizer's state: do not modify.
+// "optimizer.v.<param>", then with use_ema the averages
+// "optimizer.ema.<param>". They alias the optimizer's state: do not modify.
 func (a *Adam) StateTensors() []*model.Tensor {
-	out := make([]*model.Tensor, 0, 2*len(a.m))
+	out := make([]*model.Tensor, 0, 2*len(a.m)+len(a.ema))
 	out = append(out, a.m...)
-	return append(out, a.v...)
+	out = append(out, a.v...)
+	return append(out, a.ema...)
 }
+
+// EMATensors returns the live moving averages of the parameters, in
+// parameter order and named "optimizer.ema.<param>", or nil without
+// use_ema. They alias the optimizer's state: do not modify.
+func (a *Adam) EMATensors() []*model.Tensor { return a.ema }
 
 // LoadState replaces the optimizer state with a copy of tensors (as returned
 // by StateTensors, matched by name, any order) and the step count.
@@ -192,6 +214,11 @@ func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) adamArgs {
 		}
 	}
 	a.step++
+	if a.step > 1 {
+		a.emaMom = float32(a.cfg.EMAMomentum)
+	} else {
+		a.emaMom = 0 // Keras: the first average is the weights themselves
+	}
 	t := float64(a.step)
 	return adamArgs{
 		alpha: float32(a.lr * math.Sqrt(1-math.Pow(a.cfg.Beta2, t)) / (1 - math.Pow(a.cfg.Beta1, t))),
@@ -212,6 +239,19 @@ func (a *Adam) updateRange(base *adamArgs, params, grads []*model.Tensor, i, lo,
 		k.wd = 0
 	}
 	adamUpdateTo(params[i].Data[lo:hi], grads[i].Data[lo:hi], a.m[i].Data[lo:hi], a.v[i].Data[lo:hi], &k)
+	if a.ema != nil {
+		emaUpdateTo(a.ema[i].Data[lo:hi], params[i].Data[lo:hi], a.emaMom)
+	}
+}
+
+// emaUpdateTo sets avg = avg·mom + w·(1-mom), each operation rounded to
+// float32 (the conversions forbid FMA fusion, so every architecture agrees).
+func emaUpdateTo(avg, w []float32, mom float32) {
+	w = w[:len(avg)]
+	omm := 1 - mom
+	for j := range avg {
+		avg[j] = float32(avg[j]*mom) + float32(w[j]*omm)
+	}
 }
 
 // scaleTo multiplies x by f in place.

@@ -379,3 +379,70 @@ func tensorBytes(ts []*model.Tensor) []byte {
 	}
 	return b
 }
+
+// use_ema: after step 1 the average is the weights, then
+// ema = ema·momentum + w·(1-momentum) (checked in float64); the averages are
+// optimizer state (saved and restored with the moments).
+func TestAdamEMA(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	p := randTensors(rng, 1, testShapes, testOrder)
+	cfg := KerasConfig().Optimizer
+	cfg.UseEMA, cfg.EMAMomentum = true, 0.9
+	a, err := NewAdam(cfg, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref [][]float64
+	for k := 0; k < 5; k++ {
+		a.Step(p, randTensors(rng, 1, testShapes, testOrder))
+		w := to64(p)
+		if k == 0 {
+			ref = w
+			continue
+		}
+		for i := range ref {
+			for j := range ref[i] {
+				ref[i][j] = ref[i][j]*0.9 + w[i][j]*0.1
+			}
+		}
+	}
+	ema := a.EMATensors()
+	if len(ema) != len(p) {
+		t.Fatalf("%d averages for %d tensors", len(ema), len(p))
+	}
+	for i, e := range ema {
+		if e.Name != EMAPrefix+p[i].Name {
+			t.Errorf("average %d named %q", i, e.Name)
+		}
+		for j, x := range e.Data {
+			if d := math.Abs(float64(x) - ref[i][j]); d > 1e-6*(1+math.Abs(ref[i][j])) {
+				t.Fatalf("%s[%d] = %v, want %v", e.Name, j, x, ref[i][j])
+			}
+			if x == p[i].Data[j] {
+				t.Fatalf("%s[%d] equals the weight", e.Name, j)
+			}
+		}
+	}
+	if n := len(a.StateTensors()); n != 3*len(p) {
+		t.Errorf("%d state tensors with use_ema, want %d", n, 3*len(p))
+	}
+	// Restored state continues identically.
+	p2 := cloneTensors(p)
+	b, _ := NewAdam(cfg, p2)
+	if err := b.LoadState(a.Iterations(), cloneTensors(a.StateTensors())); err != nil {
+		t.Fatal(err)
+	}
+	g := randTensors(rng, 1, testShapes, testOrder)
+	a.Step(p, cloneTensors(g))
+	b.Step(p2, cloneTensors(g))
+	for i := range ema {
+		if !bytes.Equal(floatBytes(ema[i].Data), floatBytes(b.EMATensors()[i].Data)) {
+			t.Errorf("%s: restored average diverged", ema[i].Name)
+		}
+	}
+	// Without use_ema there are none.
+	c, _ := NewAdam(KerasConfig().Optimizer, cloneTensors(p))
+	if c.EMATensors() != nil || len(c.StateTensors()) != 2*len(p) {
+		t.Error("averages kept without use_ema")
+	}
+}

@@ -36,7 +36,8 @@ const bestPrefix = "best."
 // stored as a safetensors file:
 //
 //   - tensors: the weights under their model names, the Adam moments
-//     "optimizer.m.<name>" and "optimizer.v.<name>", and (with early
+//     "optimizer.m.<name>" and "optimizer.v.<name>", the moving averages
+//     "optimizer.ema.<name>" (optimizer.use_ema only), and (with early
 //     stopping and restore_best_weights) the best weights "best.<name>";
 //   - metadata: format "lstmctl-checkpoint", format_version, epoch (0-based
 //     epoch in progress), batch (batches of it already done), iterations
@@ -57,7 +58,7 @@ type Checkpoint struct {
 	Fingerprint string // hex SHA-256 of the data and configuration
 	Config      Config
 	Weights     []*model.Tensor
-	Optimizer   []*model.Tensor // optimizer.m.* then optimizer.v.*
+	Optimizer   []*model.Tensor // optimizer.m.*, optimizer.v.* (then optimizer.ema.*)
 	Best        []*model.Tensor // named like Weights; empty unless best weights are kept
 	History     []EpochStats    // completed epochs
 	Meta        map[string]string
@@ -66,6 +67,23 @@ type Checkpoint struct {
 	lr      lrState
 	acc     epochAcc
 	stopped bool
+}
+
+// ModelWeights returns the weights a model made from the checkpoint
+// should hold: the moving averages (named like Weights) when the run kept
+// them (optimizer.use_ema), since Fit validates and returns those, else
+// Weights. The tensors alias the checkpoint's.
+func (c *Checkpoint) ModelWeights() []*model.Tensor {
+	var ema []*model.Tensor
+	for _, t := range c.Optimizer {
+		if name, ok := strings.CutPrefix(t.Name, EMAPrefix); ok {
+			ema = append(ema, &model.Tensor{Name: name, Shape: t.Shape, Data: t.Data})
+		}
+	}
+	if len(ema) == 0 {
+		return c.Weights
+	}
+	return ema
 }
 
 // trainState is the JSON of the "train_state" metadata entry.
@@ -224,7 +242,7 @@ func parseCheckpoint(path string, ts []safetensors.Tensor, meta map[string]strin
 	for i := range ts {
 		t := &model.Tensor{Name: ts[i].Name, Shape: ts[i].Shape, Data: ts[i].Data}
 		switch {
-		case strings.HasPrefix(t.Name, adamMPrefix) || strings.HasPrefix(t.Name, adamVPrefix):
+		case strings.HasPrefix(t.Name, adamMPrefix) || strings.HasPrefix(t.Name, adamVPrefix) || strings.HasPrefix(t.Name, EMAPrefix):
 			c.Optimizer = append(c.Optimizer, t)
 		case strings.HasPrefix(t.Name, bestPrefix):
 			t.Name = strings.TrimPrefix(t.Name, bestPrefix)

@@ -47,6 +47,12 @@ type OptimizerConfig struct {
 	// as AdamW): before each update w -= w·weight_decay·lr with the current
 	// (scheduled) learning rate, for every parameter except biases. 0 = off.
 	WeightDecay float64 `mapstructure:"weight_decay" json:"weight_decay,omitempty"`
+	// UseEMA keeps an exponential moving average of the weights (Keras'
+	// optimizer use_ema): ema = ema·EMAMomentum + w·(1-EMAMomentum) after
+	// every step. Fit validates, keeps as best and returns the averaged
+	// weights; the training loss and accuracy are those of the raw weights.
+	UseEMA      bool    `mapstructure:"use_ema" json:"use_ema,omitempty"`
+	EMAMomentum float64 `mapstructure:"ema_momentum" json:"ema_momentum,omitempty"`
 }
 
 // EarlyStoppingConfig configures early stopping. Patience 0 disables it.
@@ -108,6 +114,7 @@ func KerasConfig() Config {
 			Beta1:        0.9,
 			Beta2:        0.999,
 			Epsilon:      1e-7,
+			EMAMomentum:  0.99,
 		},
 		EarlyStopping: EarlyStoppingConfig{
 			Monitor:            MonitorValLoss,
@@ -191,6 +198,9 @@ func (o OptimizerConfig) Validate() error {
 	}
 	if !(o.WeightDecay >= 0) || math.IsInf(o.WeightDecay, 0) {
 		return fmt.Errorf("train: optimizer.weight_decay must be >= 0 (0 = off), got %v", o.WeightDecay)
+	}
+	if !(o.EMAMomentum >= 0 && o.EMAMomentum < 1) {
+		return fmt.Errorf("train: optimizer.ema_momentum must be in [0, 1), got %v", o.EMAMomentum)
 	}
 	if o.ClipNorm > 0 && o.GlobalClipNorm > 0 {
 		return errors.New("train: set only one of optimizer.clipnorm and optimizer.global_clipnorm")

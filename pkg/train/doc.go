@@ -34,7 +34,17 @@
 // 2·l2·w) is not offered: Adam divides it by sqrt(v) like the loss
 // gradient, so the weights with large gradients are hardly regularised
 // (Loshchilov and Hutter, "Decoupled Weight Decay Regularization"), and it
-// would make the sparse embedding gradient dense. Its state (m, v, step) is exported by
+// would make the sparse embedding gradient dense.
+//
+// optimizer.use_ema is Keras' use_ema: after every update the optimizer
+// keeps ema = ema·momentum + w·(1-momentum) (ema_momentum, 0.99; the first
+// average is the weights). Keras validates the raw weights during fit and
+// swaps the averages in at its end; Fit instead evaluates the validation
+// set on the averages, so early stopping, reduce_on_plateau and
+// restore_best_weights judge and keep the model that is returned. The
+// training loss and accuracy stay those of the raw weights.
+//
+// The optimizer state (m, v, the averages, step) is exported by
 // StateTensors and Iterations and restored by LoadState.
 //
 // The update is one fused pass per element (clip scale, moments, decay,

@@ -183,16 +183,19 @@ func TestResumeWithEveryOption(t *testing.T) {
 		sched    LRScheduleConfig
 		cancelAt int // global step; 4 steps per epoch
 		early    bool
+		ema      bool
 	}{
-		{"plateau", LRScheduleConfig{Name: ScheduleReduceOnPlateau, Factor: 0.5, Patience: 1, MinDelta: 10, Monitor: MonitorValLoss}, 10, false},
-		{"cosine", LRScheduleConfig{Name: ScheduleWarmupCosine, WarmupSteps: 3, MinLR: 1e-4}, 6, false},
-		{"linear early", LRScheduleConfig{Name: ScheduleWarmupLinear, WarmupEpochs: 1}, 9, true},
+		{"plateau", LRScheduleConfig{Name: ScheduleReduceOnPlateau, Factor: 0.5, Patience: 1, MinDelta: 10, Monitor: MonitorValLoss}, 10, false, false},
+		{"cosine", LRScheduleConfig{Name: ScheduleWarmupCosine, WarmupSteps: 3, MinLR: 1e-4}, 6, false, false},
+		{"linear early", LRScheduleConfig{Name: ScheduleWarmupLinear, WarmupEpochs: 1}, 9, true, false},
+		{"plateau ema", LRScheduleConfig{Name: ScheduleReduceOnPlateau, Factor: 0.5, Patience: 1, MinDelta: 10, Monitor: MonitorValLoss}, 7, false, true},
 	}
 	for _, tc := range cases {
 		cfg := recipeConfig()
 		cfg.Epochs = 4
 		cfg.BatchSize = 40 // 4 steps per epoch
 		cfg.LRSchedule = tc.sched
+		cfg.Optimizer.UseEMA, cfg.Optimizer.EMAMomentum = tc.ema, 0.8
 		if tc.early {
 			cfg.EarlyStopping = EarlyStoppingConfig{Monitor: MonitorValLoss, Patience: 2, MinDelta: 0.5, RestoreBestWeights: true}
 		}
@@ -519,6 +522,68 @@ func TestResumeWithMoreEpochsKeepsHorizon(t *testing.T) {
 	for i, w := range want {
 		if got := res.History[i].LearningRate; math.Abs(got-w) > 1e-15 {
 			t.Errorf("epoch %d: rate %v, want %v", i+1, got, w)
+		}
+	}
+}
+
+// use_ema: Fit validates the moving averages, and returns them (Keras'
+// finalize_variable_values) or, with restore_best_weights, the averages of
+// the best epoch; a checkpoint's ModelWeights are the averages.
+func TestFitWithEMA(t *testing.T) {
+	const C = 3
+	train := tinyData(60, 90, C, 6, true)
+	val := tinyData(61, 30, C, 6, false)
+	cfg := tinyConfig()
+	cfg.Epochs = 3
+	cfg.BatchSize = 30
+	cfg.Optimizer.UseEMA, cfg.Optimizer.EMAMomentum = true, 0.9
+	dir := t.TempDir()
+	m := newTinyModel(t, true, tinyVocab(C), C, 4)
+	res, err := (&Trainer{Model: m, Config: cfg, CheckpointDir: dir}).Fit(context.Background(), train, val)
+	if err != nil || res.RestoredBest {
+		t.Fatalf("%v %+v", err, res)
+	}
+	last, err := ReadCheckpoint(filepath.Join(dir, LastCheckpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	avg, raw := tensorsByName(last.ModelWeights()), tensorsByName(last.Weights)
+	differ := false
+	for _, p := range m.Params() {
+		if !bytes.Equal(floatBytes(p.Data), floatBytes(avg[p.Name].Data)) {
+			t.Errorf("%s: the model does not hold the moving average", p.Name)
+		}
+		differ = differ || !bytes.Equal(floatBytes(p.Data), floatBytes(raw[p.Name].Data))
+	}
+	if !differ {
+		t.Error("the moving average equals the raw weights: use_ema had no effect")
+	}
+	// The validation loss of the last epoch is that of the returned model.
+	vm, err := Evaluate(m, val, data.BatchOptions{}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.History[len(res.History)-1].ValLoss; math.Abs(got-vm.Loss) > 1e-12 {
+		t.Errorf("last val_loss %v, the returned model's %v", got, vm.Loss)
+	}
+
+	// With restore_best_weights the model holds best.safetensors' averages.
+	cfg.Epochs = 6
+	cfg.EarlyStopping = EarlyStoppingConfig{Monitor: MonitorValLoss, Patience: 2, MinDelta: 0.05, RestoreBestWeights: true}
+	dir = t.TempDir()
+	m = newTinyModel(t, true, tinyVocab(C), C, 4)
+	res, err = (&Trainer{Model: m, Config: cfg, CheckpointDir: dir}).Fit(context.Background(), train, val)
+	if err != nil || !res.RestoredBest {
+		t.Fatalf("%v %+v", err, res)
+	}
+	best, err := ReadCheckpoint(filepath.Join(dir, BestCheckpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	avg = tensorsByName(best.ModelWeights())
+	for _, p := range m.Params() {
+		if !bytes.Equal(floatBytes(p.Data), floatBytes(avg[p.Name].Data)) {
+			t.Errorf("%s: restored weights differ from best.safetensors' moving average", p.Name)
 		}
 	}
 }

@@ -158,6 +158,7 @@ type fitRun struct {
 	es         *earlyStopper
 	keepBest   bool
 	best       []*model.Tensor // copy of the best weights (keepBest only)
+	raw        []*model.Tensor // the parameters while withModelWeights runs
 	batch      data.Batch
 	sumsq      []float64
 	fp         string
@@ -187,11 +188,17 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Resul
 	if err != nil {
 		return res, err
 	}
-	if r.keepBest && r.best != nil && r.es.HasBest {
+	switch {
+	case r.keepBest && r.best != nil && r.es.HasBest:
 		for i, p := range r.params {
 			copy(p.Data, r.best[i].Data)
 		}
 		res.RestoredBest, res.RestoredEpoch = true, r.es.BestEpoch
+	case r.adam.EMATensors() != nil:
+		// Keras' finalize_variable_values: the model keeps the averages.
+		for i, p := range r.params {
+			copy(p.Data, r.adam.EMATensors()[i].Data)
+		}
 	}
 	res.BestEpoch, res.BestValue = r.es.BestEpoch, r.es.Best
 	return res, nil
@@ -394,8 +401,10 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 			LearningRate: r.sched.rate(r.adam.Iterations() - 1),
 		}
 		if r.val != nil {
-			vm := r.e.evaluate(r.val, evalOptions(r.t.Model, r.opt))
-			st.ValLoss, st.ValAccuracy, st.HasVal = vm.Loss, vm.Accuracy, true
+			r.withModelWeights(func() {
+				vm := r.e.evaluate(r.val, evalOptions(r.t.Model, r.opt))
+				st.ValLoss, st.ValAccuracy, st.HasVal = vm.Loss, vm.Accuracy, true
+			})
 		}
 		r.acc.Seconds += time.Since(t0).Seconds()
 		st.Seconds = r.acc.Seconds
@@ -411,7 +420,7 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 			if r.best == nil {
 				r.best = cloneParams(r.params)
 			}
-			for i, p := range r.params {
+			for i, p := range r.modelWeights() {
 				copy(r.best[i].Data, p.Data)
 			}
 		}
@@ -429,6 +438,38 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 		}
 	}
 	return finish(Completed, nil)
+}
+
+// modelWeights returns the weights the run would return now: the moving
+// averages with use_ema, else the parameters themselves.
+func (r *fitRun) modelWeights() []*model.Tensor {
+	if ema := r.adam.EMATensors(); ema != nil {
+		return ema
+	}
+	return r.params
+}
+
+// withModelWeights runs f with the model holding modelWeights (the moving
+// averages with use_ema), then puts the raw parameters back.
+func (r *fitRun) withModelWeights(f func()) {
+	ema := r.adam.EMATensors()
+	if ema == nil {
+		f()
+		return
+	}
+	if r.raw == nil {
+		r.raw = cloneParams(r.params)
+	}
+	for i, p := range r.params {
+		copy(r.raw[i].Data, p.Data)
+		copy(p.Data, ema[i].Data)
+	}
+	defer func() {
+		for i, p := range r.params {
+			copy(p.Data, r.raw[i].Data)
+		}
+	}()
+	f()
 }
 
 // step trains on batch k (0-based) of epoch (0-based), the sample indices
