@@ -214,11 +214,7 @@ func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) adamArgs {
 		}
 	}
 	a.step++
-	if a.step > 1 {
-		a.emaMom = float32(a.cfg.EMAMomentum)
-	} else {
-		a.emaMom = 0 // Keras: the first average is the weights themselves
-	}
+	a.emaMom = float32(emaMomentum(a.cfg.EMAMomentum, a.step))
 	t := float64(a.step)
 	return adamArgs{
 		alpha: float32(a.lr * math.Sqrt(1-math.Pow(a.cfg.Beta2, t)) / (1 - math.Pow(a.cfg.Beta1, t))),
@@ -242,6 +238,16 @@ func (a *Adam) updateRange(base *adamArgs, params, grads []*model.Tensor, i, lo,
 	if a.ema != nil {
 		emaUpdateTo(a.ema[i].Data[lo:hi], params[i].Data[lo:hi], a.emaMom)
 	}
+}
+
+// emaMomentum is the momentum of the average at (1-based) step t: 0 at the
+// first step (the average starts as the weights, as in Keras), then
+// momentum.
+func emaMomentum(momentum float64, t int) float64 {
+	if t <= 1 {
+		return 0
+	}
+	return momentum
 }
 
 // emaUpdateTo sets avg = avg·mom + w·(1-mom), each operation rounded to

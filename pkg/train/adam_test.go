@@ -381,8 +381,8 @@ func tensorBytes(ts []*model.Tensor) []byte {
 }
 
 // use_ema: after step 1 the average is the weights, then
-// ema = ema·momentum + w·(1-momentum) (checked in float64); the averages are
-// optimizer state (saved and restored with the moments).
+// ema = ema·momentum + w·(1-momentum) (checked in float64); the averages
+// are optimizer state (saved and restored with the moments).
 func TestAdamEMA(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	p := randTensors(rng, 1, testShapes, testOrder)
@@ -393,16 +393,17 @@ func TestAdamEMA(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ref [][]float64
-	for k := 0; k < 5; k++ {
+	for k := 1; k <= 6; k++ {
 		a.Step(p, randTensors(rng, 1, testShapes, testOrder))
 		w := to64(p)
-		if k == 0 {
+		if k == 1 {
 			ref = w
 			continue
 		}
+		const mu = 0.9
 		for i := range ref {
 			for j := range ref[i] {
-				ref[i][j] = ref[i][j]*0.9 + w[i][j]*0.1
+				ref[i][j] = ref[i][j]*mu + w[i][j]*(1-mu)
 			}
 		}
 	}

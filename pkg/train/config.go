@@ -48,8 +48,9 @@ type OptimizerConfig struct {
 	// (scheduled) learning rate, for every parameter except biases. 0 = off.
 	WeightDecay float64 `mapstructure:"weight_decay" json:"weight_decay,omitempty"`
 	// UseEMA keeps an exponential moving average of the weights (Keras'
-	// optimizer use_ema): ema = ema·EMAMomentum + w·(1-EMAMomentum) after
-	// every step. Fit validates, keeps as best and returns the averaged
+	// optimizer use_ema): ema = ema·μ + w·(1-μ) after every step, with
+	// μ = EMAMomentum; Fit caps μ at 1-1/(steps per epoch) (see the package
+	// documentation). Fit validates, keeps as best and returns the averaged
 	// weights; the training loss and accuracy are those of the raw weights.
 	UseEMA      bool    `mapstructure:"use_ema" json:"use_ema,omitempty"`
 	EMAMomentum float64 `mapstructure:"ema_momentum" json:"ema_momentum,omitempty"`
@@ -80,10 +81,12 @@ const ClassWeightBalanced = "balanced"
 // and these defaults do better on all four: up to 40 epochs of batches of 32,
 // Adam (Keras betas and epsilon) at 2e-3 with global_clipnorm 1 (LSTMs on
 // long texts otherwise diverge), reduce_on_plateau (factor 0.5, patience 1,
-// min_delta 1e-4 on val_loss) and early stopping (patience 3 on val_loss,
-// best weights restored). No weight decay, class weights or label smoothing.
+// min_delta 1e-4 on val_loss), early stopping (patience 3 on val_loss,
+// best weights restored) and a moving average of the weights (use_ema,
+// momentum 0.99), which is what is validated and returned. No weight decay,
+// class weights or label smoothing.
 // The Keras example's own settings are `epochs: 10, batch_size: 128,
-// learning_rate: 0.001, global_clipnorm: 0, patience: 0,
+// learning_rate: 0.001, global_clipnorm: 0, use_ema: false, patience: 0,
 // lr_schedule.name: constant`.
 func DefaultConfig() Config {
 	c := KerasConfig()
@@ -93,6 +96,7 @@ func DefaultConfig() Config {
 	c.Optimizer.GlobalClipNorm = 1
 	c.EarlyStopping.Patience = 3
 	c.LRSchedule.Name = ScheduleReduceOnPlateau
+	c.Optimizer.UseEMA = true
 	return c
 }
 

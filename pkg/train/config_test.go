@@ -91,6 +91,9 @@ func TestDefaultRecipeValid(t *testing.T) {
 	if k.Epochs != 10 || k.BatchSize != 128 || k.Optimizer.LearningRate != 0.001 || k.EarlyStopping.Patience != 0 || k.LRSchedule.Name != ScheduleConstant {
 		t.Errorf("KerasConfig is not the Keras example: %+v", k)
 	}
+	if !d.Optimizer.UseEMA || d.Optimizer.EMAMomentum != 0.99 || k.Optimizer.UseEMA {
+		t.Errorf("use_ema: default %+v, keras %+v", d.Optimizer, k.Optimizer)
+	}
 	if d.Optimizer.Beta1 != k.Optimizer.Beta1 || d.Optimizer.Beta2 != k.Optimizer.Beta2 || d.Optimizer.Epsilon != k.Optimizer.Epsilon {
 		t.Errorf("default Adam moments differ from Keras: %+v", d.Optimizer)
 	}

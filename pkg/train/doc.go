@@ -37,10 +37,16 @@
 // would make the sparse embedding gradient dense.
 //
 // optimizer.use_ema is Keras' use_ema: after every update the optimizer
-// keeps ema = ema·momentum + w·(1-momentum) (ema_momentum, 0.99; the first
-// average is the weights). Keras validates the raw weights during fit and
-// swaps the averages in at its end; Fit instead evaluates the validation
-// set on the averages, so early stopping, reduce_on_plateau and
+// keeps ema = ema·μ + w·(1-μ) with μ = min(ema_momentum, 1-1/S) for S
+// steps per epoch (the first average is the weights). Keras 3 uses
+// ema_momentum alone; the cap keeps the average within about the last epoch,
+// for on a small data set (a few steps per epoch) 0.99 leaves it near the
+// initial weights for many epochs (0.99^100 = 37%), and early stopping ends
+// training before it learns (examples/topics, 12 steps per epoch: 32% test
+// accuracy instead of 97%). On TREC, SST-2 and 20NG (150 to 300 steps per
+// epoch at batch 32) the cap does not bind. Keras validates the raw
+// weights during fit and swaps the averages in at its end; Fit instead
+// evaluates the validation set on the averages, so early stopping, reduce_on_plateau and
 // restore_best_weights judge and keep the model that is returned. The
 // training loss and accuracy stay those of the raw weights.
 //

@@ -567,6 +567,23 @@ func TestFitWithEMA(t *testing.T) {
 		t.Errorf("last val_loss %v, the returned model's %v", got, vm.Loss)
 	}
 
+	// The average spans at most an epoch: with one step per epoch it is the
+	// weights, and use_ema changes nothing.
+	full := cfg
+	full.BatchSize = train.Len()
+	plain := full
+	plain.Optimizer.UseEMA = false
+	m1, m2 := newTinyModel(t, true, tinyVocab(C), C, 4), newTinyModel(t, true, tinyVocab(C), C, 4)
+	if _, err := (&Trainer{Model: m1, Config: full}).Fit(context.Background(), train, val); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&Trainer{Model: m2, Config: plain}).Fit(context.Background(), train, val); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(weightBytes(m1), weightBytes(m2)) {
+		t.Error("one step per epoch: use_ema changed the model")
+	}
+
 	// With restore_best_weights the model holds best.safetensors' averages.
 	cfg.Epochs = 6
 	cfg.EarlyStopping = EarlyStoppingConfig{Monitor: MonitorValLoss, Patience: 2, MinDelta: 0.05, RestoreBestWeights: true}

@@ -248,11 +248,14 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 	r.es = newEarlyStopper(cfg.EarlyStopping, monitor)
 	r.sumsq = make([]float64, len(r.params))
 	r.fp = t.fingerprint(trainDS, valDS)
-	if r.adam, err = NewAdam(cfg.Optimizer, r.params); err != nil {
-		return nil, nil, err
-	}
 	// data.EpochBatches makes exactly ceil(N/BatchSize) batches.
 	stepsPerEpoch := (trainDS.Len() + cfg.BatchSize - 1) / cfg.BatchSize
+	optCfg := cfg.Optimizer
+	// The moving average spans at most about one epoch (package doc).
+	optCfg.EMAMomentum = min(optCfg.EMAMomentum, 1-1/float64(stepsPerEpoch))
+	if r.adam, err = NewAdam(optCfg, r.params); err != nil {
+		return nil, nil, err
+	}
 	r.sched = newLRScheduler(cfg.LRSchedule, cfg.Optimizer.LearningRate, lrMonitor, stepsPerEpoch, cfg.Epochs)
 	if t.CheckpointDir != "" {
 		if err := os.MkdirAll(t.CheckpointDir, 0o755); err != nil {
