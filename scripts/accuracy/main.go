@@ -9,7 +9,8 @@
 // test files; MR reports the mean over 10 folds (seeded shuffle, fold k is
 // every 10th sample); 20 Newsgroups (only the training half is shared) holds
 // out a seeded 20% as its test set. Each lstmctl run is reported with the
-// built-in defaults ("defaults", only --train) and with configs/<set>.yaml.
+// built-in defaults ("defaults", only --train), with configs/<set>.yaml
+// ("config") and with configs/keras.yaml ("keras"), for train.seed 1..-seeds.
 package main
 
 import (
@@ -45,7 +46,8 @@ func main() {
 	runFT := flag.Bool("fasttext", false, "also run fastText (Debian package fasttext)")
 	runPeer := flag.Bool("peer", false, "also run ../shared/peers/torch_lstm.py (python3-torch)")
 	folds := flag.Int("folds", 10, "MR cross-validation folds")
-	modes := flag.String("modes", "defaults,config", "lstmctl runs: defaults and/or config")
+	modes := flag.String("modes", "defaults,config", "lstmctl runs: defaults, config (configs/<set>.yaml) and/or keras (configs/keras.yaml)")
+	seeds := flag.Int("seeds", 1, "train.seed 1..N for every lstmctl run; cells show the mean (and the range over seeds when N > 1)")
 	flag.Parse()
 
 	work, err := os.MkdirTemp("", "lstmctl-accuracy-")
@@ -60,17 +62,37 @@ func main() {
 		start := time.Now()
 		var cells []string
 		for _, mode := range strings.Split(*modes, ",") {
-			var accs []float64
-			for i, sp := range s.splits {
-				args := []string{"train", "--quiet", "--train", sp.train, "--model", filepath.Join(work, fmt.Sprintf("%s-%d.safetensors", name, i))}
-				if mode == "config" {
-					args = append(args, "--config", s.config)
+			var perSeed []float64
+			for seed := 1; seed <= *seeds; seed++ {
+				var accs []float64
+				for i, sp := range s.splits {
+					model := filepath.Join(work, fmt.Sprintf("%s-%d.safetensors", name, i))
+					args := []string{"train", "--quiet", "--train", sp.train, "--model", model, "--seed", strconv.Itoa(seed)}
+					switch mode {
+					case "config":
+						args = append(args, "--config", s.config)
+					case "keras":
+						args = append(args, "--config", "configs/keras.yaml")
+					case "defaults":
+					default:
+						fmt.Fprintf(os.Stderr, "unknown mode %q\n", mode)
+						os.Exit(2)
+					}
+					run(bin, args...)
+					accs = append(accs, evalAcc(bin, model, sp.test))
 				}
-				run(bin, args...)
-				accs = append(accs, evalAcc(bin, args[5], sp.test))
+				perSeed = append(perSeed, mean(accs))
+				fmt.Fprintf(os.Stderr, "%s %s seed %d: %.4f %v\n", name, mode, seed, mean(accs), accs)
 			}
-			cells = append(cells, pct(mean(accs)))
-			fmt.Fprintf(os.Stderr, "%s %s: %v\n", name, mode, accs)
+			cell := pct(mean(perSeed))
+			if len(perSeed) > 1 {
+				lo, hi := perSeed[0], perSeed[0]
+				for _, a := range perSeed {
+					lo, hi = min(lo, a), max(hi, a)
+				}
+				cell += fmt.Sprintf(" (%s-%s)", pct(lo), pct(hi))
+			}
+			cells = append(cells, cell)
 		}
 		ft, peer := "-", "-"
 		if *runFT {
