@@ -194,7 +194,11 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 		panic(fmt.Sprintf("model: Forward: Input.Tokens has %d ids, want T*B = %d*%d", len(in.Tokens), T, B))
 	}
 	pEmb, pIn, pRec, pDense := c.dropouts(in)
-	if pEmb+pIn+pRec+pDense > 0 && len(in.Noise) != B {
+	pTok := 0.0
+	if in.Train {
+		pTok = c.Config.TokenDropout
+	}
+	if pEmb+pIn+pRec+pDense+pTok > 0 && len(in.Noise) != B {
 		panic(fmt.Sprintf("model: Forward: Input.Noise has %d keys, want B = %d for dropout", len(in.Noise), B))
 	}
 	noise := in.Noise
@@ -223,6 +227,9 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 
 	for t := 0; t < p.T; t++ {
 		copy(s.ids[p.off[t]:p.off[t+1]], in.Tokens[t*B:t*B+p.n[t]])
+	}
+	if pTok > 0 {
+		dropTokens(s.ids, noise, p, maskStream(0, 0, maskToken), pTok)
 	}
 	tab := c.Embedding.Table()
 	tab.Lookup(s.x0, s.ids)

@@ -43,6 +43,12 @@ type Config struct {
 	// EmbeddingDropout is the rate of Keras SpatialDropout1D after the
 	// embedding: whole embedding channels dropped per sequence.
 	EmbeddingDropout float64 `mapstructure:"embedding_dropout" json:"embedding_dropout,omitempty"`
+	// TokenDropout replaces each real token of a training sequence by
+	// "[UNK]" (id 1) with this probability before the embedding ("word
+	// dropout"): it trains the [UNK] row, which test texts use for every
+	// word unseen in training, and the model learns not to lean on single
+	// words. Padding and [UNK] itself are left alone.
+	TokenDropout float64 `mapstructure:"token_dropout" json:"token_dropout,omitempty"`
 	// EmbeddingVectors is a word2vec/fastText/GloVe text file whose vectors
 	// initialise the embedding rows of the tokens they cover (see
 	// embed.ReadVectors); the others keep their random rows and every row
@@ -50,12 +56,16 @@ type Config struct {
 	EmbeddingVectors string `mapstructure:"embedding_vectors" json:"embedding_vectors,omitempty"`
 }
 
-// DefaultConfig returns the model of the Keras example.
+// DefaultConfig returns the model of the Keras example, trained with token
+// dropout 0.1 (README, "Accuracy": 20NG +1.9 points over 3 seeds, TREC,
+// SST-2 and MR within ±0.1 over 8, 5 and 3). configs/keras.yaml turns it
+// off.
 func DefaultConfig() Config {
 	return Config{
 		EmbeddingDim: 64, LSTM: []int{64, 32}, MaskPadding: true,
 		Bidirectional: false, Pooling: PoolLast,
 		Dropout: 0, RecurrentDropout: 0, DenseDropout: 0, EmbeddingDropout: 0,
+		TokenDropout: 0.1,
 	}
 }
 
@@ -83,6 +93,7 @@ func (c Config) Validate() error {
 	}{
 		{"dropout", c.Dropout}, {"recurrent_dropout", c.RecurrentDropout},
 		{"dense_dropout", c.DenseDropout}, {"embedding_dropout", c.EmbeddingDropout},
+		{"token_dropout", c.TokenDropout},
 	} {
 		if !(r.rate >= 0 && r.rate < 1) || math.IsNaN(r.rate) {
 			return fmt.Errorf("model: %s must be in [0, 1), got %g", r.key, r.rate)

@@ -41,6 +41,10 @@
 //     by all steps and the four gates; the two directions have their own
 //     masks; the layer output h_t is not dropped); DenseDropout
 //     the dense layer's input. Backward applies the same masks.
+//     TokenDropout (not in Keras; "word dropout") replaces each real token
+//     id but [UNK] by [UNK] (id 1) with its rate before the embedding, one
+//     draw per step of the sequence; the [UNK] row then gets the gradient
+//     of those steps. It is the only option the defaults turn on (0.1).
 //
 // A sample's mask is a pure function of (Input.Noise[b], layer, direction,
 // kind): a PCG (math/rand/v2) seeded with Noise[b] and a SplitMix64 mix of

@@ -8,7 +8,11 @@ const (
 	maskRecurrent = 2 // an LSTM layer's h_{t-1} (Config.RecurrentDropout)
 	maskEmbedding = 3 // embedding channels (Config.EmbeddingDropout)
 	maskDense     = 4 // the dense layer's input (Config.DenseDropout)
+	maskToken     = 5 // tokens replaced by [UNK] (Config.TokenDropout)
 )
+
+// unkID is the vocabulary id of "[UNK]" (pkg/data: 0 is padding, 1 [UNK]).
+const unkID = 1
 
 // maskStream returns the PCG stream of one mask: a fixed mix of the layer,
 // the direction (0 forward, 1 backward) and the kind.
@@ -42,6 +46,26 @@ func fillMasks(dst []float32, noise []uint64, stream uint64, w int, rate float64
 				row[j] = 0
 			} else {
 				row[j] = keep
+			}
+		}
+	}
+}
+
+// dropTokens replaces, for each sample b, the id of its step t (packed row
+// off[t]+b, t < lens[b]) by unkID when the t-th draw of the PCG seeded with
+// (noise[b], stream) falls below rate, unless the id is padding or [UNK].
+// Like fillMasks, sample b's choices depend only on (noise[b], stream, t,
+// rate), not on the rest of the batch.
+func dropTokens(ids []int32, noise []uint64, p *packing, stream uint64, rate float64) {
+	thr := uint64(rate * (1 << 53))
+	var src rand.PCG
+	for b, key := range noise {
+		src.Seed(key, stream)
+		for t := 0; t < p.lens[b]; t++ {
+			if src.Uint64()>>11 < thr {
+				if r := p.off[t] + b; ids[r] > unkID {
+					ids[r] = unkID
+				}
 			}
 		}
 	}

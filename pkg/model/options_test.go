@@ -49,8 +49,8 @@ func TestConfigOptionsValidate(t *testing.T) {
 	d := DefaultConfig()
 	if d.Pooling != PoolLast || d.Bidirectional || d.Dropout != 0 || d.RecurrentDropout != 0 ||
 		d.DenseDropout != 0 || d.EmbeddingDropout != 0 || d.EmbeddingDim != 64 ||
-		!slices.Equal(d.LSTM, []int{64, 32}) || !d.MaskPadding {
-		t.Errorf("DefaultConfig() = %+v, want the Keras example with every option off", d)
+		!slices.Equal(d.LSTM, []int{64, 32}) || !d.MaskPadding || d.TokenDropout != 0.1 {
+		t.Errorf("DefaultConfig() = %+v, want the Keras example with token dropout 0.1 and every other option off", d)
 	}
 	// The new keys are omitted from JSON when off, and round-trip when on.
 	b, err := json.Marshal(base)
@@ -270,7 +270,7 @@ func TestOptionGradients(t *testing.T) {
 // central differences, for every kind of dropout alone and all together.
 func TestDropoutGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(32, 1))
-	type rates struct{ in, rec, dense, emb float64 }
+	type rates struct{ in, rec, dense, emb, tok float64 }
 	for _, tc := range []struct {
 		lstm   []int
 		masked bool
@@ -283,12 +283,13 @@ func TestDropoutGradients(t *testing.T) {
 		{[]int{4, 3}, false, false, PoolLast, rates{rec: 0.3}},
 		{[]int{4, 3}, true, false, PoolLast, rates{dense: 0.5}},
 		{[]int{4, 3}, true, false, PoolLast, rates{emb: 0.4}},
-		{[]int{4, 3}, true, true, PoolMax, rates{0.3, 0.3, 0.3, 0.3}},
-		{[]int{4, 3}, false, true, PoolMean, rates{0.3, 0.3, 0.3, 0.3}},
-		{[]int{5}, true, true, PoolLast, rates{0.3, 0.4, 0, 0}},
+		{[]int{4, 3}, true, false, PoolLast, rates{tok: 0.5}},
+		{[]int{4, 3}, true, true, PoolMax, rates{0.3, 0.3, 0.3, 0.3, 0.3}},
+		{[]int{4, 3}, false, true, PoolMean, rates{0.3, 0.3, 0.3, 0.3, 0.3}},
+		{[]int{5}, true, true, PoolLast, rates{0.3, 0.4, 0, 0, 0}},
 	} {
 		cfg := Config{EmbeddingDim: 3, LSTM: tc.lstm, MaskPadding: tc.masked, Bidirectional: tc.bidi, Pooling: tc.pool,
-			Dropout: tc.r.in, RecurrentDropout: tc.r.rec, DenseDropout: tc.r.dense, EmbeddingDropout: tc.r.emb}
+			Dropout: tc.r.in, RecurrentDropout: tc.r.rec, DenseDropout: tc.r.dense, EmbeddingDropout: tc.r.emb, TokenDropout: tc.r.tok}
 		t.Run(cfgName(cfg), func(t *testing.T) {
 			const V, C, B, T = 7, 3, 5, 4
 			c := mustNew(t, cfg, V, C)
@@ -456,7 +457,7 @@ func TestTrainFalseIsExact(t *testing.T) {
 		{EmbeddingDim: 5, LSTM: []int{6, 4}, MaskPadding: false, Bidirectional: true, Pooling: PoolMax},
 	} {
 		drop := base
-		drop.Dropout, drop.RecurrentDropout, drop.DenseDropout, drop.EmbeddingDropout = 0.5, 0.5, 0.5, 0.5
+		drop.Dropout, drop.RecurrentDropout, drop.DenseDropout, drop.EmbeddingDropout, drop.TokenDropout = 0.5, 0.5, 0.5, 0.5, 0.5
 		a, b := mustNew(t, base, 30, 3), mustNew(t, drop, 30, 3)
 		a.Init(rng)
 		for i, p := range a.Params() {
@@ -509,7 +510,7 @@ func TestDropoutIndependentOfBatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(36, 1))
 	for _, masked := range []bool{true, false} {
 		cfg := Config{EmbeddingDim: 5, LSTM: []int{6, 4}, MaskPadding: masked, Bidirectional: true, Pooling: PoolMean,
-			Dropout: 0.3, RecurrentDropout: 0.3, DenseDropout: 0.3, EmbeddingDropout: 0.3}
+			Dropout: 0.3, RecurrentDropout: 0.3, DenseDropout: 0.3, EmbeddingDropout: 0.3, TokenDropout: 0.3}
 		const V, C, B, T = 30, 3, 6, 7
 		c := mustNew(t, cfg, V, C)
 		c.Init(rng)
@@ -595,6 +596,86 @@ func TestDropoutIndependentOfBatch(t *testing.T) {
 		if !slices.Equal(other[C:], got[C:]) {
 			t.Error("changing sample 0's key changed other samples")
 		}
+	}
+}
+
+// TestDropTokens: about rate of the real tokens become [UNK]; padding and
+// [UNK] stay; a sample's choices depend only on its key; the embedding
+// gradient then reaches the [UNK] row and not the dropped tokens' rows.
+func TestDropTokens(t *testing.T) {
+	const B, T, rate = 40, 50, 0.25
+	lengths := make([]int, B)
+	for b := range lengths {
+		lengths[b] = T - b
+	}
+	var p packing
+	p.build(B, T, lengths, true)
+	ids := make([]int32, p.N)
+	for i := range ids {
+		ids[i] = int32(2 + i%5)
+	}
+	ids[p.off[0]+0] = unkID // an [UNK] token stays [UNK]
+	noise := make([]uint64, B)
+	for b := range noise {
+		noise[b] = uint64(1000 + b)
+	}
+	got := slices.Clone(ids)
+	dropTokens(got, noise, &p, maskStream(0, 0, maskToken), rate)
+	dropped := 0
+	for i, id := range got {
+		switch {
+		case id == ids[i]:
+		case id == unkID:
+			dropped++
+		default:
+			t.Fatalf("row %d: %d became %d", i, ids[i], id)
+		}
+	}
+	if f := float64(dropped) / float64(p.N); math.Abs(f-rate) > 0.03 {
+		t.Errorf("dropped %.3f of the tokens, rate %v", f, rate)
+	}
+	// Sample 7 alone, with its key, makes the same choices.
+	var one packing
+	one.build(1, lengths[7], lengths[7:8], true)
+	alone := make([]int32, one.N)
+	for tt := range alone {
+		alone[tt] = ids[p.off[tt]+7]
+	}
+	dropTokens(alone, noise[7:8], &one, maskStream(0, 0, maskToken), rate)
+	for tt, id := range alone {
+		if id != got[p.off[tt]+7] {
+			t.Fatalf("sample 7 step %d alone: %d, in the batch: %d", tt, id, got[p.off[tt]+7])
+		}
+	}
+	// Padding (unmasked batches) is never replaced.
+	var pad packing
+	pad.build(1, 8, nil, false)
+	zeros := make([]int32, 8)
+	dropTokens(zeros, []uint64{3}, &pad, maskStream(0, 0, maskToken), 0.9)
+	if !slices.Equal(zeros, make([]int32, 8)) {
+		t.Errorf("padding replaced: %v", zeros)
+	}
+
+	// Through the classifier: rate 0.99 drops all three tokens (key 42), so
+	// the embedding gradient goes to [UNK] alone.
+	cfg := Config{EmbeddingDim: 3, LSTM: []int{4}, MaskPadding: true, TokenDropout: 0.99}
+	c := mustNew(t, cfg, 10, 2)
+	c.Init(rand.New(rand.NewPCG(37, 1)))
+	in := Input{Tokens: []int32{5, 6, 7}, Lengths: []int{3}, B: 1, T: 3, Train: true, Noise: []uint64{42}}
+	s := c.NewState()
+	logits := c.Forward(s, in)
+	_, dl := softmaxCE(slices.Clone(logits), []int{1}, 2)
+	g := c.NewGrads()
+	c.Backward(s, dl, g)
+	emb := g[0].Data
+	if g[0].Name != "embedding.embeddings" {
+		t.Fatalf("first gradient is %s", g[0].Name)
+	}
+	if slices.Equal(emb[unkID*3:unkID*3+3], make([]float32, 3)) {
+		t.Error("no gradient reached the [UNK] row")
+	}
+	if !slices.Equal(emb[5*3:8*3], make([]float32, 9)) {
+		t.Error("dropped tokens' rows got a gradient")
 	}
 }
 

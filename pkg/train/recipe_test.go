@@ -18,7 +18,7 @@ import (
 func newDropoutModel(t testing.TB, masked bool, vocab, classes int, seed uint64) *model.Classifier {
 	t.Helper()
 	cfg := model.Config{EmbeddingDim: 6, LSTM: []int{5, 4}, MaskPadding: masked,
-		Dropout: 0.2, RecurrentDropout: 0.25, DenseDropout: 0.3, EmbeddingDropout: 0.1}
+		Dropout: 0.2, RecurrentDropout: 0.25, DenseDropout: 0.3, EmbeddingDropout: 0.1, TokenDropout: 0.1}
 	m, err := model.New(cfg, vocab, classes)
 	if err != nil {
 		t.Fatal(err)
