@@ -250,16 +250,6 @@ func emaMomentum(momentum float64, t int) float64 {
 	return momentum
 }
 
-// emaUpdateTo sets avg = avg·mom + w·(1-mom), each operation rounded to
-// float32 (the conversions forbid FMA fusion, so every architecture agrees).
-func emaUpdateTo(avg, w []float32, mom float32) {
-	w = w[:len(avg)]
-	omm := 1 - mom
-	for j := range avg {
-		avg[j] = float32(avg[j]*mom) + float32(w[j]*omm)
-	}
-}
-
 // scaleTo multiplies x by f in place.
 func scaleTo(x []float32, f float32) {
 	for i := range x {

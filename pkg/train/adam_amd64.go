@@ -25,3 +25,17 @@ func adamVecTo(kind int, w, g, m, v *float32, n int, k *adamArgs) {
 	}
 	adamAVX(w, g, m, v, n, k)
 }
+
+// emaAVX is the vector moving-average update (adam_amd64.s); n must be a
+// multiple of 8.
+//
+//go:noescape
+func emaAVX(avg, w *float32, n int, mom, omm float32)
+
+// emaVecTo runs the moving-average kernel of kind on n elements.
+func emaVecTo(kind int, avg, w *float32, n int, mom, omm float32) {
+	if kind != adamKindAVX {
+		panic("train: unknown moving-average kernel")
+	}
+	emaAVX(avg, w, n, mom, omm)
+}

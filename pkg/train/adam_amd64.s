@@ -98,3 +98,32 @@ decay256:
 done256:
 	VZEROUPPER
 	RET
+
+// Moving average of the weights (use_ema), 8 floats at a time:
+// avg = avg·mom + w·omm, each product and the sum one rounded float32
+// operation as in emaScalarTo (adam_kernel.go). n is a multiple of 8.
+
+// func emaAVX(avg, w *float32, n int, mom, omm float32)
+TEXT ·emaAVX(SB), NOSPLIT, $0-32
+	MOVQ avg+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS mom+24(FP), Y10
+	VBROADCASTSS omm+28(FP), Y11
+	XORQ R10, R10
+
+ema256:
+	CMPQ R10, CX
+	JGE  emadone
+	VMOVUPS (DI)(R10*4), Y0
+	VMULPS  Y10, Y0, Y0
+	VMOVUPS (SI)(R10*4), Y1
+	VMULPS  Y11, Y1, Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (DI)(R10*4)
+	ADDQ    $8, R10
+	JMP     ema256
+
+emadone:
+	VZEROUPPER
+	RET

@@ -81,3 +81,28 @@ func adamScalarTo(w, g, m, v []float32, k *adamArgs) {
 		w[j] = wj - float32(mj*alpha)/(float32(math.Sqrt(float64(vj)))+eps)
 	}
 }
+
+// emaUpdateTo sets avg = avg·mom + w·(1-mom) (len(w) >= len(avg)), with the
+// vector kernel of adamUpdateTo's instruction set on the largest multiple of
+// its width and the Go loop on the rest; both round identically.
+func emaUpdateTo(avg, w []float32, mom float32) {
+	n := len(avg)
+	w = w[:n]
+	omm := 1 - mom
+	j := 0
+	if adamVec.kind != adamKindNone && n >= adamVec.width {
+		j = n - n%adamVec.width
+		emaVecTo(adamVec.kind, &avg[0], &w[0], j, mom, omm)
+	}
+	emaScalarTo(avg[j:], w[j:], mom, omm)
+}
+
+// emaScalarTo is the Go loop of emaUpdateTo: avg·mom and w·omm each rounded
+// to float32, then their float32 sum (the conversions forbid FMA fusion, so
+// every architecture and the vector kernel agree).
+func emaScalarTo(avg, w []float32, mom, omm float32) {
+	w = w[:len(avg)]
+	for j := range avg {
+		avg[j] = float32(avg[j]*mom) + float32(w[j]*omm)
+	}
+}

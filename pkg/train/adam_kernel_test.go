@@ -93,3 +93,48 @@ func TestAdamScalarFormula(t *testing.T) {
 		t.Errorf("got w=%v m=%v v=%v, want %v %v %v", w[0], m[0], v[0], ww, mm, vv)
 	}
 }
+
+// The moving-average update gives the Go loop's bits with every kernel, on
+// awkward values (subnormals, signed zeros, huge) and lengths.
+func TestEMAKernelsMatchGoLoop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(33, 34))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e-40, -1e-40, 3e38, -3e38, 1, -1}
+	for _, n := range []int{1, 7, 8, 9, 16, 23, 1031} {
+		avg0, w := make([]float32, n), make([]float32, n)
+		for i := range avg0 {
+			avg0[i], w[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			if rng.IntN(4) == 0 {
+				avg0[i] = special[rng.IntN(len(special))]
+			}
+		}
+		for _, mom := range []float32{0, 0.9, 0.99, 0.987} {
+			var ref []float32
+			for _, k := range adamKernelCases() {
+				avg := slices.Clone(avg0)
+				withAdamKernel(k, func() {
+					for range 3 {
+						emaUpdateTo(avg, w, mom)
+					}
+				})
+				if ref == nil {
+					ref = avg
+					for i, a := range avg0 { // the Go loop against the formula, once
+						want := a
+						for range 3 {
+							want = float32(want*mom) + float32(w[i]*(1-mom))
+						}
+						if math.Float32bits(want) != math.Float32bits(ref[i]) {
+							t.Fatalf("n=%d mom=%v: go loop [%d] = %v, want %v", n, mom, i, ref[i], want)
+						}
+					}
+					continue
+				}
+				for i := range ref {
+					if math.Float32bits(avg[i]) != math.Float32bits(ref[i]) {
+						t.Fatalf("n=%d mom=%v kernel %s: [%d] = %v, go loop %v", n, mom, k.name, i, avg[i], ref[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -9,3 +9,8 @@ func adamKernels() []adamKernel { return nil }
 func adamVecTo(kind int, w, g, m, v *float32, n int, k *adamArgs) {
 	panic("train: no vector Adam kernel in this build")
 }
+
+// emaVecTo is never called without vector kernels.
+func emaVecTo(kind int, avg, w *float32, n int, mom, omm float32) {
+	panic("train: no vector moving-average kernel in this build")
+}
