@@ -11,8 +11,10 @@ const (
 	maskToken     = 5 // tokens replaced by [UNK] (Config.TokenDropout)
 )
 
-// unkID is the vocabulary id of "[UNK]" (pkg/data: 0 is padding, 1 [UNK]).
-const unkID = 1
+// UnknownID is the vocabulary id of "[UNK]" (pkg/data: 0 is padding, 1
+// "[UNK]"), which token dropout substitutes: its embedding row gets a
+// gradient even when no input token is [UNK].
+const UnknownID = 1
 
 // maskStream returns the PCG stream of one mask: a fixed mix of the layer,
 // the direction (0 forward, 1 backward) and the kind.
@@ -52,7 +54,7 @@ func fillMasks(dst []float32, noise []uint64, stream uint64, w int, rate float64
 }
 
 // dropTokens replaces, for each sample b, the id of its step t (packed row
-// off[t]+b, t < lens[b]) by unkID when the t-th draw of the PCG seeded with
+// off[t]+b, t < lens[b]) by UnknownID when the t-th draw of the PCG seeded with
 // (noise[b], stream) falls below rate, unless the id is padding or [UNK].
 // Like fillMasks, sample b's choices depend only on (noise[b], stream, t,
 // rate), not on the rest of the batch.
@@ -63,8 +65,8 @@ func dropTokens(ids []int32, noise []uint64, p *packing, stream uint64, rate flo
 		src.Seed(key, stream)
 		for t := 0; t < p.lens[b]; t++ {
 			if src.Uint64()>>11 < thr {
-				if r := p.off[t] + b; ids[r] > unkID {
-					ids[r] = unkID
+				if r := p.off[t] + b; ids[r] > UnknownID {
+					ids[r] = UnknownID
 				}
 			}
 		}

@@ -614,7 +614,7 @@ func TestDropTokens(t *testing.T) {
 	for i := range ids {
 		ids[i] = int32(2 + i%5)
 	}
-	ids[p.off[0]+0] = unkID // an [UNK] token stays [UNK]
+	ids[p.off[0]+0] = UnknownID // an [UNK] token stays [UNK]
 	noise := make([]uint64, B)
 	for b := range noise {
 		noise[b] = uint64(1000 + b)
@@ -625,7 +625,7 @@ func TestDropTokens(t *testing.T) {
 	for i, id := range got {
 		switch {
 		case id == ids[i]:
-		case id == unkID:
+		case id == UnknownID:
 			dropped++
 		default:
 			t.Fatalf("row %d: %d became %d", i, ids[i], id)
@@ -671,7 +671,7 @@ func TestDropTokens(t *testing.T) {
 	if g[0].Name != "embedding.embeddings" {
 		t.Fatalf("first gradient is %s", g[0].Name)
 	}
-	if slices.Equal(emb[unkID*3:unkID*3+3], make([]float32, 3)) {
+	if slices.Equal(emb[UnknownID*3:UnknownID*3+3], make([]float32, 3)) {
 		t.Error("no gradient reached the [UNK] row")
 	}
 	if !slices.Equal(emb[5*3:8*3], make([]float32, 9)) {

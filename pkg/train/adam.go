@@ -214,7 +214,10 @@ func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) adamArgs {
 		}
 	}
 	a.step++
-	a.emaMom = float32(emaMomentum(a.cfg.EMAMomentum, a.step))
+	a.emaMom = float32(a.cfg.EMAMomentum)
+	if a.step == 1 {
+		a.emaMom = 0 // the first average is the weights, as in Keras
+	}
 	t := float64(a.step)
 	return adamArgs{
 		alpha: float32(a.lr * math.Sqrt(1-math.Pow(a.cfg.Beta2, t)) / (1 - math.Pow(a.cfg.Beta1, t))),
@@ -238,16 +241,6 @@ func (a *Adam) updateRange(base *adamArgs, params, grads []*model.Tensor, i, lo,
 	if a.ema != nil {
 		emaUpdateTo(a.ema[i].Data[lo:hi], params[i].Data[lo:hi], a.emaMom)
 	}
-}
-
-// emaMomentum is the momentum of the average at (1-based) step t: 0 at the
-// first step (the average starts as the weights, as in Keras), then
-// momentum.
-func emaMomentum(momentum float64, t int) float64 {
-	if t <= 1 {
-		return 0
-	}
-	return momentum
 }
 
 // scaleTo multiplies x by f in place.

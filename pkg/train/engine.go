@@ -214,7 +214,7 @@ func (e *engine) dispatch(n int, inline func(k int)) {
 
 // distinctIDs appends to dst the distinct token ids of samples [lo, hi) of
 // b, and id 0 (padding), in order of first appearance; with token dropout
-// also id 1 ("[UNK]"), which the model's forward substitutes for dropped
+// also model.UnknownID, which the model's forward substitutes for dropped
 // tokens (so its embedding row gets a gradient the batch ids do not show).
 func (e *engine) distinctIDs(dst []int32, b *data.Batch, lo, hi int) []int32 {
 	if e.mark == nil {
@@ -228,9 +228,9 @@ func (e *engine) distinctIDs(dst []int32, b *data.Batch, lo, hi int) []int32 {
 	st := e.stamp
 	e.mark[0] = st
 	dst = append(dst, 0)
-	if e.m.Config.TokenDropout > 0 && e.m.Vocab > 1 {
-		e.mark[1] = st
-		dst = append(dst, 1)
+	if e.m.Config.TokenDropout > 0 && e.m.Vocab > model.UnknownID {
+		e.mark[model.UnknownID] = st
+		dst = append(dst, model.UnknownID)
 	}
 	for t := 0; t < b.T; t++ {
 		for _, id := range b.Tokens[t*b.B+lo : t*b.B+hi] {
