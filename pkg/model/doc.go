@@ -44,7 +44,7 @@
 //     TokenDropout (not in Keras; "word dropout") replaces each real token
 //     id but [UNK] by [UNK] (id 1) with its rate before the embedding, one
 //     draw per step of the sequence; the [UNK] row then gets the gradient
-//     of those steps. It is the only option the defaults turn on (0.1).
+//     of those steps.
 //
 // A sample's mask is a pure function of (Input.Noise[b], layer, direction,
 // kind): a PCG (math/rand/v2) seeded with Noise[b] and a SplitMix64 mix of
