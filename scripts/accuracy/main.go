@@ -159,8 +159,7 @@ func prepare(name, dataDir, work string, folds int) set {
 				tr = append(tr, ex[j])
 			}
 		}
-		return set{name: name, config: "configs/20news.yaml", maxlen: 200, ftExtra: []string{"-lr", "0.5", "-epoch", "50"}, ftLower: true,
-			splits: []split{{toFastText(work, "20news-train", tr), toFastText(work, "20news-test", te)}}}
+		return newsgroups(name, work, tr, te)
 	case "20news-late":
 		// A stand-in for the by-date test half, which is not shared: per
 		// newsgroup, the 20% of posts with the highest article numbers
@@ -184,12 +183,18 @@ func prepare(name, dataDir, work string, folds int) set {
 		// the classes mixed (the order is seeded).
 		rng := rand.New(rand.NewPCG(1, 4))
 		rng.Shuffle(len(tr), func(i, j int) { tr[i], tr[j] = tr[j], tr[i] })
-		return set{name: name, config: "configs/20news.yaml", maxlen: 200, ftExtra: []string{"-lr", "0.5", "-epoch", "50"}, ftLower: true,
-			splits: []split{{toFastText(work, "20news-late-train", tr), toFastText(work, "20news-late-test", te)}}}
+		return newsgroups(name, work, tr, te)
 	}
 	fmt.Fprintf(os.Stderr, "unknown data set %q\n", name)
 	os.Exit(2)
 	return set{}
+}
+
+// newsgroups is a 20 Newsgroups split: configs/20news.yaml, and fastText
+// lower-cased with the learning rate ../shared/data/README.md raises.
+func newsgroups(name, work string, tr, te []data.Example) set {
+	return set{name: name, config: "configs/20news.yaml", maxlen: 200, ftExtra: []string{"-lr", "0.5", "-epoch", "50"}, ftLower: true,
+		splits: []split{{toFastText(work, name+"-train", tr), toFastText(work, name+"-test", te)}}}
 }
 
 // articleNumber is the number a 20 Newsgroups file is named by.
