@@ -12,7 +12,8 @@
 // newest 20% of each newsgroup (highest article numbers), nearer to the
 // by-date test half, which comes after the training half in time. Each lstmctl run is reported with the
 // built-in defaults ("defaults", only --train), with configs/<set>.yaml
-// ("config") and with configs/keras.yaml ("keras"), for train.seed 1..-seeds.
+// ("config") and with configs/keras.yaml ("keras"), for -seeds seeds from
+// -first-seed (1).
 package main
 
 import (
@@ -51,7 +52,8 @@ func main() {
 	runPeer := flag.Bool("peer", false, "also run ../shared/peers/torch_lstm.py (python3-torch)")
 	folds := flag.Int("folds", 10, "MR cross-validation folds")
 	modes := flag.String("modes", "defaults,config", "lstmctl runs: defaults, config (configs/<set>.yaml) and/or keras (configs/keras.yaml); none for only fastText or the peer")
-	seeds := flag.Int("seeds", 1, "train.seed 1..N for every lstmctl run; cells show the mean (and the range over seeds when N > 1)")
+	seeds := flag.Int("seeds", 1, "train.seed F..F+N-1 (F = -first-seed) for every lstmctl run; cells show the mean (and the range over seeds when N > 1)")
+	firstSeed := flag.Int("first-seed", 1, "the first train.seed (to extend an earlier run with more seeds)")
 	flag.Parse()
 
 	work, err := os.MkdirTemp("", "lstmctl-accuracy-")
@@ -70,7 +72,7 @@ func main() {
 				continue
 			}
 			var perSeed []float64
-			for seed := 1; seed <= *seeds; seed++ {
+			for seed := *firstSeed; seed < *firstSeed+*seeds; seed++ {
 				var accs []float64
 				for i, sp := range s.splits {
 					model := filepath.Join(work, fmt.Sprintf("%s-%d.safetensors", name, i))
