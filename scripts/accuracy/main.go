@@ -10,10 +10,10 @@
 // every 10th sample); 20 Newsgroups (only the training half is shared) holds
 // out a seeded 20% as its test set; "20news-late" instead holds out the
 // newest 20% of each newsgroup (highest article numbers), nearer to the
-// by-date test half, which comes after the training half in time. Each lstmctl run is reported with the
-// built-in defaults ("defaults", only --train), with configs/<set>.yaml
-// ("config") and with configs/keras.yaml ("keras"), for -seeds seeds from
-// -first-seed (1).
+// by-date test half, which comes after the training half in time. Each
+// lstmctl run is reported with the built-in defaults ("defaults", only
+// --train), with configs/<set>.yaml ("config") and with configs/keras.yaml
+// ("keras"), for -seeds seeds from -first-seed (1).
 package main
 
 import (
