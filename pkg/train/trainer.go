@@ -190,15 +190,11 @@ func (t *Trainer) Fit(ctx context.Context, trainDS, valDS *data.Dataset) (*Resul
 	}
 	switch {
 	case r.keepBest && r.best != nil && r.es.HasBest:
-		for i, p := range r.params {
-			copy(p.Data, r.best[i].Data)
-		}
+		copyTensors(r.params, r.best)
 		res.RestoredBest, res.RestoredEpoch = true, r.es.BestEpoch
 	case r.adam.EMATensors() != nil:
 		// Keras' finalize_variable_values: the model keeps the averages.
-		for i, p := range r.params {
-			copy(p.Data, r.adam.EMATensors()[i].Data)
-		}
+		copyTensors(r.params, r.adam.EMATensors())
 	}
 	res.BestEpoch, res.BestValue = r.es.BestEpoch, r.es.Best
 	return res, nil
@@ -423,9 +419,7 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 			if r.best == nil {
 				r.best = cloneParams(r.params)
 			}
-			for i, p := range r.modelWeights() {
-				copy(r.best[i].Data, p.Data)
-			}
+			copyTensors(r.best, r.modelWeights())
 		}
 		rec.EpochEnd(st)
 		if improved && r.t.CheckpointDir != "" {
@@ -463,15 +457,9 @@ func (r *fitRun) withModelWeights(f func()) {
 	if r.raw == nil {
 		r.raw = cloneParams(r.params)
 	}
-	for i, p := range r.params {
-		copy(r.raw[i].Data, p.Data)
-		copy(p.Data, ema[i].Data)
-	}
-	defer func() {
-		for i, p := range r.params {
-			copy(p.Data, r.raw[i].Data)
-		}
-	}()
+	copyTensors(r.raw, r.params)
+	copyTensors(r.params, ema)
+	defer copyTensors(r.params, r.raw)
 	f()
 }
 
@@ -559,6 +547,14 @@ func (r *fitRun) checkpoint(epoch, batch int) *Checkpoint {
 		ck.Best = r.best
 	}
 	return ck
+}
+
+// copyTensors copies the data of src[i] into dst[i] (same shapes, in
+// parameter order).
+func copyTensors(dst, src []*model.Tensor) {
+	for i, d := range dst {
+		copy(d.Data, src[i].Data)
+	}
 }
 
 func cloneParams(ps []*model.Tensor) []*model.Tensor {
