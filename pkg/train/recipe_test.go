@@ -261,18 +261,10 @@ func TestRestoreBestWithSchedule(t *testing.T) {
 	// Only an improvement by 0.05 counts: training stops once two epochs in
 	// a row do not improve by that much.
 	cfg.EarlyStopping = EarlyStoppingConfig{Monitor: MonitorValLoss, Patience: 2, MinDelta: 0.05, RestoreBestWeights: true}
-	dir := t.TempDir()
 	m := newDropoutModel(t, true, tinyVocab(C), C, 3)
-	res, err := (&Trainer{Model: m, Config: cfg, CheckpointDir: dir}).Fit(context.Background(), train, val)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, best := fitAndRead(t, m, cfg, train, val, BestCheckpoint)
 	if !res.RestoredBest || res.RestoredEpoch != res.BestEpoch || res.RestoredEpoch < 1 {
 		t.Fatalf("result %+v", res)
-	}
-	best, err := ReadCheckpoint(filepath.Join(dir, BestCheckpoint))
-	if err != nil {
-		t.Fatal(err)
 	}
 	if best.Epoch != res.RestoredEpoch {
 		t.Errorf("best checkpoint of epoch %d, restored epoch %d", best.Epoch, res.RestoredEpoch)
@@ -282,10 +274,27 @@ func TestRestoreBestWithSchedule(t *testing.T) {
 	}
 	// Without restore_best_weights nothing is restored.
 	cfg.EarlyStopping.RestoreBestWeights = false
-	res, err = (&Trainer{Model: newDropoutModel(t, true, tinyVocab(C), C, 3), Config: cfg}).Fit(context.Background(), train, val)
+	res, err := (&Trainer{Model: newDropoutModel(t, true, tinyVocab(C), C, 3), Config: cfg}).Fit(context.Background(), train, val)
 	if err != nil || res.RestoredBest || res.RestoredEpoch != 0 {
 		t.Errorf("restore off: %v %+v", err, res)
 	}
+}
+
+// fitAndRead fits m with checkpoints in a new directory and returns the
+// result and the checkpoint file named file (LastCheckpoint or
+// BestCheckpoint), read back.
+func fitAndRead(t *testing.T, m *model.Classifier, cfg Config, train, val *data.Dataset, file string) (*Result, *Checkpoint) {
+	t.Helper()
+	dir := t.TempDir()
+	res, err := (&Trainer{Model: m, Config: cfg, CheckpointDir: dir}).Fit(context.Background(), train, val)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := ReadCheckpoint(filepath.Join(dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, ck
 }
 
 // differingParams returns the names of m's parameters whose bits differ
@@ -547,15 +556,10 @@ func TestFitWithEMA(t *testing.T) {
 	cfg.Epochs = 3
 	cfg.BatchSize = 30
 	cfg.Optimizer.UseEMA, cfg.Optimizer.EMAMomentum = true, 0.9
-	dir := t.TempDir()
 	m := newTinyModel(t, true, tinyVocab(C), C, 4)
-	res, err := (&Trainer{Model: m, Config: cfg, CheckpointDir: dir}).Fit(context.Background(), train, val)
-	if err != nil || res.RestoredBest {
-		t.Fatalf("%v %+v", err, res)
-	}
-	last, err := ReadCheckpoint(filepath.Join(dir, LastCheckpoint))
-	if err != nil {
-		t.Fatal(err)
+	res, last := fitAndRead(t, m, cfg, train, val, LastCheckpoint)
+	if res.RestoredBest {
+		t.Fatalf("%+v", res)
 	}
 	for _, name := range differingParams(m, last.ModelWeights()) {
 		t.Errorf("%s: the model does not hold the moving average", name)
@@ -592,15 +596,10 @@ func TestFitWithEMA(t *testing.T) {
 	// With restore_best_weights the model holds best.safetensors' averages.
 	cfg.Epochs = 6
 	cfg.EarlyStopping = EarlyStoppingConfig{Monitor: MonitorValLoss, Patience: 2, MinDelta: 0.05, RestoreBestWeights: true}
-	dir = t.TempDir()
 	m = newTinyModel(t, true, tinyVocab(C), C, 4)
-	res, err = (&Trainer{Model: m, Config: cfg, CheckpointDir: dir}).Fit(context.Background(), train, val)
-	if err != nil || !res.RestoredBest {
-		t.Fatalf("%v %+v", err, res)
-	}
-	best, err := ReadCheckpoint(filepath.Join(dir, BestCheckpoint))
-	if err != nil {
-		t.Fatal(err)
+	res, best := fitAndRead(t, m, cfg, train, val, BestCheckpoint)
+	if !res.RestoredBest {
+		t.Fatalf("%+v", res)
 	}
 	for _, name := range differingParams(m, best.ModelWeights()) {
 		t.Errorf("%s: restored weights differ from best.safetensors' moving average", name)
