@@ -115,7 +115,8 @@
 // # Early stopping
 //
 // As Keras' EarlyStopping: monitor val_loss, val_accuracy, loss or accuracy;
-// an epoch improves when it beats the best by more than min_delta; training
+// an epoch improves when it beats the best by more than min_delta, or (not
+// in Keras) when it ties an accuracy's best with a lower loss; training
 // stops once patience epochs in a row have not improved (never after the
 // first epoch). Patience 0 disables early stopping, because the Keras example
 // has no EarlyStopping callback; the best epoch is still tracked for

@@ -7,6 +7,11 @@ import "math"
 //   - improvement: value + min_delta < best for losses (mode min), value -
 //     min_delta > best for accuracies (mode max); the first epoch always
 //     improves on the initial best (+Inf or -Inf);
+//   - not in Keras: an accuracy equal to the best improves when its loss
+//     (val_loss for val_accuracy, loss for accuracy) is lower than the best
+//     epoch's. Accuracies on a validation set of n samples move in steps of
+//     1/n, so ties are common on small sets, and most of all at 1.0, where
+//     Keras keeps the first such epoch however much the loss still falls;
 //   - every epoch increments wait, an improvement resets it to 0;
 //   - training stops when wait >= patience after an epoch other than the
 //     first; patience 0 disables stopping (as in the Keras example, which has no
@@ -17,6 +22,7 @@ type earlyStopper struct {
 	Patience  int     `json:"patience"`
 	MinDelta  float64 `json:"min_delta"`
 	Best      float64 `json:"best"`
+	BestLoss  float64 `json:"best_loss"` // the loss of the best epoch (ties of an accuracy)
 	HasBest   bool    `json:"has_best"`
 	BestEpoch int     `json:"best_epoch"` // 1-based; 0 = none yet
 	Wait      int     `json:"wait"`
@@ -59,20 +65,31 @@ func monitorValue(m string, s EpochStats) float64 {
 	}
 }
 
+// tieLoss is the loss that breaks ties of accuracy monitor m: val_loss for
+// val_accuracy, loss for accuracy (and for a loss monitor, which never ties
+// this way, the loss itself).
+func tieLoss(m string, s EpochStats) float64 {
+	if m == MonitorValAccuracy || m == MonitorValLoss {
+		return s.ValLoss
+	}
+	return s.Loss
+}
+
 // update records the end of an epoch and reports whether the monitored metric
 // improved and whether training should stop.
 func (e *earlyStopper) update(s EpochStats) (improved, stop bool) {
 	v := e.value(s)
 	e.Wait++
+	loss := tieLoss(e.Monitor, s)
 	if !math.IsNaN(v) {
 		if e.maximize() {
-			improved = !e.HasBest || v-e.MinDelta > e.Best
+			improved = !e.HasBest || v-e.MinDelta > e.Best || v == e.Best && loss < e.BestLoss
 		} else {
 			improved = !e.HasBest || v+e.MinDelta < e.Best
 		}
 	}
 	if improved {
-		e.Best, e.HasBest, e.BestEpoch, e.Wait = v, true, s.Epoch, 0
+		e.Best, e.BestLoss, e.HasBest, e.BestEpoch, e.Wait = v, loss, true, s.Epoch, 0
 		return true, false
 	}
 	return false, e.Patience > 0 && e.Wait >= e.Patience && s.Epoch > 1
