@@ -13,7 +13,8 @@
 // by-date test half, which comes after the training half in time. Each
 // lstmctl run is reported with the built-in defaults ("defaults", only
 // --train), with configs/<set>.yaml ("config") and with configs/keras.yaml
-// ("keras"), for -seeds seeds from -first-seed (1).
+// ("keras"), for -seeds seeds from -first-seed (1). -train-size N trains
+// on a seeded sample of N training samples instead (the test sets stay).
 package main
 
 import (
@@ -54,6 +55,7 @@ func main() {
 	modes := flag.String("modes", "defaults,config", "lstmctl runs: defaults, config (configs/<set>.yaml) and/or keras (configs/keras.yaml); none for only fastText or the peer")
 	seeds := flag.Int("seeds", 1, "train.seed F..F+N-1 (F = -first-seed) for every lstmctl run; cells show the mean (and the range over seeds when N > 1)")
 	firstSeed := flag.Int("first-seed", 1, "the first train.seed (to extend an earlier run with more seeds)")
+	trainSize := flag.Int("train-size", 0, "train on a seeded sample of this many training samples (0 = all): the small-data regime")
 	flag.Parse()
 
 	work, err := os.MkdirTemp("", "lstmctl-accuracy-")
@@ -65,6 +67,9 @@ func main() {
 	fmt.Printf("| data set | lstmctl %s | fastText | PyTorch peer | seconds |\n|---|---|---|---|---|\n", *modes)
 	for _, name := range strings.Split(*sets, ",") {
 		s := prepare(name, *dataDir, work, *folds)
+		if *trainSize > 0 {
+			s.sample(work, *trainSize)
+		}
 		start := time.Now()
 		var cells []string
 		for _, mode := range strings.Split(*modes, ",") {
@@ -192,6 +197,24 @@ func prepare(name, dataDir, work string, folds int) set {
 	fmt.Fprintf(os.Stderr, "unknown data set %q\n", name)
 	os.Exit(2)
 	return set{}
+}
+
+// sample replaces each split's training file by a seeded sample of n of its
+// examples (all of them when it has no more), in file order.
+func (s *set) sample(work string, n int) {
+	for i, sp := range s.splits {
+		ex := readAll(sp.train)
+		if len(ex) <= n {
+			continue
+		}
+		keep := rand.New(rand.NewPCG(1, 5)).Perm(len(ex))[:n]
+		slices.Sort(keep)
+		sub := make([]data.Example, n)
+		for j, k := range keep {
+			sub[j] = ex[k]
+		}
+		s.splits[i].train = toFastText(work, fmt.Sprintf("%s-%d-sample%d", s.name, i, n), sub)
+	}
 }
 
 // newsgroups is a 20 Newsgroups split: configs/20news.yaml, and fastText
