@@ -91,6 +91,9 @@ func TestDefaultRecipeValid(t *testing.T) {
 	if k.Epochs != 10 || k.BatchSize != 128 || k.Optimizer.LearningRate != 0.001 || k.EarlyStopping.Patience != 0 || k.LRSchedule.Name != ScheduleConstant {
 		t.Errorf("KerasConfig is not the Keras example: %+v", k)
 	}
+	if d.EarlyStopping.Monitor != MonitorValAccuracy || d.LRSchedule.Monitor != MonitorValLoss {
+		t.Errorf("monitors: early stopping %q, reduce_on_plateau %q", d.EarlyStopping.Monitor, d.LRSchedule.Monitor)
+	}
 	if !d.Optimizer.UseEMA || d.Optimizer.EMAMomentum != 0.99 || k.Optimizer.UseEMA {
 		t.Errorf("use_ema: default %+v, keras %+v", d.Optimizer, k.Optimizer)
 	}
