@@ -127,7 +127,8 @@
 // monitor and counters) and is not rewound. Without validation data a val_
 // monitor (of early stopping or of reduce_on_plateau) falls back to its
 // training counterpart, so `--validation-split 0` works with any recipe;
-// Result.Monitor names the metric tracked.
+// Result.Monitor names the metric tracked. DefaultConfig monitors
+// val_accuracy where DESIGN.md has val_loss; its comment says why.
 //
 // # Checkpoints
 //
