@@ -63,7 +63,8 @@
 //
 // train.lr_schedule (LRScheduleConfig): constant (KerasConfig),
 // reduce_on_plateau (DefaultConfig; Keras' ReduceLROnPlateau at epoch ends: factor, patience, cooldown,
-// min_delta, min_lr, monitor), warmup_cosine and warmup_linear (linear
+// min_delta, min_lr, monitor; an accuracy that ties the best with a lower
+// loss improves, as in early stopping), warmup_cosine and warmup_linear (linear
 // warm-up over warmup_steps or warmup_epochs, then decay to min_lr at the end
 // of the run, epochs·ceil(N/batch_size) steps); every schedule may warm up.
 // The rate is set before every step; EpochStats.LearningRate is the rate of

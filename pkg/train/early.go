@@ -65,14 +65,22 @@ func monitorValue(m string, s EpochStats) float64 {
 	}
 }
 
-// tieLoss is the loss that breaks ties of accuracy monitor m: val_loss for
-// val_accuracy, loss for accuracy (and for a loss monitor, which never ties
-// this way, the loss itself).
+// tieLoss is the loss recorded with a best value of monitor m, which breaks
+// ties of an accuracy: val_loss for val_ monitors, loss for the others.
 func tieLoss(m string, s EpochStats) float64 {
 	if m == MonitorValAccuracy || m == MonitorValLoss {
 		return s.ValLoss
 	}
 	return s.Loss
+}
+
+// tieImproves reports whether value v of monitor m, with loss (tieLoss),
+// improves on best as a tie: m is an accuracy, v equals best and loss is
+// lower than bestLoss, the loss of the best epoch. Not in Keras; early
+// stopping and reduce_on_plateau both apply it, on top of their Keras
+// min_delta comparisons.
+func tieImproves(m string, v, loss, best, bestLoss float64) bool {
+	return monitorMaximizes(m) && v == best && loss < bestLoss
 }
 
 // update records the end of an epoch and reports whether the monitored metric
@@ -83,7 +91,7 @@ func (e *earlyStopper) update(s EpochStats) (improved, stop bool) {
 	loss := tieLoss(e.Monitor, s)
 	if !math.IsNaN(v) {
 		if e.maximize() {
-			improved = !e.HasBest || v-e.MinDelta > e.Best || v == e.Best && loss < e.BestLoss
+			improved = !e.HasBest || v-e.MinDelta > e.Best || tieImproves(e.Monitor, v, loss, e.Best, e.BestLoss)
 		} else {
 			improved = !e.HasBest || v+e.MinDelta < e.Best
 		}

@@ -116,6 +116,7 @@ type lrState struct {
 	Total    int     `json:"total_steps"`  // S
 	Warmup   int     `json:"warmup_steps"` // W
 	Best     float64 `json:"best"`         // reduce_on_plateau: best monitored value (when HasBest)
+	BestLoss float64 `json:"best_loss"`    // and the loss of its epoch (ties of an accuracy)
 	HasBest  bool    `json:"has_best"`
 	Wait     int     `json:"wait"`
 	Cooldown int     `json:"cooldown_counter"`
@@ -153,7 +154,7 @@ func (s *lrScheduler) restore(st lrState, lr float64) error {
 		return bad(fmt.Sprintf("rate %v, the %s schedule starts from %v", st.LR, s.name, lr))
 	case st.Total < 1 || st.Warmup < 0:
 		return bad(fmt.Sprintf("total steps %d, warm-up %d", st.Total, st.Warmup))
-	case math.IsNaN(st.Best) || math.IsInf(st.Best, 0) || st.Wait < 0 || st.Cooldown < 0:
+	case math.IsNaN(st.Best) || math.IsInf(st.Best, 0) || math.IsNaN(st.BestLoss) || st.Wait < 0 || st.Cooldown < 0:
 		return bad("plateau counters")
 	}
 	s.lrState = st
@@ -187,7 +188,7 @@ func (s *lrScheduler) epochEnd(st EpochStats) (reduced bool) {
 	if s.name != ScheduleReduceOnPlateau {
 		return false
 	}
-	v := monitorValue(s.monitor, st)
+	v, loss := monitorValue(s.monitor, st), tieLoss(s.monitor, st)
 	if s.Cooldown > 0 {
 		s.Cooldown--
 		s.Wait = 0
@@ -198,14 +199,14 @@ func (s *lrScheduler) epochEnd(st EpochStats) (reduced bool) {
 		case !s.HasBest:
 			improved = true
 		case monitorMaximizes(s.monitor):
-			improved = v > s.Best+s.cfg.MinDelta
+			improved = v > s.Best+s.cfg.MinDelta || tieImproves(s.monitor, v, loss, s.Best, s.BestLoss)
 		default:
 			improved = v < s.Best-s.cfg.MinDelta
 		}
 	}
 	switch {
 	case improved:
-		s.Best, s.HasBest, s.Wait = v, true, 0
+		s.Best, s.BestLoss, s.HasBest, s.Wait = v, loss, true, 0
 	case s.Cooldown == 0:
 		s.Wait++
 		if s.Wait >= s.cfg.Patience && s.LR > s.cfg.MinLR {

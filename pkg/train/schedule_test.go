@@ -85,6 +85,17 @@ func TestReduceOnPlateau(t *testing.T) {
 			t.Errorf("accuracy epoch %d: lr %v, want %v", i+1, s.LR, e.lr)
 		}
 	}
+	// An accuracy tie improves when its loss is lower (tieImproves, as in
+	// early stopping); val_accuracy pairs with val_loss, not loss.
+	s = newLRScheduler(LRScheduleConfig{Name: "reduce_on_plateau", Factor: 0.1}, 1, "val_accuracy", 1, 1)
+	for i, e := range []struct {
+		acc, loss, lr float64
+	}{{1, 0.5, 1}, {1, 0.2, 1}, {1, 0.2, 0.1}, {1, 0.3, 0.01}, {1, 0.1, 0.01}} {
+		s.epochEnd(EpochStats{ValAccuracy: e.acc, ValLoss: e.loss, Loss: 1 - e.loss, HasVal: true})
+		if math.Abs(s.LR-e.lr) > 1e-15 {
+			t.Errorf("val_accuracy tie, epoch %d: lr %v, want %v", i+1, s.LR, e.lr)
+		}
+	}
 	// Other schedules ignore epoch ends.
 	s = newLRScheduler(LRScheduleConfig{Name: "warmup_cosine"}, 1, "loss", 1, 1)
 	if s.epochEnd(EpochStats{Loss: 1}) || s.epochEnd(EpochStats{Loss: 2}) || s.LR != 1 {
