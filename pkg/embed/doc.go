@@ -29,6 +29,14 @@
 // embeddings_index.get(word)); memory is the read buffer (64 KiB, or the
 // longest token) plus about found×D float32, never the file. The rules:
 //
+//   - A token with no exact entry takes the vector of its lower-cased form
+//     (strings.ToLower, as the tokenizer's), counted in Vectors.Lowered.
+//     GloVe and many other files are lower-cased, and a vocabulary that
+//     keeps case (`standardize: strip_punctuation`) would otherwise miss
+//     every capitalised word: TREC's training questions hold 3348 such
+//     tokens that GloVe 6B has only in lower case. Keras' tutorial looks
+//     up the exact word only; an exact entry still wins here, wherever it
+//     comes in the file.
 //   - Fields are separated by runs of spaces, tabs and carriage returns;
 //     lines end in '\n' (so CRLF files and fastText's trailing space are
 //     fine), any length; blank lines are ignored; a UTF-8 byte-order mark

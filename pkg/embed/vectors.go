@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // ErrMalformed is wrapped by every *ParseError about the content of a
@@ -42,6 +43,7 @@ type Vectors struct {
 	Dim     int    // values per vector
 	Words   int    // word lines in the file (header, blank and skipped lines excluded)
 	Skipped int    // lines skipped as multi-word entries (see the package doc)
+	Lowered int    // tokens whose vector is their lower-cased form's (no exact entry)
 
 	rows []int32   // per vocabulary id: row in data, or -1
 	data []float32 // [found*Dim], row-major
@@ -50,8 +52,17 @@ type Vectors struct {
 // VocabSize returns the length of the vocabulary the vectors were read for.
 func (v *Vectors) VocabSize() int { return len(v.rows) }
 
-// Found returns how many vocabulary tokens (ids ≥ 2) have a vector.
-func (v *Vectors) Found() int { return len(v.data) / max(v.Dim, 1) }
+// Found returns how many vocabulary tokens (ids ≥ 2) have a vector,
+// Lowered of them through their lower-cased form.
+func (v *Vectors) Found() int {
+	n := 0
+	for _, r := range v.rows {
+		if r >= 0 {
+			n++
+		}
+	}
+	return n
+}
 
 // Coverage returns Found and the number of vocabulary tokens that could
 // have a vector (the vocabulary size minus the two reserved entries).
@@ -109,6 +120,7 @@ func ReadVectors(r io.Reader, name string, vocab []string, dim int) (*Vectors, e
 		return nil, fmt.Errorf("embed: %s: dimension must be in [1, %d] (or 0: from the file), got %d", name, MaxDim, dim)
 	}
 	index := make(map[string]int32, len(vocab))
+	lower := map[string][]int32{}
 	longest := 0
 	for i, tok := range vocab {
 		if i < 2 || tok == "" {
@@ -117,21 +129,32 @@ func ReadVectors(r io.Reader, name string, vocab []string, dim int) (*Vectors, e
 		if _, dup := index[tok]; !dup {
 			index[tok] = int32(i)
 		}
+		if low := strings.ToLower(tok); low != tok {
+			lower[low] = append(lower[low], int32(i))
+		}
 		longest = max(longest, len(tok))
 	}
 	p := &parser{
-		lx:    lexer{br: bufio.NewReaderSize(r, max(minBuffer, longest+2))},
-		index: index,
-		dim:   dim,
-		v:     &Vectors{Name: name, Dim: dim, rows: make([]int32, len(vocab))},
-		line:  1,
+		lx:       lexer{br: bufio.NewReaderSize(r, max(minBuffer, longest+2))},
+		index:    index,
+		lower:    lower,
+		dim:      dim,
+		v:        &Vectors{Name: name, Dim: dim, rows: make([]int32, len(vocab))},
+		fallback: make([]int32, len(vocab)),
+		line:     1,
 	}
 	p.lx.size = p.lx.br.Size()
 	for i := range p.v.rows {
-		p.v.rows[i] = -1
+		p.v.rows[i], p.fallback[i] = -1, -1
 	}
 	if err := p.run(); err != nil {
 		return nil, err
+	}
+	for id, r := range p.fallback {
+		if r >= 0 && p.v.rows[id] < 0 {
+			p.v.rows[id] = r
+			p.v.Lowered++
+		}
 	}
 	if p.dim == 0 {
 		return nil, &ParseError{File: name, Msg: "no vectors and no header: cannot tell the dimension"}
@@ -144,11 +167,13 @@ func ReadVectors(r io.Reader, name string, vocab []string, dim int) (*Vectors, e
 }
 
 type parser struct {
-	lx    lexer
-	index map[string]int32
-	dim   int // 0 until known
-	v     *Vectors
-	line  int // current physical line, 1-based
+	lx       lexer
+	index    map[string]int32   // token -> id
+	lower    map[string][]int32 // lower-cased form -> ids of the tokens that are not lower case
+	dim      int                // 0 until known
+	v        *Vectors
+	fallback []int32 // per vocabulary id: row of its lower-cased form's vector, or -1
+	line     int     // current physical line, 1-based
 
 	seenRow bool // a non-blank line has been read (the header can only be the first)
 	header  bool
@@ -156,13 +181,15 @@ type parser struct {
 
 	// the row being read
 	inRow    bool
-	first    bool   // this is the first non-blank line
-	f0, f1   []byte // copies of its first two fields (first line only)
-	id       int32  // vocabulary id whose vector this row is, or -1
-	n        int    // values seen
-	start    int    // len(v.data) at the start of the row
-	firstNum bool   // the first value is a number
-	badAt    int    // 0-based index of the first bad value of a kept row, or -1
+	first    bool    // this is the first non-blank line
+	f0, f1   []byte  // copies of its first two fields (first line only)
+	id       int32   // vocabulary id whose vector this row is, or -1
+	lowerOf  []int32 // ids whose lower-cased form this row's word is
+	keep     bool    // the row is stored (id >= 0 or lowerOf needs it)
+	n        int     // values seen
+	start    int     // len(v.data) at the start of the row
+	firstNum bool    // the first value is a number
+	badAt    int     // 0-based index of the first bad value of a kept row, or -1
 	bad      string
 }
 
@@ -187,7 +214,7 @@ func (p *parser) run() error {
 				p.startRow(tok, long)
 			} else {
 				p.value(tok, long)
-				if p.id < 0 || p.badAt >= 0 || (p.dim > 0 && p.n >= p.dim) {
+				if !p.keep || p.badAt >= 0 || (p.dim > 0 && p.n >= p.dim) {
 					// The rest of the row is not kept: just count its fields.
 					k, err := p.lx.countRest()
 					if err != nil {
@@ -210,10 +237,16 @@ func (p *parser) startRow(word []byte, long bool) {
 		word = bytes.TrimPrefix(word, bom)
 		p.f0 = append(p.f0[:0], word...)
 	}
-	p.id = -1
+	p.id, p.lowerOf, p.keep = -1, nil, false
 	if !long {
 		if id, ok := p.index[string(word)]; ok && p.v.rows[id] < 0 {
-			p.id = id
+			p.id, p.keep = id, true
+		}
+		for _, id := range p.lower[string(word)] {
+			if p.fallback[id] < 0 {
+				p.lowerOf, p.keep = p.lower[string(word)], true
+				break
+			}
 		}
 	}
 	p.n = 0
@@ -223,7 +256,7 @@ func (p *parser) startRow(word []byte, long bool) {
 }
 
 func (p *parser) value(tok []byte, long bool) {
-	keep := p.id >= 0 && p.badAt < 0 && p.n < cmp.Or(p.dim, MaxDim)
+	keep := p.keep && p.badAt < 0 && p.n < cmp.Or(p.dim, MaxDim)
 	if p.n == 0 && p.first {
 		p.f1 = append(p.f1[:0], tok...)
 	}
@@ -322,8 +355,14 @@ func (p *parser) endRow() error {
 		undo()
 		return p.errf("%d values, want %d", p.n, p.dim)
 	}
+	row := int32(p.start / p.dim)
 	if p.id >= 0 {
-		p.v.rows[p.id] = int32(p.start / p.dim)
+		p.v.rows[p.id] = row
+	}
+	for _, id := range p.lowerOf {
+		if p.fallback[id] < 0 { // duplicates: the first line wins
+			p.fallback[id] = row
+		}
 	}
 	p.v.Words++
 	return nil

@@ -141,6 +141,40 @@ func TestReadVectors(t *testing.T) {
 
 func short(v []float32) []float32 { return v[:min(len(v), 8)] }
 
+// TestReadVectorsLowerCaseFallback: a token with no exact entry takes the
+// vector of its lower-cased form (GloVe is lower-cased; a vocabulary that
+// keeps case would otherwise miss every capitalised word), an exact entry
+// wins wherever it comes in the file, and duplicates keep the first line.
+func TestReadVectorsLowerCaseFallback(t *testing.T) {
+	vocab := []string{"", "[UNK]", "The", "the", "Cat", "CAT", "Über", "Dog", "dOG", "x"}
+	in := "the 1 1\ncat 2 2\nüber 3 3\ncat 9 9\nDog 4 4\ndog 5 5\ndOG 6 6\n"
+	v, err := ReadVectors(strings.NewReader(in), "v", vocab, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]float32{
+		"The": {1, 1}, "the": {1, 1}, // fallback, exact
+		"Cat": {2, 2}, "CAT": {2, 2}, // both from the first "cat" line
+		"Über": {3, 3}, // Unicode lower-casing, as the tokenizer's
+		"Dog":  {4, 4}, // exact, although "dog" is in the file too
+		"dOG":  {6, 6}, // exact, after its lower-cased form
+	}
+	for id, tok := range vocab {
+		if got := v.Vector(int32(id)); !slices.Equal(got, want[tok]) || (got == nil) != (want[tok] == nil) {
+			t.Errorf("Vector(%q) = %v, want %v", tok, got, want[tok])
+		}
+	}
+	if f, total := v.Coverage(); f != 7 || total != 8 || v.Lowered != 4 || v.Words != 7 {
+		t.Fatalf("coverage %d of %d, Lowered %d, Words %d; want 7 of 8, 4, 7", f, total, v.Lowered, v.Words)
+	}
+	// A bad value in a row kept only for the fallback is still an error
+	// with its line.
+	if _, err := ReadVectors(strings.NewReader("the 1 1\ncat 1 x\n"), "v", vocab, 2); err == nil ||
+		err.Error() != `embed: v:2: value 2 "x" is not a number` {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 // TestReadVectorsReaders: the result does not depend on how the input is
 // chunked by the reader (one byte at a time, errors with the last data).
 func TestReadVectorsReaders(t *testing.T) {
