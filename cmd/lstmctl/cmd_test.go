@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,17 @@ func TestConfigPrecedence(t *testing.T) {
 	}
 	if cfg.Train.Optimizer.LearningRate != 0.002 {
 		t.Errorf("untouched default changed: lr %v", cfg.Train.Optimizer.LearningRate)
+	}
+	// The keys set by the file, the environment and the flags, and no
+	// other (train --vectors takes the file's dimension unless
+	// model.embedding_dim is one of them).
+	var explicit []string
+	for k := range cfg.explicit {
+		explicit = append(explicit, k)
+	}
+	sort.Strings(explicit)
+	if want := []string{"data.text_columns", "model.lstm", "text.sequence_length", "train.batch_size", "train.epochs"}; !reflect.DeepEqual(explicit, want) {
+		t.Errorf("explicit keys %v, want %v", explicit, want)
 	}
 	env = map[string]string{"LSTMCTL_MODEL_LSTM": "128,64"}
 	if cfg, err = loadConfig("", nil, lookup, nil); err != nil || !reflect.DeepEqual(cfg.Model.LSTM, []int{128, 64}) {

@@ -28,6 +28,10 @@ type Config struct {
 	Model  model.Config    `mapstructure:"model" json:"model"`
 	Train  train.Config    `mapstructure:"train" json:"train"`
 	Output OutputConfig    `mapstructure:"output" json:"output"`
+
+	// explicit holds the keys a config file, the environment or a flag
+	// set (as opposed to the built-in defaults and a stored model's config).
+	explicit map[string]bool
 }
 
 // OutputConfig is the `output` section.
@@ -59,6 +63,7 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 	if err != nil {
 		return nil, fmt.Errorf("config: built-in defaults: %w", err)
 	}
+	explicit := map[string]bool{}
 	v := viper.New()
 	for k, val := range defaults {
 		v.SetDefault(k, val)
@@ -99,16 +104,21 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 		if err := v.MergeConfigMap(fv.AllSettings()); err != nil {
 			return nil, configErrorf("config: %s: %w", file, err)
 		}
+		for k := range user {
+			explicit[k] = true
+		}
 	}
 	// Environment: LSTMCTL_TRAIN_EPOCHS=3 sets train.epochs.
 	for k := range defaults {
 		name := "LSTMCTL_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(k))
 		if val, ok := env(name); ok && val != "" { // empty = unset, as viper does
 			v.Set(k, val)
+			explicit[k] = true
 		}
 	}
 	for k, val := range set {
 		v.Set(k, val)
+		explicit[k] = true
 	}
 	var cfg Config
 	dec := func(dc *mapstructure.DecoderConfig) {
@@ -125,6 +135,7 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 	if err := cfg.Validate(); err != nil {
 		return nil, &configError{err}
 	}
+	cfg.explicit = explicit
 	return &cfg, nil
 }
 

@@ -238,13 +238,25 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 
 	clf := from
 	if clf == nil {
+		var vec *embed.Vectors
+		if cfg.Model.EmbeddingVectors != "" {
+			if vec, err = readVectors(cfg, vocab); err != nil {
+				return err
+			}
+		}
 		if clf, err = model.New(cfg.Model, vocab.Len(), labels.Len()); err != nil {
 			return &configError{err}
 		}
 		clf.Init(rand.New(rand.NewPCG(cfg.Train.Seed, 0x6c73746d)))
-		if cfg.Model.EmbeddingVectors != "" {
-			if err := applyVectors(ios, clf, cfg.Model.EmbeddingVectors, vocab, opts.Quiet); err != nil {
+		if vec != nil {
+			tab := clf.Embedding.Table()
+			if _, err := embed.ApplyVectors(&tab, vec); err != nil {
 				return err
+			}
+			if !opts.Quiet {
+				found, total := vec.Coverage()
+				fmt.Fprintf(ios.ErrOut, "vectors: %s covers %d of %d tokens (%.1f%%; %d through the lower-cased word), %d dimensions\n",
+					vec.Name, found, total, 100*float64(found)/float64(max(total, 1)), vec.Lowered, vec.Dim)
 			}
 		}
 	} else if set, ok := opts.Set["model.embedding_vectors"]; ok && set != "" {
@@ -369,27 +381,31 @@ func classWeights(m map[string]float64, labels *data.Labels) ([]float64, error) 
 	return w, nil
 }
 
-// applyVectors overwrites the embedding rows of the tokens a vectors file
-// covers and reports the coverage.
-func applyVectors(ios *IOStreams, clf *model.Classifier, path string, vocab *data.Vocab, quiet bool) error {
+// readVectors reads the vectors of the vocabulary's tokens from
+// model.embedding_vectors. The embedding takes the file's dimension unless
+// model.embedding_dim was set (in a config file, the environment or a flag),
+// when the two must agree: a user who passes only --vectors glove.100d.txt
+// gets a 100-dimensional embedding, as fastText users would like -dim to
+// follow -pretrainedVectors.
+func readVectors(cfg *Config, vocab *data.Vocab) (*embed.Vectors, error) {
+	path := cfg.Model.EmbeddingVectors
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("train: vectors: %w", err)
+		return nil, fmt.Errorf("train: vectors: %w", err)
 	}
 	defer f.Close()
-	v, err := embed.ReadVectors(f, path, vocab.Tokens(), clf.Config.EmbeddingDim)
+	v, err := embed.ReadVectors(f, path, vocab.Tokens(), 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	tab := clf.Embedding.Table()
-	if _, err := embed.ApplyVectors(&tab, v); err != nil {
-		return err
+	if v.Dim != cfg.Model.EmbeddingDim {
+		if cfg.explicit["model.embedding_dim"] {
+			return nil, configErrorf("train: vectors: %s holds %d-dimensional vectors, but model.embedding_dim is %d (leave it unset to take the file's)",
+				path, v.Dim, cfg.Model.EmbeddingDim)
+		}
+		cfg.Model.EmbeddingDim = v.Dim
 	}
-	if !quiet {
-		found, total := v.Coverage()
-		fmt.Fprintf(ios.ErrOut, "vectors: %s covers %d of %d tokens (%.1f%%)\n", path, found, total, 100*float64(found)/float64(max(total, 1)))
-	}
-	return nil
+	return v, nil
 }
 
 func pick(ex []data.Example, idx []int) []data.Example {
