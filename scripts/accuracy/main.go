@@ -15,9 +15,12 @@
 // --train), with configs/<set>.yaml ("config") and with configs/keras.yaml
 // ("keras"), for -seeds seeds from -first-seed (1). -train-size N trains
 // on a seeded sample of N training samples instead (the test sets stay).
+// -vectors FILE starts every model (lstmctl's and fastText's) from the same
+// pretrained vectors.
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -56,7 +59,13 @@ func main() {
 	seeds := flag.Int("seeds", 1, "train.seed F..F+N-1 (F = -first-seed) for every lstmctl run; cells show the mean (and the range over seeds when N > 1)")
 	firstSeed := flag.Int("first-seed", 1, "the first train.seed (to extend an earlier run with more seeds)")
 	trainSize := flag.Int("train-size", 0, "train on a seeded sample of this many training samples (0 = all): the small-data regime")
+	vectors := flag.String("vectors", "", "pretrained word vectors (.vec) for every run: lstmctl --vectors, fastText -pretrainedVectors (e.g. from go run ./scripts/glove)")
 	flag.Parse()
+	var vecArgs, ftVecArgs []string
+	if *vectors != "" {
+		vecArgs = []string{"--vectors", *vectors}
+		ftVecArgs = []string{"-pretrainedVectors", *vectors, "-dim", strconv.Itoa(vecDim(*vectors))}
+	}
 
 	work, err := os.MkdirTemp("", "lstmctl-accuracy-")
 	check(err)
@@ -92,7 +101,7 @@ func main() {
 						fmt.Fprintf(os.Stderr, "unknown mode %q\n", mode)
 						os.Exit(2)
 					}
-					run(bin, args...)
+					run(bin, append(args, vecArgs...)...)
 					accs = append(accs, evalAcc(bin, model, sp.test))
 				}
 				perSeed = append(perSeed, mean(accs))
@@ -112,7 +121,7 @@ func main() {
 		if *runFT {
 			var accs []float64
 			for _, sp := range s.splits {
-				accs = append(accs, fastText(work, sp, s.ftExtra, s.ftLower))
+				accs = append(accs, fastText(work, sp, append(slices.Clip(s.ftExtra), ftVecArgs...), s.ftLower))
 			}
 			ft = pct(mean(accs))
 		}
@@ -293,6 +302,23 @@ func fastText(work string, sp split, extra []string, lower bool) float64 {
 	v, err := strconv.ParseFloat(string(m[1]), 64)
 	check(err)
 	return v
+}
+
+// vecDim returns the dimension of a .vec file (its "N D" header) or a GloVe
+// file (the values on the first line), which fastText must be told.
+func vecDim(path string) int {
+	f, err := os.Open(path)
+	check(err)
+	defer f.Close()
+	line, err := bufio.NewReader(f).ReadString('\n')
+	check(err)
+	fields := strings.Fields(line)
+	if len(fields) == 2 {
+		if d, err := strconv.Atoi(fields[1]); err == nil {
+			return d
+		}
+	}
+	return len(fields) - 1
 }
 
 func peerAcc(sp split, maxlen int) float64 {
