@@ -46,7 +46,7 @@ type Vectors struct {
 	Lowered int    // tokens whose vector is their lower-cased form's (no exact entry)
 
 	rows []int32   // per vocabulary id: row in data, or -1
-	data []float32 // [found*Dim], row-major
+	data []float32 // [kept rows × Dim], row-major; a row can serve several tokens (the lower-case fallback)
 }
 
 // VocabSize returns the length of the vocabulary the vectors were read for.
