@@ -50,7 +50,8 @@ example: build
 	$(BIN) predict --model $(EXAMPLE)/model.safetensors --top-k 2 < $(EXAMPLE)/unlabelled.txt
 
 # Test accuracy on ../shared/data beside fastText (Debian package fasttext);
-# add ACCURACY_FLAGS=-peer for the PyTorch peer (python3-torch).
+# add ACCURACY_FLAGS=-peer for the PyTorch peer (python3-torch), or
+# ACCURACY_FLAGS="-fasttext -vectors $(GLOVE)" after make glove.
 ACCURACY_FLAGS ?= -fasttext
 accuracy:
 	$(GO) run ./scripts/accuracy $(ACCURACY_FLAGS)
