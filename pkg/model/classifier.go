@@ -481,11 +481,16 @@ func (c *Classifier) Backward(s *State, dlogits []float32, grads []*Tensor) {
 				dy = ls.dy[d]
 			}
 			g := grads[1+3*(dirs*k+d):]
-			c.lstm(k, d).backward(&ls.dir[d], p, x, dy, dFinal, g[0].Data, g[1].Data, g[2].Data, true)
+			// The first layer's input gradient only feeds the embedding.
+			needDX := k > 0 || !c.Config.FreezeEmbedding
+			c.lstm(k, d).backward(&ls.dir[d], p, x, dy, dFinal, g[0].Data, g[1].Data, g[2].Data, needDX)
 		}
 		if dirs == 2 && k > 0 {
 			c.splitInputGrad(s, k)
 		}
+	}
+	if c.Config.FreezeEmbedding {
+		return // its gradient stays zero; the optimizer skips it (train)
 	}
 	tab := c.Embedding.Table()
 	for d := 0; d < dirs; d++ {

@@ -407,3 +407,43 @@ func TestProgrammerErrorsPanic(t *testing.T) {
 		c.Forward(c.NewState(), ok)
 	})
 }
+
+// TestFreezeEmbeddingGradients: a frozen embedding gets no gradient, and
+// every other gradient is bit for bit the trainable model's (the skipped
+// input gradient of the first layer feeds only the embedding).
+func TestFreezeEmbeddingGradients(t *testing.T) {
+	for _, bidi := range []bool{false, true} {
+		cfg := Config{EmbeddingDim: 5, LSTM: []int{4, 3}, MaskPadding: true, Bidirectional: bidi}
+		a := mustNew(t, cfg, 12, 3)
+		cfg.FreezeEmbedding = true
+		b := mustNew(t, cfg, 12, 3)
+		a.Init(rand.New(rand.NewPCG(3, 4)))
+		b.Init(rand.New(rand.NewPCG(3, 4)))
+		in := Input{Tokens: []int32{2, 5, 7, 11, 3, 4, 9, 6, 0}, Lengths: []int{3, 3, 2}, B: 3, T: 3}
+		dl := []float32{0.1, -0.2, 0.1, 0.3, 0.1, -0.4, -0.2, 0.5, -0.3}
+		ga, gb := a.NewGrads(), b.NewGrads()
+		sa, sb := a.NewState(), b.NewState()
+		a.Forward(sa, in)
+		a.Backward(sa, dl, ga)
+		b.Forward(sb, in)
+		b.Backward(sb, dl, gb)
+		nonzero := 0
+		for i := range ga {
+			for j := range ga[i].Data {
+				if i == 0 {
+					if gb[0].Data[j] != 0 {
+						t.Fatalf("bidirectional %v: frozen embedding gradient [%d] = %g", bidi, j, gb[0].Data[j])
+					}
+					if ga[0].Data[j] != 0 {
+						nonzero++
+					}
+				} else if ga[i].Data[j] != gb[i].Data[j] {
+					t.Fatalf("bidirectional %v: %s[%d] = %g frozen, %g trainable", bidi, ga[i].Name, j, gb[i].Data[j], ga[i].Data[j])
+				}
+			}
+		}
+		if nonzero == 0 {
+			t.Fatalf("bidirectional %v: the trainable embedding got no gradient either", bidi)
+		}
+	}
+}

@@ -55,6 +55,7 @@ type Adam struct {
 	lr     float64
 	sumsq  []float64 // per-tensor sum of squares of the gradient, reused
 	gscale []float32 // per-tensor gradient scale of the current step
+	frozen []bool    // per tensor: not updated at all (Keras trainable=False)
 }
 
 // NewAdam returns an optimizer for params with zero moments and step 0.
@@ -62,7 +63,7 @@ func NewAdam(cfg OptimizerConfig, params []*model.Tensor) (*Adam, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &Adam{cfg: cfg, lr: cfg.LearningRate, sumsq: make([]float64, len(params)), gscale: make([]float32, len(params))}
+	a := &Adam{cfg: cfg, lr: cfg.LearningRate, sumsq: make([]float64, len(params)), gscale: make([]float32, len(params)), frozen: make([]bool, len(params))}
 	for _, p := range params {
 		a.names = append(a.names, p.Name)
 		a.decays = append(a.decays, cfg.WeightDecay > 0 && !strings.HasSuffix(p.Name, ".bias"))
@@ -74,6 +75,11 @@ func NewAdam(cfg OptimizerConfig, params []*model.Tensor) (*Adam, error) {
 	}
 	return a, nil
 }
+
+// Freeze excludes params[i] from every later update: no moment, weight
+// decay or moving-average change (Keras trainable=False). Its moments stay
+// zero and its average equals its weights.
+func (a *Adam) Freeze(i int) { a.frozen[i] = true }
 
 // Iterations returns the number of updates applied so far (Keras'
 // optimizer.iterations).
@@ -232,6 +238,9 @@ func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) adamArgs {
 // updateRange applies the update to elements [lo, hi) of tensor i, with
 // base the step's scalars from begin.
 func (a *Adam) updateRange(base *adamArgs, params, grads []*model.Tensor, i, lo, hi int) {
+	if a.frozen[i] {
+		return
+	}
 	k := *base
 	k.gscale = a.gscale[i]
 	if !a.decays[i] {

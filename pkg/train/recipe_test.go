@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -603,5 +604,37 @@ func TestFitWithEMA(t *testing.T) {
 	}
 	for _, name := range differingParams(m, best.ModelWeights()) {
 		t.Errorf("%s: restored weights differ from best.safetensors' moving average", name)
+	}
+}
+
+// TestFitFreezeEmbedding: a frozen embedding (Keras trainable=False) leaves
+// training bit for bit as initialised, through weight decay, the moving
+// average and the restore of the best weights, while the other tensors
+// train; unfrozen, the embedding changes.
+func TestFitFreezeEmbedding(t *testing.T) {
+	const C = 3
+	train := tinyData(70, 90, C, 6, true)
+	val := tinyData(71, 30, C, 6, false)
+	cfg := tinyConfig()
+	cfg.Epochs = 4
+	cfg.Optimizer.WeightDecay = 0.05
+	cfg.Optimizer.UseEMA, cfg.Optimizer.EMAMomentum = true, 0.9
+	cfg.EarlyStopping = EarlyStoppingConfig{Monitor: MonitorValLoss, Patience: 2, RestoreBestWeights: true}
+	for _, frozen := range []bool{true, false} {
+		m := newTinyModel(t, true, tinyVocab(C), C, 9)
+		m.Config.FreezeEmbedding = frozen
+		before := make([][]float32, len(m.Params()))
+		for i, p := range m.Params() {
+			before[i] = slices.Clone(p.Data)
+		}
+		if _, err := (&Trainer{Model: m, Config: cfg}).Fit(context.Background(), train, val); err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range m.Params() {
+			same := slices.Equal(p.Data, before[i])
+			if want := i == 0 && frozen; same != want {
+				t.Errorf("frozen %v: %s unchanged = %v, want %v", frozen, p.Name, same, want)
+			}
+		}
 	}
 }

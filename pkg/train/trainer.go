@@ -252,6 +252,9 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 	if r.adam, err = NewAdam(optCfg, r.params); err != nil {
 		return nil, nil, err
 	}
+	if t.Model.Config.FreezeEmbedding {
+		r.adam.Freeze(0) // params[0] is the embedding (model.Classifier.Params)
+	}
 	r.sched = newLRScheduler(cfg.LRSchedule, cfg.Optimizer.LearningRate, lrMonitor, stepsPerEpoch, cfg.Epochs)
 	if t.CheckpointDir != "" {
 		if err := os.MkdirAll(t.CheckpointDir, 0o755); err != nil {
