@@ -52,12 +52,14 @@ type Config struct {
 	// EmbeddingVectors is a word2vec/fastText/GloVe text file whose vectors
 	// initialise the embedding rows of the tokens they cover (see
 	// embed.ReadVectors); the others keep their random rows, and every row
-	// stays trainable unless FreezeEmbedding is set. Used when training starts from scratch; "" = none.
+	// stays trainable unless FreezeEmbedding is set. Used when training
+	// starts from scratch; "" = none.
 	EmbeddingVectors string `mapstructure:"embedding_vectors" json:"embedding_vectors,omitempty"`
 	// FreezeEmbedding keeps the embedding as initialised (Keras
 	// Embedding(trainable=False), as in Keras' GloVe example): its gradient
 	// is not computed and the optimizer leaves it alone. Meant for pretrained
-	// vectors; without them the rows stay random.
+	// vectors; without them the rows stay random. With train --from it
+	// comes, as the whole model section does, from the stored model.
 	FreezeEmbedding bool `mapstructure:"freeze_embedding" json:"freeze_embedding,omitempty"`
 }
 
