@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/lstmctl/lstmctl/internal/atomicfile"
 )
 
 // EpochStats are the figures of one epoch. Epoch is 1-based. Loss and
@@ -95,7 +96,7 @@ func WriteHistory(path string, h []EpochStats) error {
 			return fmt.Errorf("train: history: %w", err)
 		}
 	}
-	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+	if err := atomicfile.WriteBytes(path, 0o644, buf.Bytes()); err != nil {
 		return fmt.Errorf("train: history: %w", err)
 	}
 	return nil
@@ -106,44 +107,6 @@ func checkFinite(s EpochStats) error {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return fmt.Errorf("train: history: epoch %d holds a non-finite value", s.Epoch)
 		}
-	}
-	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it,
-// renames it over path and syncs the directory. On failure nothing is left
-// behind and an existing file at path is untouched.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	return nil
 }

@@ -28,10 +28,10 @@
 //
 // The tarball (-url, or a local copy with -tgz) is checked against npm's
 // sha512 integrity of version 1.1.0 before it is used; a download is kept
-// in a temporary file, removed at the end. The output is written to a
-// temporary file beside it, synced and renamed over it, so it is either
-// complete or absent. One summary line goes to stderr: the words written
-// and skipped, the output path and its sha256.
+// in a temporary file, removed at the end. The output is written with
+// internal/atomicfile, so it is either complete or absent. One summary
+// line goes to stderr: the words written and skipped, the output path and
+// its sha256.
 package main
 
 import (
@@ -51,9 +51,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/lstmctl/lstmctl/internal/atomicfile"
 )
 
 const (
@@ -109,7 +110,7 @@ func run(ctx context.Context, out, url, tgz string) error {
 
 	var st stats
 	sum := sha256.New()
-	err = writeAtomic(out, func(w io.Writer) error {
+	err = atomicfile.Write(out, 0o644, func(w io.Writer) error {
 		var err error
 		st, err = convert(ctxReader{ctx, f}, io.MultiWriter(w, sum))
 		return err
@@ -283,36 +284,6 @@ func check(e *embeddings) (skip []bool, st stats, err error) {
 		st.written++
 	}
 	return skip, st, nil
-}
-
-// writeAtomic creates or replaces path with what write writes: it writes a
-// temporary file in path's directory, syncs and closes it and renames it
-// over path. On any error the temporary file is removed and path is left
-// as it was.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // ctxReader is an io.Reader that fails with the context's error once it is

@@ -6,10 +6,7 @@ import (
 	"compress/gzip"
 	"crypto/sha512"
 	"encoding/base64"
-	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -115,29 +112,5 @@ func TestVerify(t *testing.T) {
 		if err := verify(bytes.NewReader(data), bad); err == nil {
 			t.Errorf("integrity %q accepted", bad)
 		}
-	}
-}
-
-func TestWriteAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "out.vec")
-	if err := writeAtomic(path, func(w io.Writer) error {
-		_, err := io.WriteString(w, "1 1\na 1\n")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("boom")
-	if err := writeAtomic(path, func(w io.Writer) error {
-		io.WriteString(w, "partial")
-		return boom
-	}); !errors.Is(err, boom) {
-		t.Fatalf("error %v, want %v", err, boom)
-	}
-	if b, err := os.ReadFile(path); err != nil || string(b) != "1 1\na 1\n" {
-		t.Errorf("after a failed write the file holds %q (%v), want the first content", b, err)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("directory holds %d entries, want only out.vec (the temporary file removed)", len(entries))
 	}
 }
