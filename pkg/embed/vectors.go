@@ -184,8 +184,7 @@ type parser struct {
 	first    bool    // this is the first non-blank line
 	f0, f1   []byte  // copies of its first two fields (first line only)
 	id       int32   // vocabulary id whose vector this row is, or -1
-	lowerOf  []int32 // ids whose lower-cased form this row's word is
-	keep     bool    // the row is stored (id >= 0 or lowerOf needs it)
+	lowerOf  []int32 // ids whose lower-cased form this row's word is, when one still needs it
 	n        int     // values seen
 	start    int     // len(v.data) at the start of the row
 	firstNum bool    // the first value is a number
@@ -214,7 +213,7 @@ func (p *parser) run() error {
 				p.startRow(tok, long)
 			} else {
 				p.value(tok, long)
-				if !p.keep || p.badAt >= 0 || (p.dim > 0 && p.n >= p.dim) {
+				if !p.kept() || p.badAt >= 0 || (p.dim > 0 && p.n >= p.dim) {
 					// The rest of the row is not kept: just count its fields.
 					k, err := p.lx.countRest()
 					if err != nil {
@@ -237,14 +236,14 @@ func (p *parser) startRow(word []byte, long bool) {
 		word = bytes.TrimPrefix(word, bom)
 		p.f0 = append(p.f0[:0], word...)
 	}
-	p.id, p.lowerOf, p.keep = -1, nil, false
+	p.id, p.lowerOf = -1, nil
 	if !long {
 		if id, ok := p.index[string(word)]; ok && p.v.rows[id] < 0 {
-			p.id, p.keep = id, true
+			p.id = id
 		}
 		for _, id := range p.lower[string(word)] {
 			if p.fallback[id] < 0 {
-				p.lowerOf, p.keep = p.lower[string(word)], true
+				p.lowerOf = p.lower[string(word)]
 				break
 			}
 		}
@@ -255,8 +254,12 @@ func (p *parser) startRow(word []byte, long bool) {
 	p.badAt = -1
 }
 
+// kept reports whether the current row is stored: its word is a token's,
+// or the lower-cased form of tokens that have no vector yet.
+func (p *parser) kept() bool { return p.id >= 0 || p.lowerOf != nil }
+
 func (p *parser) value(tok []byte, long bool) {
-	keep := p.keep && p.badAt < 0 && p.n < cmp.Or(p.dim, MaxDim)
+	keep := p.kept() && p.badAt < 0 && p.n < cmp.Or(p.dim, MaxDim)
 	if p.n == 0 && p.first {
 		p.f1 = append(p.f1[:0], tok...)
 	}
