@@ -20,7 +20,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -36,6 +35,7 @@ import (
 	"time"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/embed"
 )
 
 type split struct{ train, test string }
@@ -304,21 +304,16 @@ func fastText(work string, sp split, extra []string, lower bool) float64 {
 	return v
 }
 
-// vecDim returns the dimension of a .vec file (its "N D" header) or a GloVe
-// file (the values on the first line), which fastText must be told.
+// vecDim returns the dimension of a vectors file, which fastText must be
+// told. embed.ReadVectors, with no vocabulary, reads it as lstmctl will
+// (header or first line) and checks the whole file before an hour of runs.
 func vecDim(path string) int {
 	f, err := os.Open(path)
 	check(err)
 	defer f.Close()
-	line, err := bufio.NewReader(f).ReadString('\n')
+	v, err := embed.ReadVectors(f, path, nil, 0)
 	check(err)
-	fields := strings.Fields(line)
-	if len(fields) == 2 {
-		if d, err := strconv.Atoi(fields[1]); err == nil {
-			return d
-		}
-	}
-	return len(fields) - 1
+	return v.Dim
 }
 
 func peerAcc(sp split, maxlen int) float64 {
