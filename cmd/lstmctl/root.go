@@ -189,6 +189,7 @@ func newRootCmd(f *factory) *cobra.Command {
 		newTrainCmd(f, g, nil),
 		newEvalCmd(f, g, nil),
 		newPredictCmd(f, g, nil),
+		newVectorsCmd(f, g),
 		newVersionCmd(f),
 	)
 	return root

@@ -101,7 +101,7 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 	fl.Int("patience", d.Train.EarlyStopping.Patience, "early stopping patience in epochs (0 = off)")
 	fl.Int("sequence-length", d.Text.SequenceLength, "tokens kept per text")
 	fl.Int("max-tokens", d.Text.MaxTokens, "vocabulary size, including padding and [UNK]")
-	fl.String("vectors", d.Model.EmbeddingVectors, "pretrained word vectors `file` (.vec or GloVe text) to start the embedding from")
+	fl.String("vectors", d.Model.EmbeddingVectors, "pretrained word vectors to start the embedding from: a .vec or GloVe text `file`, or a name of lstmctl vectors (glove.6B.100d)")
 	fl.String("history", d.Output.History, "write per-epoch history to this `file` (.csv or .json)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
 	return c
@@ -240,7 +240,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 	if clf == nil {
 		var vec *embed.Vectors
 		if cfg.Model.EmbeddingVectors != "" {
-			if vec, err = readVectors(cfg, vocab); err != nil {
+			if vec, err = readVectors(ctx, opts, cfg, vocab); err != nil {
 				return err
 			}
 		}
@@ -382,13 +382,17 @@ func classWeights(m map[string]float64, labels *data.Labels) ([]float64, error) 
 }
 
 // readVectors reads the vectors of the vocabulary's tokens from
-// model.embedding_vectors. The embedding takes the file's dimension unless
+// model.embedding_vectors, a file or a known name (fetched into the cache
+// on first use). The embedding takes the file's dimension unless
 // model.embedding_dim was set (in a config file, the environment or a flag),
-// when the two must agree: a user who passes only --vectors glove.100d.txt
+// when the two must agree: a user who passes only --vectors glove.6B.100d
 // gets a 100-dimensional embedding, as fastText users would like -dim to
 // follow -pretrainedVectors.
-func readVectors(cfg *Config, vocab *data.Vocab) (*embed.Vectors, error) {
-	path := cfg.Model.EmbeddingVectors
+func readVectors(ctx context.Context, opts *trainOptions, cfg *Config, vocab *data.Vocab) (*embed.Vectors, error) {
+	path, err := resolveVectors(ctx, opts.IO, opts.Quiet, cfg.Model.EmbeddingVectors)
+	if err != nil {
+		return nil, fmt.Errorf("train: vectors: %w", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("train: vectors: %w", err)

@@ -15,12 +15,15 @@
 // --train), with configs/<set>.yaml ("config") and with configs/keras.yaml
 // ("keras"), for -seeds seeds from -first-seed (1). -train-size N trains
 // on a seeded sample of N training samples instead (the test sets stay).
-// -vectors FILE starts every model (lstmctl's and fastText's) from the same
-// pretrained vectors.
+// -vectors FILE (or a name of lstmctl vectors, e.g. glove.6B.100d) starts
+// every model (lstmctl's and fastText's) from the same pretrained vectors.
+// The configs of TREC, SST-2, MR and 20NG name glove.6B.100d themselves, so
+// "config" runs start from it, and the first one fetches it into the cache.
 package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -34,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lstmctl/lstmctl/internal/pretrained"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/embed"
 )
@@ -59,12 +63,17 @@ func main() {
 	seeds := flag.Int("seeds", 1, "train.seed F..F+N-1 (F = -first-seed) for every lstmctl run; cells show the mean (and the range over seeds when N > 1)")
 	firstSeed := flag.Int("first-seed", 1, "the first train.seed (to extend an earlier run with more seeds)")
 	trainSize := flag.Int("train-size", 0, "train on a seeded sample of this many training samples (0 = all): the small-data regime")
-	vectors := flag.String("vectors", "", "pretrained word vectors (.vec) for every run: lstmctl --vectors, fastText -pretrainedVectors (e.g. from go run ./scripts/glove)")
+	vectors := flag.String("vectors", "", "pretrained word vectors for every run, a .vec file or a name (glove.6B.100d): lstmctl --vectors, fastText -pretrainedVectors")
 	flag.Parse()
 	var vecArgs, ftVecArgs []string
 	if *vectors != "" {
-		vecArgs = []string{"--vectors", *vectors}
-		ftVecArgs = []string{"-pretrainedVectors", *vectors, "-dim", strconv.Itoa(vecDim(*vectors))}
+		cache, err := pretrained.DefaultCache(os.Getenv)
+		check(err)
+		cache.Log = os.Stderr
+		path, err := cache.Resolve(context.Background(), *vectors)
+		check(err)
+		vecArgs = []string{"--vectors", path}
+		ftVecArgs = []string{"-pretrainedVectors", path, "-dim", strconv.Itoa(vecDim(path))}
 	}
 
 	work, err := os.MkdirTemp("", "lstmctl-accuracy-")

