@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lstmctl/lstmctl/internal/pretrained"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/model"
 	"github.com/lstmctl/lstmctl/pkg/train"
@@ -313,6 +314,11 @@ func TestShippedConfigs(t *testing.T) {
 		}
 		if cfg.Data.Train != "" || cfg.Data.Test != "" {
 			t.Errorf("%s: shipped configs name no data paths", f)
+		}
+		if v := cfg.Model.EmbeddingVectors; v != "" {
+			if _, ok := pretrained.Lookup(v); !ok {
+				t.Errorf("%s: embedding_vectors %q: shipped configs name known vectors, not files", f, v)
+			}
 		}
 	}
 }

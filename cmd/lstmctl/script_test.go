@@ -10,10 +10,17 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/lstmctl/lstmctl/internal/pretrained"
 	"github.com/lstmctl/lstmctl/pkg/model"
 )
 
 func TestMain(m *testing.M) {
+	// A named vector set for the scripts, in the test binary and in the
+	// lstmctl it runs as: small.vec of vectors.txtar (40 bytes) is its
+	// cached file. Fetching is tested in internal/pretrained.
+	pretrained.Sources = append(pretrained.Sources, pretrained.Source{
+		Name: "small.3d", About: "test vectors", Words: 2, Dim: 3, Size: 40,
+	})
 	testscript.Main(m, map[string]func(){
 		"lstmctl": func() { os.Exit(Main()) },
 	})
