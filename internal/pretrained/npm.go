@@ -9,6 +9,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -16,11 +17,31 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
+// errStalled cancels a download that received nothing for a while.
+var errStalled = errors.New("stalled")
+
 // download fetches url into a new temporary file in the cache directory
-// and returns its path; the caller removes it.
+// and returns its path; the caller removes it. It fails when no byte
+// arrives for c.StallTimeout (DefaultStallTimeout when zero), so that a
+// dead connection cannot hang a CI job, however slow the link.
 func (c *Cache) download(ctx context.Context, url string) (path string, err error) {
+	stall := c.StallTimeout
+	if stall <= 0 {
+		stall = DefaultStallTimeout
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timer := time.AfterFunc(stall, func() { cancel(errStalled) })
+	defer timer.Stop()
+	defer func() {
+		if err != nil && context.Cause(ctx) == errStalled {
+			err = fmt.Errorf("download %s: nothing received for %s", url, stall)
+		}
+	}()
+
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", fmt.Errorf("download: %w", err)
@@ -46,7 +67,7 @@ func (c *Cache) download(ctx context.Context, url string) (path string, err erro
 			os.Remove(f.Name())
 		}
 	}()
-	var body io.Reader = resp.Body
+	var body io.Reader = stallReader{resp.Body, timer, stall}
 	if c.Progress != nil {
 		body = c.Progress(body, resp.ContentLength)
 	}
@@ -54,6 +75,21 @@ func (c *Cache) download(ctx context.Context, url string) (path string, err erro
 		return "", fmt.Errorf("download %s: %w", url, err)
 	}
 	return f.Name(), nil
+}
+
+// stallReader restarts the stall timer whenever bytes arrive.
+type stallReader struct {
+	r     io.Reader
+	timer *time.Timer
+	stall time.Duration
+}
+
+func (s stallReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.timer.Reset(s.stall)
+	}
+	return n, err
 }
 
 // verify reads r to the end and checks it against sri, a Subresource

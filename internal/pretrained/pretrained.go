@@ -37,6 +37,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/lstmctl/lstmctl/internal/atomicfile"
 )
@@ -102,7 +103,13 @@ type Cache struct {
 	// Progress, when set, wraps the download's body (size bytes, -1 when
 	// unknown), e.g. to draw a progress bar.
 	Progress func(r io.Reader, size int64) io.Reader
+	// StallTimeout fails a download that receives nothing for this long;
+	// zero means DefaultStallTimeout.
+	StallTimeout time.Duration
 }
+
+// DefaultStallTimeout is Cache.StallTimeout's default.
+const DefaultStallTimeout = time.Minute
 
 // DefaultCache is the cache of the environment that getenv reads: the
 // directory LSTMCTL_CACHE_DIR, or "lstmctl" in the user's cache directory

