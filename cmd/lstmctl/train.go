@@ -239,7 +239,15 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 	clf := from
 	if clf == nil {
 		var vec *embed.Vectors
-		if cfg.Model.EmbeddingVectors != "" {
+		switch {
+		case cfg.Model.EmbeddingVectors == "":
+		case opts.Resume != "":
+			// The checkpoint holds the embedding; only its dimension is
+			// needed, so resuming needs neither the vectors nor the network.
+			if err := resumeEmbeddingDim(opts.Resume, cfg); err != nil {
+				return err
+			}
+		default:
 			if vec, err = readVectors(ctx, opts, cfg, vocab); err != nil {
 				return err
 			}
@@ -410,6 +418,25 @@ func readVectors(ctx context.Context, opts *trainOptions, cfg *Config, vocab *da
 		cfg.Model.EmbeddingDim = v.Dim
 	}
 	return v, nil
+}
+
+// resumeEmbeddingDim gives cfg the embedding dimension of the checkpoint
+// at path, which readVectors would have taken from the vectors file, unless
+// model.embedding_dim was set explicitly (a mismatch then fails the
+// checkpoint's fingerprint check, as any other change of settings does).
+func resumeEmbeddingDim(path string, cfg *Config) error {
+	ck, err := train.ReadCheckpoint(path)
+	if err != nil {
+		return err
+	}
+	stored, err := loadConfig("", json.RawMessage(ck.Meta["config"]), noEnv, nil)
+	if err != nil {
+		return fmt.Errorf("%s: checkpoint config: %w", path, err)
+	}
+	if !cfg.explicit["model.embedding_dim"] {
+		cfg.Model.EmbeddingDim = stored.Model.EmbeddingDim
+	}
+	return nil
 }
 
 func pick(ex []data.Example, idx []int) []data.Example {
