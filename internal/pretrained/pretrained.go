@@ -186,7 +186,7 @@ func (c *Cache) URL(s Source) string {
 // cache, replacing what is there. The download is kept in a temporary file
 // in the cache directory and removed at the end, also on error or when ctx
 // is cancelled.
-func (c *Cache) Fetch(ctx context.Context, s Source) (err error) {
+func (c *Cache) Fetch(ctx context.Context, s Source) error {
 	dst := c.Path(s)
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return fmt.Errorf("vectors cache: %w", err)
