@@ -38,7 +38,8 @@ time, e.g. for a CI cache or a machine that trains offline.`,
 			for _, s := range pretrained.Sources {
 				status := "not fetched"
 				if ok, err := cache.Cached(s); err != nil {
-					status = "wrong size"
+					status = "unusable" // another size, or unreadable: say why
+					fmt.Fprintf(f.IO.ErrOut, "warning: %v\n", err)
 				} else if ok {
 					status = "cached"
 				}
