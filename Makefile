@@ -40,7 +40,7 @@ fuzz:
 	done
 
 lint:
-	gofmt -l . | tee /dev/stderr | (! read)
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 # Quick start: train on the shipped example, evaluate it, predict with it.
