@@ -241,6 +241,9 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		var vec *embed.Vectors
 		switch {
 		case cfg.Model.EmbeddingVectors == "":
+			if cfg.Model.FreezeEmbedding {
+				fmt.Fprintln(ios.ErrOut, "warning: model.freeze_embedding without embedding_vectors keeps the embedding at its random initialisation")
+			}
 		case opts.Resume != "":
 			// The checkpoint holds the embedding; only its dimension is
 			// needed, so resuming needs neither the vectors nor the network.
