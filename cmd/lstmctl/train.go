@@ -266,8 +266,12 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 			}
 			if !opts.Quiet {
 				found, total := vec.Coverage()
+				name := vec.Name
+				if name != cfg.Model.EmbeddingVectors { // a named set: its name and the cached file
+					name = cfg.Model.EmbeddingVectors + " (" + vec.Name + ")"
+				}
 				fmt.Fprintf(ios.ErrOut, "vectors: %s covers %d of %d tokens (%.1f%%; %d through the lower-cased word), %d dimensions\n",
-					vec.Name, found, total, 100*float64(found)/float64(max(total, 1)), vec.Lowered, vec.Dim)
+					name, found, total, 100*float64(found)/float64(max(total, 1)), vec.Lowered, vec.Dim)
 			}
 		}
 	} else if set, ok := opts.Set["model.embedding_vectors"]; ok && set != "" {
