@@ -57,7 +57,7 @@ func (c *Cache) download(ctx context.Context, url string) (path string, err erro
 
 	f, err := os.CreateTemp(c.Dir, ".download-*.tgz")
 	if err != nil {
-		return "", fmt.Errorf("download: %w", err)
+		return "", cacheError(err)
 	}
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {

@@ -143,7 +143,7 @@ func (c *Cache) Cached(s Source) (bool, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
 	case err != nil:
-		return false, err
+		return false, cacheError(err)
 	case !fi.Mode().IsRegular() || fi.Size() != s.Size:
 		return false, fmt.Errorf("%s: %d bytes, but %s has %d: not the vectors it names (lstmctl vectors fetch %s replaces it)",
 			path, fi.Size(), s.Name, s.Size, s.Name)
@@ -189,7 +189,7 @@ func (c *Cache) URL(s Source) string {
 func (c *Cache) Fetch(ctx context.Context, s Source) error {
 	dst := c.Path(s)
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
-		return fmt.Errorf("vectors cache: %w", err)
+		return cacheError(err)
 	}
 	url := c.URL(s)
 	c.logf("vectors: fetching %s into %s from %s\n", s.Name, dst, url)
@@ -237,6 +237,12 @@ func FromTarball(ctx context.Context, tgz string, s Source, dst string) error {
 		}
 		return nil
 	})
+}
+
+// cacheError is a failure to use the cache directory, which a read-only
+// home (as in some CI containers) makes common: it says how to move it.
+func cacheError(err error) error {
+	return fmt.Errorf("vectors cache: %w (LSTMCTL_CACHE_DIR names another directory)", err)
 }
 
 func (c *Cache) logf(format string, args ...any) {

@@ -273,3 +273,20 @@ func TestFetchSlowButSteady(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestFetchUnwritableCache(t *testing.T) {
+	r := newRegistry(t)
+	c, _ := r.cache(t)
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.Dir = filepath.Join(blocker, "cache") // a directory under a file cannot be made
+	_, err := c.Resolve(context.Background(), "tiny.3d")
+	if err == nil || !strings.Contains(err.Error(), "LSTMCTL_CACHE_DIR names another directory") {
+		t.Fatalf("error %v", err)
+	}
+	if r.hits.Load() != 0 {
+		t.Error("downloaded with nowhere to put it")
+	}
+}
