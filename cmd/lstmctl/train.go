@@ -404,7 +404,7 @@ func classWeights(m map[string]float64, labels *data.Labels) ([]float64, error) 
 // gets a 100-dimensional embedding, as fastText users would like -dim to
 // follow -pretrainedVectors.
 func readVectors(ctx context.Context, opts *trainOptions, cfg *Config, vocab *data.Vocab) (*embed.Vectors, error) {
-	path, err := resolveVectors(ctx, opts.IO, opts.Quiet, cfg.Model.EmbeddingVectors)
+	path, err := vectorsCache(opts.IO, opts.Quiet).Resolve(ctx, cfg.Model.EmbeddingVectors)
 	if err != nil {
 		return nil, fmt.Errorf("train: vectors: %w", err)
 	}

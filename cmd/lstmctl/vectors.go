@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 
 	"github.com/schollz/progressbar/v3"
@@ -29,10 +27,7 @@ time, e.g. for a CI cache or a machine that trains offline.`,
   lstmctl train --vectors glove.6B.100d --train train.txt`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cache, err := vectorsCache(f.IO, true)
-			if err != nil {
-				return err
-			}
+			cache := vectorsCache(f.IO, true)
 			tw := tabwriter.NewWriter(f.IO.Out, 0, 8, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tSTATUS\tPATH\tABOUT")
 			for _, s := range pretrained.Sources {
@@ -63,10 +58,7 @@ time, e.g. for a CI cache or a machine that trains offline.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			cache, err := vectorsCache(f.IO, g.Quiet)
-			if err != nil {
-				return err
-			}
+			cache := vectorsCache(f.IO, g.Quiet)
 			for _, a := range args {
 				s, _ := pretrained.Lookup(a)
 				if ok, _ := cache.Cached(s); !ok {
@@ -84,13 +76,10 @@ time, e.g. for a CI cache or a machine that trains offline.`,
 
 // vectorsCache is the cache of named vectors of the environment, reporting
 // downloads on stderr (a progress bar on a terminal) unless quiet.
-func vectorsCache(ios *IOStreams, quiet bool) (*pretrained.Cache, error) {
-	cache, err := pretrained.DefaultCache(func(k string) string { v, _ := ios.Env(k); return v })
-	if err != nil {
-		return nil, err
-	}
+func vectorsCache(ios *IOStreams, quiet bool) *pretrained.Cache {
+	cache := pretrained.DefaultCache(func(k string) string { v, _ := ios.Env(k); return v })
 	if quiet {
-		return cache, nil
+		return cache
 	}
 	cache.Log = ios.ErrOut
 	if ios.ErrTTY {
@@ -106,18 +95,5 @@ func vectorsCache(ios *IOStreams, quiet bool) (*pretrained.Cache, error) {
 			return &pr
 		}
 	}
-	return cache, nil
-}
-
-// resolveVectors returns the file that model.embedding_vectors names: a
-// path, or a known name, fetched into the cache on first use.
-func resolveVectors(ctx context.Context, ios *IOStreams, quiet bool, value string) (string, error) {
-	if _, err := os.Stat(value); err == nil {
-		return value, nil // a file needs no cache directory
-	}
-	cache, err := vectorsCache(ios, quiet)
-	if err != nil {
-		return "", err
-	}
-	return cache.Resolve(ctx, value)
+	return cache
 }

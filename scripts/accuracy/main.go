@@ -67,8 +67,7 @@ func main() {
 	flag.Parse()
 	var vecArgs, ftVecArgs []string
 	if *vectors != "" {
-		cache, err := pretrained.DefaultCache(os.Getenv)
-		check(err)
+		cache := pretrained.DefaultCache(os.Getenv)
 		cache.Log = os.Stderr
 		path, err := cache.Resolve(context.Background(), *vectors)
 		check(err)
