@@ -266,24 +266,27 @@ func TestRunTrainProgress(t *testing.T) {
 }
 
 func TestClassWeightsFromConfig(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "w.yaml")
-	if err := os.WriteFile(file, []byte("train:\n  class_weights:\n    ABBR: 3\n    desc: 0.5\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := loadConfig(file, nil, noEnv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	labels, err := data.NewLabels([]string{"ABBR", "DESC", "HUM"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := classWeights(cfg.Train.ClassWeights, labels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(w, []float64{3, 0.5, 1}) {
-		t.Errorf("weights %v, want [3 0.5 1]", w)
+	// class_weights, and Keras' name for the same dict, class_weight.
+	for _, key := range []string{"class_weights", "class_weight"} {
+		file := filepath.Join(t.TempDir(), "w.yaml")
+		if err := os.WriteFile(file, []byte("train:\n  "+key+":\n    ABBR: 3\n    desc: 0.5\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := loadConfig(file, nil, noEnv, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		w, err := classWeights(cfg.Train.ClassWeights, labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(w, []float64{3, 0.5, 1}) || cfg.Train.ClassWeight != "" {
+			t.Errorf("%s: weights %v, class_weight %q; want [3 0.5 1] and \"\"", key, w, cfg.Train.ClassWeight)
+		}
 	}
 	if _, err := classWeights(map[string]float64{"nope": 2}, labels); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("unknown label: %v", err)

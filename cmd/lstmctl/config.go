@@ -101,7 +101,16 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 		if err := fv.ReadConfig(bytes.NewReader(raw)); err != nil {
 			return nil, configErrorf("config: %s: %w", file, err)
 		}
-		if err := v.MergeConfigMap(fv.AllSettings()); err != nil {
+		settings := fv.AllSettings()
+		if tr, ok := settings["train"].(map[string]any); ok {
+			if m, ok := tr["class_weight"].(map[string]any); ok {
+				// Keras' class_weight is a dict: a map under that name is
+				// per-label weights, as under class_weights.
+				tr["class_weights"] = m
+				delete(tr, "class_weight")
+			}
+		}
+		if err := v.MergeConfigMap(settings); err != nil {
 			return nil, configErrorf("config: %s: %w", file, err)
 		}
 		for k := range user {
@@ -190,6 +199,9 @@ func flatten(raw []byte) (map[string]any, error) {
 				key = prefix + "." + key
 			}
 			if sub, ok := val.(map[string]any); ok && len(sub) > 0 {
+				if key == "train.class_weight" {
+					key = "train.class_weights" // see loadConfig
+				}
 				walk(key, sub)
 				continue
 			}
