@@ -365,3 +365,28 @@ func TestPredictStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// optimizer.name adamw is Keras' AdamW: adam with weight_decay 0.004 unless set.
+func TestAdamW(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		want float64
+	}{
+		{"train:\n  optimizer:\n    name: AdamW\n", 0.004},
+		{"train:\n  optimizer:\n    name: adamw\n    weight_decay: 0.01\n", 0.01},
+		{"train:\n  optimizer:\n    name: adamw\n    weight_decay: 0\n", 0},
+		{"train:\n  optimizer:\n    name: adam\n", 0},
+	} {
+		file := filepath.Join(t.TempDir(), "o.yaml")
+		if err := os.WriteFile(file, []byte(tc.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := loadConfig(file, nil, noEnv, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.yaml, err)
+		}
+		if o := cfg.Train.Optimizer; o.Name != "adam" || o.WeightDecay != tc.want {
+			t.Errorf("%q: name %q, weight_decay %v; want adam, %v", tc.yaml, o.Name, o.WeightDecay, tc.want)
+		}
+	}
+}

@@ -141,6 +141,14 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 	if err := v.Unmarshal(&cfg, dec); err != nil {
 		return nil, configErrorf("config: %w", err)
 	}
+	// Keras' AdamW is Adam with decoupled weight decay, 0.004 unless set;
+	// it is stored as what it is, adam with that weight_decay.
+	if o := &cfg.Train.Optimizer; strings.EqualFold(o.Name, "adamw") {
+		o.Name = "adam"
+		if !explicit["train.optimizer.weight_decay"] {
+			o.WeightDecay = 0.004
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, &configError{err}
 	}
