@@ -236,6 +236,12 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		}
 	}
 
+	var resume *train.Checkpoint
+	if opts.Resume != "" {
+		if resume, err = train.ReadCheckpoint(opts.Resume); err != nil {
+			return err
+		}
+	}
 	clf := from
 	if clf == nil {
 		var vec *embed.Vectors
@@ -244,10 +250,10 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 			if cfg.Model.FreezeEmbedding {
 				fmt.Fprintln(ios.ErrOut, "warning: model.freeze_embedding without embedding_vectors keeps the embedding at its random initialisation")
 			}
-		case opts.Resume != "":
+		case resume != nil:
 			// The checkpoint holds the embedding; only its dimension is
 			// needed, so resuming needs neither the vectors nor the network.
-			if err := resumeEmbeddingDim(opts.Resume, cfg); err != nil {
+			if err := resumeEmbeddingDim(resume, opts.Resume, cfg); err != nil {
 				return err
 			}
 		default:
@@ -306,8 +312,8 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 	if tr.ClassWeights, err = classWeights(cfg.Train.ClassWeights, labels); err != nil {
 		return err
 	}
-	if opts.Resume != "" {
-		if err := tr.Resume(opts.Resume); err != nil {
+	if resume != nil {
+		if err := tr.ResumeFrom(resume); err != nil {
 			return err
 		}
 	}
@@ -427,15 +433,12 @@ func readVectors(ctx context.Context, opts *trainOptions, cfg *Config, vocab *da
 	return v, nil
 }
 
-// resumeEmbeddingDim gives cfg the embedding dimension of the checkpoint
-// at path, which readVectors would have taken from the vectors file, unless
-// model.embedding_dim was set explicitly (a mismatch then fails the
-// checkpoint's fingerprint check, as any other change of settings does).
-func resumeEmbeddingDim(path string, cfg *Config) error {
-	ck, err := train.ReadCheckpoint(path)
-	if err != nil {
-		return err
-	}
+// resumeEmbeddingDim gives cfg the embedding dimension of checkpoint ck
+// (read from path), which readVectors would have taken from the vectors
+// file, unless model.embedding_dim was set explicitly (a mismatch then
+// fails the checkpoint's fingerprint check, as any other change of
+// settings does).
+func resumeEmbeddingDim(ck *train.Checkpoint, path string, cfg *Config) error {
 	stored, err := loadConfig("", json.RawMessage(ck.Meta["config"]), noEnv, nil)
 	if err != nil {
 		return fmt.Errorf("%s: checkpoint config: %w", path, err)
