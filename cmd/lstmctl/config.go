@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,10 +58,11 @@ type flagBinding struct{ flag, key string }
 // base (a model's stored config, for eval/predict/--from) < config file <
 // LSTMCTL_* environment < flags that were set. Every run gets its own viper.
 func loadConfig(file string, base []byte, env func(string) (string, bool), set map[string]any) (*Config, error) {
-	defaults, err := flatten(configs.Default)
+	root, err := parseYAML(configs.Default)
 	if err != nil {
 		return nil, fmt.Errorf("config: built-in defaults: %w", err)
 	}
+	defaults := flatten(root)
 	explicit := map[string]bool{}
 	v := viper.New()
 	for k, val := range defaults {
@@ -82,10 +82,11 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 		if err != nil {
 			return nil, configErrorf("config: %w", err)
 		}
-		user, err := flatten(raw)
+		root, err := parseYAML(raw)
 		if err != nil {
 			return nil, configErrorf("config: %s: %w", file, err)
 		}
+		user := flatten(root)
 		var unknown []string
 		for k := range user {
 			if !knownKey(defaults, k) {
@@ -96,21 +97,7 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 			sort.Strings(unknown)
 			return nil, configErrorf("config: %s: unknown key %q (see configs/default.yaml for every key)", file, unknown[0])
 		}
-		fv := viper.New()
-		fv.SetConfigType("yaml")
-		if err := fv.ReadConfig(bytes.NewReader(raw)); err != nil {
-			return nil, configErrorf("config: %s: %w", file, err)
-		}
-		settings := fv.AllSettings()
-		if tr, ok := settings["train"].(map[string]any); ok {
-			if m, ok := tr["class_weight"].(map[string]any); ok {
-				// Keras' class_weight is a dict: a map under that name is
-				// per-label weights, as under class_weights.
-				tr["class_weights"] = m
-				delete(tr, "class_weight")
-			}
-		}
-		if err := v.MergeConfigMap(settings); err != nil {
+		if err := v.MergeConfigMap(root); err != nil {
 			return nil, configErrorf("config: %s: %w", file, err)
 		}
 		for k := range user {
@@ -192,12 +179,30 @@ func knownKey(defaults map[string]any, key string) bool {
 	return false
 }
 
-// flatten parses YAML into dotted leaf keys (lists and empty maps are leaves).
-func flatten(raw []byte) (map[string]any, error) {
+// parseYAML reads a config file into nested maps. Keras spells per-label
+// weights class_weight: {label: w}; such a map moves to class_weights here,
+// where both the key check (flatten) and the merge read it.
+func parseYAML(raw []byte) (map[string]any, error) {
 	var root map[string]any
 	if err := yaml.Unmarshal(raw, &root); err != nil {
 		return nil, err
 	}
+	for k, sec := range root {
+		if tr, ok := sec.(map[string]any); ok && strings.EqualFold(k, "train") {
+			for k, val := range tr {
+				if m, ok := val.(map[string]any); ok && strings.EqualFold(k, "class_weight") {
+					delete(tr, k)
+					tr["class_weights"] = m
+				}
+			}
+		}
+	}
+	return root, nil
+}
+
+// flatten turns parsed YAML into dotted, lower-cased leaf keys (lists and
+// empty maps are leaves).
+func flatten(root map[string]any) map[string]any {
 	out := map[string]any{}
 	var walk func(prefix string, m map[string]any)
 	walk = func(prefix string, m map[string]any) {
@@ -207,9 +212,6 @@ func flatten(raw []byte) (map[string]any, error) {
 				key = prefix + "." + key
 			}
 			if sub, ok := val.(map[string]any); ok && len(sub) > 0 {
-				if key == "train.class_weight" {
-					key = "train.class_weights" // see loadConfig
-				}
 				walk(key, sub)
 				continue
 			}
@@ -217,7 +219,7 @@ func flatten(raw []byte) (map[string]any, error) {
 		}
 	}
 	walk("", root)
-	return out, nil
+	return out
 }
 
 // Validate checks every section.
