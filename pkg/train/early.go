@@ -74,13 +74,13 @@ func tieLoss(m string, s EpochStats) float64 {
 	return s.Loss
 }
 
-// tieImproves reports whether value v of monitor m, with loss (tieLoss),
-// improves on best as a tie: m is an accuracy, v equals best and loss is
-// lower than bestLoss, the loss of the best epoch. Not in Keras; early
-// stopping and reduce_on_plateau both apply it, on top of their Keras
-// min_delta comparisons.
-func tieImproves(m string, v, loss, best, bestLoss float64) bool {
-	return monitorMaximizes(m) && v == best && loss < bestLoss
+// tieImproves reports whether an accuracy v, with loss (tieLoss), improves
+// on the best as a tie: v equals best and loss is lower than bestLoss, the
+// loss of the best epoch. Not in Keras; early stopping and
+// reduce_on_plateau both apply it to accuracy monitors, on top of their
+// Keras min_delta comparisons.
+func tieImproves(v, loss, best, bestLoss float64) bool {
+	return v == best && loss < bestLoss
 }
 
 // update records the end of an epoch and reports whether the monitored metric
@@ -91,7 +91,7 @@ func (e *earlyStopper) update(s EpochStats) (improved, stop bool) {
 	loss := tieLoss(e.Monitor, s)
 	if !math.IsNaN(v) {
 		if e.maximize() {
-			improved = !e.HasBest || v-e.MinDelta > e.Best || tieImproves(e.Monitor, v, loss, e.Best, e.BestLoss)
+			improved = !e.HasBest || v-e.MinDelta > e.Best || tieImproves(v, loss, e.Best, e.BestLoss)
 		} else {
 			improved = !e.HasBest || v+e.MinDelta < e.Best
 		}

@@ -199,7 +199,7 @@ func (s *lrScheduler) epochEnd(st EpochStats) (reduced bool) {
 		case !s.HasBest:
 			improved = true
 		case monitorMaximizes(s.monitor):
-			improved = v > s.Best+s.cfg.MinDelta || tieImproves(s.monitor, v, loss, s.Best, s.BestLoss)
+			improved = v > s.Best+s.cfg.MinDelta || tieImproves(v, loss, s.Best, s.BestLoss)
 		default:
 			improved = v < s.Best-s.cfg.MinDelta
 		}
