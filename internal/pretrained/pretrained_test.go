@@ -25,12 +25,14 @@ import (
 const tinyVec = "2 3\nthe -0.038194 0.1 1.2345679e+08\nbig 1e-05 -2.5 0\n"
 
 // registry serves one tarball as npm would, counting the requests, and
-// registers a known source for it for the duration of the test.
+// registers a known source for it for the duration of the test. send,
+// when set, writes the tarball's response instead (slow or stalled links).
 type registry struct {
 	src  Source
 	tgz  []byte
 	hits atomic.Int32
 	srv  *httptest.Server
+	send func(w http.ResponseWriter, req *http.Request)
 }
 
 func newRegistry(t *testing.T) *registry {
@@ -46,11 +48,14 @@ func newRegistry(t *testing.T) *registry {
 	}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.hits.Add(1)
-		if req.URL.Path != "/@test/tiny-vectors/-/tiny-vectors-1.0.0.tgz" {
+		switch {
+		case req.URL.Path != "/@test/tiny-vectors/-/tiny-vectors-1.0.0.tgz":
 			http.NotFound(w, req)
-			return
+		case r.send != nil:
+			r.send(w, req)
+		default:
+			w.Write(r.tgz)
 		}
-		w.Write(r.tgz)
 	}))
 	t.Cleanup(r.srv.Close)
 	saved := Sources
@@ -240,14 +245,12 @@ func TestDefaultCache(t *testing.T) {
 func TestFetchStalled(t *testing.T) {
 	r := newRegistry(t)
 	c, _ := r.cache(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.send = func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(r.tgz)))
 		w.Write(r.tgz[:10])
 		w.(http.Flusher).Flush()
 		<-req.Context().Done() // send nothing more until the client gives up
-	}))
-	defer srv.Close()
-	c.Registry = srv.URL
+	}
 	c.StallTimeout = 200 * time.Millisecond
 	_, err := c.Resolve(context.Background(), "tiny.3d")
 	if err == nil || !strings.Contains(err.Error(), "nothing received for 200ms") {
@@ -263,7 +266,7 @@ func TestFetchStalled(t *testing.T) {
 func TestFetchSlowButSteady(t *testing.T) {
 	r := newRegistry(t)
 	c, _ := r.cache(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.send = func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(r.tgz)))
 		chunk := (len(r.tgz) + 29) / 30
 		for i := 0; i < len(r.tgz); i += chunk {
@@ -271,9 +274,7 @@ func TestFetchSlowButSteady(t *testing.T) {
 			w.(http.Flusher).Flush()
 			time.Sleep(50 * time.Millisecond) // 30 chunks: 1.5 s in all
 		}
-	}))
-	defer srv.Close()
-	c.Registry = srv.URL
+	}
 	c.StallTimeout = time.Second
 	if _, err := c.Resolve(context.Background(), "tiny.3d"); err != nil {
 		t.Fatal(err)
