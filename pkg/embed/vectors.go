@@ -241,9 +241,10 @@ func (p *parser) startRow(word []byte, long bool) {
 		if id, ok := p.index[string(word)]; ok && p.v.rows[id] < 0 {
 			p.id = id
 		}
-		for _, id := range p.lower[string(word)] {
+		ids := p.lower[string(word)]
+		for _, id := range ids {
 			if p.fallback[id] < 0 {
-				p.lowerOf = p.lower[string(word)]
+				p.lowerOf = ids
 				break
 			}
 		}
