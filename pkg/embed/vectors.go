@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -119,43 +120,18 @@ func ReadVectors(r io.Reader, name string, vocab []string, dim int) (*Vectors, e
 	if dim < 0 || dim > MaxDim {
 		return nil, fmt.Errorf("embed: %s: dimension must be in [1, %d] (or 0: from the file), got %d", name, MaxDim, dim)
 	}
-	index := make(map[string]int32, len(vocab))
-	lower := map[string][]int32{}
-	longest := 0
-	for i, tok := range vocab {
-		if i < 2 || tok == "" {
-			continue
-		}
-		if _, dup := index[tok]; !dup {
-			index[tok] = int32(i)
-		}
-		if low := strings.ToLower(tok); low != tok {
-			lower[low] = append(lower[low], int32(i))
-		}
-		longest = max(longest, len(tok))
-	}
+	m := newMatcher(name, vocab, dim)
 	p := &parser{
-		lx:       lexer{br: bufio.NewReaderSize(r, max(minBuffer, longest+2))},
-		index:    index,
-		lower:    lower,
-		dim:      dim,
-		v:        &Vectors{Name: name, Dim: dim, rows: make([]int32, len(vocab))},
-		fallback: make([]int32, len(vocab)),
-		line:     1,
+		lx:      lexer{br: bufio.NewReaderSize(r, max(minBuffer, m.longest+2))},
+		matcher: m,
+		dim:     dim,
+		line:    1,
 	}
 	p.lx.size = p.lx.br.Size()
-	for i := range p.v.rows {
-		p.v.rows[i], p.fallback[i] = -1, -1
-	}
 	if err := p.run(); err != nil {
 		return nil, err
 	}
-	for id, r := range p.fallback {
-		if r >= 0 && p.v.rows[id] < 0 {
-			p.v.rows[id] = r
-			p.v.Lowered++
-		}
-	}
+	p.finish()
 	if p.dim == 0 {
 		return nil, &ParseError{File: name, Msg: "no vectors and no header: cannot tell the dimension"}
 	}
@@ -166,14 +142,111 @@ func ReadVectors(r io.Reader, name string, vocab []string, dim int) (*Vectors, e
 	return p.v, nil
 }
 
-type parser struct {
-	lx       lexer
+// matcher decides which words of a vectors file give vocabulary tokens
+// their vectors (the rules of the package doc: the exact word, else the
+// first line of the token's lower-cased form) and collects their rows in v.
+type matcher struct {
 	index    map[string]int32   // token -> id
 	lower    map[string][]int32 // lower-cased form -> ids of the tokens that are not lower case
-	dim      int                // 0 until known
+	longest  int                // bytes of the longest token
 	v        *Vectors
 	fallback []int32 // per vocabulary id: row of its lower-cased form's vector, or -1
-	line     int     // current physical line, 1-based
+}
+
+func newMatcher(name string, vocab []string, dim int) *matcher {
+	m := &matcher{
+		index:    make(map[string]int32, len(vocab)),
+		lower:    map[string][]int32{},
+		v:        &Vectors{Name: name, Dim: dim, rows: make([]int32, len(vocab))},
+		fallback: make([]int32, len(vocab)),
+	}
+	for i, tok := range vocab {
+		m.v.rows[i], m.fallback[i] = -1, -1
+		if i < 2 || tok == "" {
+			continue
+		}
+		if _, dup := m.index[tok]; !dup {
+			m.index[tok] = int32(i)
+		}
+		if low := strings.ToLower(tok); low != tok {
+			m.lower[low] = append(m.lower[low], int32(i))
+		}
+		m.longest = max(m.longest, len(tok))
+	}
+	return m
+}
+
+// lookup returns the id whose vector word's row is, or -1, and the ids
+// that would take it as their lower-cased form's (nil when none needs it).
+func (m *matcher) lookup(word []byte) (id int32, lowerOf []int32) {
+	id = -1
+	if i, ok := m.index[string(word)]; ok && m.v.rows[i] < 0 {
+		id = i
+	}
+	ids := m.lower[string(word)]
+	for _, i := range ids {
+		if m.fallback[i] < 0 {
+			return id, ids
+		}
+	}
+	return id, nil
+}
+
+// add counts a word and records that row (of v.data) is the vector of id
+// (when ≥ 0) and the lower-case fallback of lowerOf.
+func (m *matcher) add(row, id int32, lowerOf []int32) {
+	if id >= 0 {
+		m.v.rows[id] = row
+	}
+	for _, i := range lowerOf {
+		if m.fallback[i] < 0 { // duplicates: the first line wins
+			m.fallback[i] = row
+		}
+	}
+	m.v.Words++
+}
+
+// finish gives the tokens without an exact vector their lower-cased
+// form's.
+func (m *matcher) finish() {
+	for id, r := range m.fallback {
+		if r >= 0 && m.v.rows[id] < 0 {
+			m.v.rows[id] = r
+			m.v.Lowered++
+		}
+	}
+}
+
+// MatchVectors is ReadVectors for a word list held in memory, such as the
+// vectors built into lstmctl: words[i] has a dim-dimensional vector, which
+// row(i, dst) writes into dst (finite values; row is called only for the
+// words that some token takes). The matching rules are those of
+// ReadVectors, and so is the result for the same words and values.
+func MatchVectors(name string, vocab, words []string, dim int, row func(i int, dst []float32)) (*Vectors, error) {
+	if dim < 1 || dim > MaxDim {
+		return nil, fmt.Errorf("embed: %s: dimension must be in [1, %d], got %d", name, MaxDim, dim)
+	}
+	m := newMatcher(name, vocab, dim)
+	for i, w := range words {
+		id, lowerOf := m.lookup([]byte(w))
+		r := int32(-1)
+		if id >= 0 || lowerOf != nil {
+			n := len(m.v.data)
+			r = int32(n / dim)
+			m.v.data = slices.Grow(m.v.data, dim)[:n+dim]
+			row(i, m.v.data[n:])
+		}
+		m.add(r, id, lowerOf)
+	}
+	m.finish()
+	return m.v, nil
+}
+
+type parser struct {
+	*matcher
+	lx   lexer
+	dim  int // 0 until known
+	line int // current physical line, 1-based
 
 	seenRow bool // a non-blank line has been read (the header can only be the first)
 	header  bool
@@ -238,16 +311,7 @@ func (p *parser) startRow(word []byte, long bool) {
 	}
 	p.id, p.lowerOf = -1, nil
 	if !long {
-		if id, ok := p.index[string(word)]; ok && p.v.rows[id] < 0 {
-			p.id = id
-		}
-		ids := p.lower[string(word)]
-		for _, id := range ids {
-			if p.fallback[id] < 0 {
-				p.lowerOf = ids
-				break
-			}
-		}
+		p.id, p.lowerOf = p.lookup(word)
 	}
 	p.n = 0
 	p.start = len(p.v.data)
@@ -359,16 +423,7 @@ func (p *parser) endRow() error {
 		undo()
 		return p.errf("%d values, want %d", p.n, p.dim)
 	}
-	row := int32(p.start / p.dim)
-	if p.id >= 0 {
-		p.v.rows[p.id] = row
-	}
-	for _, id := range p.lowerOf {
-		if p.fallback[id] < 0 { // duplicates: the first line wins
-			p.fallback[id] = row
-		}
-	}
-	p.v.Words++
+	p.add(int32(p.start/p.dim), p.id, p.lowerOf)
 	return nil
 }
 

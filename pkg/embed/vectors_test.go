@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -172,6 +173,48 @@ func TestReadVectorsLowerCaseFallback(t *testing.T) {
 	if _, err := ReadVectors(strings.NewReader("the 1 1\ncat 1 x\n"), "v", vocab, 2); err == nil ||
 		err.Error() != `embed: v:2: value 2 "x" is not a number` {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestMatchVectors: a word list in memory gives the tokens the vectors
+// that the same words as a file give them, fallback included, and only the
+// rows some token takes are asked for.
+func TestMatchVectors(t *testing.T) {
+	vocab := []string{"", "[UNK]", "The", "the", "Cat", "CAT", "Über", "Dog", "dOG", "x"}
+	lines := []string{"the 1 1", "cat 2 2", "über 3 3", "cat 9 9", "Dog 4 4", "dog 5 5", "dOG 6 6", "zebra 7 7"}
+	want, err := ReadVectors(strings.NewReader(strings.Join(lines, "\n")), "v", vocab, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words []string
+	for _, l := range lines {
+		words = append(words, strings.Fields(l)[0])
+	}
+	var asked []int
+	got, err := MatchVectors("m", vocab, words, 2, func(i int, dst []float32) {
+		asked = append(asked, i)
+		v, _ := strconv.ParseFloat(strings.Fields(lines[i])[1], 32)
+		dst[0], dst[1] = float32(v), float32(v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, tok := range vocab {
+		if g, w := got.Vector(int32(id)), want.Vector(int32(id)); !slices.Equal(g, w) || (g == nil) != (w == nil) {
+			t.Errorf("Vector(%q) = %v, ReadVectors gives %v", tok, g, w)
+		}
+	}
+	if got.Words != want.Words || got.Lowered != want.Lowered || got.Found() != want.Found() || got.Dim != 2 || got.Name != "m" {
+		t.Errorf("Words %d Lowered %d Found %d Dim %d, want %d %d %d 2", got.Words, got.Lowered, got.Found(), got.Dim, want.Words, want.Lowered, want.Found())
+	}
+	// Not the second cat (the first line wins) nor zebra (no token). dog is
+	// asked for as the fallback of Dog and dOG, which find exact lines only
+	// later, as ReadVectors keeps it.
+	if !slices.Equal(asked, []int{0, 1, 2, 4, 5, 6}) {
+		t.Errorf("rows asked for %v, want [0 1 2 4 5 6]", asked)
+	}
+	if _, err := MatchVectors("m", vocab, words, 0, nil); err == nil {
+		t.Error("dimension 0 accepted")
 	}
 }
 
