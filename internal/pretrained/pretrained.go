@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/lstmctl/lstmctl/internal/atomicfile"
+	"github.com/lstmctl/lstmctl/pkg/embed"
 )
 
 // Source is a known vector set and where its bytes come from.
@@ -81,11 +82,15 @@ func Lookup(name string) (Source, bool) {
 	return Source{}, false
 }
 
-// Names lists the known sources' names, sorted.
+// Names lists the names of the known sources and the built-in sets,
+// sorted.
 func Names() []string {
-	names := make([]string, len(Sources))
-	for i, s := range Sources {
-		names[i] = s.Name
+	var names []string
+	for _, s := range Sources {
+		names = append(names, s.Name)
+	}
+	for _, b := range Builtins {
+		names = append(names, b.Name)
 	}
 	sort.Strings(names)
 	return names
@@ -152,14 +157,40 @@ func (c *Cache) Cached(s Source) (bool, error) {
 	return true, nil
 }
 
+// Load reads the vectors of vocab's tokens (embed.ReadVectors) from what
+// value names: an existing file (a path always wins over a name), a
+// built-in set (the Vectors' Name is then value), or a known source, read
+// from the cache and fetched first when it is not there yet (Name is then
+// the cached file's path).
+func (c *Cache) Load(ctx context.Context, value string, vocab []string) (*embed.Vectors, error) {
+	if b, ok := LookupBuiltin(value); ok {
+		if _, err := os.Stat(value); err != nil {
+			return b.Vectors(vocab)
+		}
+	}
+	path, err := c.Resolve(ctx, value)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return embed.ReadVectors(f, path, vocab, 0)
+}
+
 // Resolve returns the path of the file that value names: value itself when
 // it is an existing file (a path always wins over a name), else the cached
 // file of the known source called value, fetched first when it is not in
-// the cache yet.
+// the cache yet. A built-in set has no file (Load reads it).
 func (c *Cache) Resolve(ctx context.Context, value string) (string, error) {
 	_, statErr := os.Stat(value)
 	if statErr == nil {
 		return value, nil
+	}
+	if _, ok := LookupBuiltin(value); ok {
+		return "", fmt.Errorf("%s is built into lstmctl and has no file", value)
 	}
 	s, known := Lookup(value)
 	if !known {

@@ -1,0 +1,181 @@
+// Command builtinvectors makes the vectors built into lstmctl
+// (internal/pretrained, glove.6B.pca64) from GloVe 6B 100d: the first
+// -words lines of the file (GloVe lists its words by frequency), centred
+// and projected onto the -dim principal components of those same vectors,
+// written in the built-in int8 format. It is a development tool, run once
+// when the built-in set changes:
+//
+//	go run ./scripts/builtinvectors -out internal/pretrained/glove.6B.pca64.bin
+//
+// It reads glove.6B.100d from lstmctl's cache (fetching it when missing) or
+// -vectors FILE, and prints the output's sha256 for Builtin.SHA256. The
+// principal components come from gonum's symmetric eigendecomposition of
+// the covariance matrix in float64, each signed so that its largest
+// component is positive; the same input gives the same bytes on the same
+// architecture (another may round a last bit differently).
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/lstmctl/lstmctl/internal/atomicfile"
+	"github.com/lstmctl/lstmctl/internal/pretrained"
+)
+
+func main() {
+	vectors := flag.String("vectors", "glove.6B.100d", "source vectors: a .vec / GloVe text file or a name of lstmctl vectors")
+	nWords := flag.Int("words", 100000, "keep the first this many words")
+	dim := flag.Int("dim", 64, "principal components kept")
+	out := flag.String("out", "internal/pretrained/glove.6B.pca64.bin", "output file")
+	flag.Parse()
+
+	cache := pretrained.DefaultCache(os.Getenv)
+	cache.Log = os.Stderr
+	path, err := cache.Resolve(context.Background(), *vectors)
+	check(err)
+	words, rows, err := readFirst(path, *nWords)
+	check(err)
+	proj, explained := pca(rows, *dim)
+	fmt.Fprintf(os.Stderr, "%d words, %d → %d dimensions, %.1f%% of the variance\n", len(words), len(rows[0]), *dim, 100*explained)
+
+	h := sha256.New()
+	check(atomicfile.Write(*out, 0o644, func(w io.Writer) error {
+		return pretrained.EncodeBuiltin(io.MultiWriter(w, h), words, *dim, func(i int) []float32 { return proj[i] })
+	}))
+	fmt.Printf("%s %x\n", *out, h.Sum(nil))
+}
+
+// readFirst reads the first n word lines of a text vectors file (a
+// "N D" header line is skipped).
+func readFirst(path string, n int) ([]string, [][]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var words []string
+	var rows [][]float64
+	for line := 1; len(words) < n && sc.Scan(); line++ {
+		fields := strings.Fields(sc.Text())
+		if line == 1 && len(fields) == 2 {
+			continue // header
+		}
+		row := make([]float64, len(fields)-1)
+		for j, s := range fields[1:] {
+			v, err := strconv.ParseFloat(s, 32)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s:%d: %v", path, line, err)
+			}
+			row[j] = v
+		}
+		if len(rows) > 0 && len(row) != len(rows[0]) {
+			return nil, nil, fmt.Errorf("%s:%d: %d values, want %d", path, line, len(row), len(rows[0]))
+		}
+		words, rows = append(words, fields[0]), append(rows, row)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, err
+	}
+	if len(words) < n {
+		return nil, nil, fmt.Errorf("%s: %d words, want %d", path, len(words), n)
+	}
+	return words, rows, nil
+}
+
+// pca centres rows and projects them onto their k principal components,
+// returning the projections and the fraction of the variance they keep.
+func pca(rows [][]float64, k int) ([][]float32, float64) {
+	d := len(rows[0])
+	if k > d {
+		check(fmt.Errorf("cannot keep %d of %d dimensions", k, d))
+	}
+	mean := make([]float64, d)
+	for _, r := range rows {
+		for j, v := range r {
+			mean[j] += v
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(len(rows))
+	}
+	cov := mat.NewSymDense(d, nil)
+	c := make([]float64, d)
+	for _, r := range rows {
+		for j := range r {
+			c[j] = r[j] - mean[j]
+		}
+		for a := 0; a < d; a++ {
+			for b := a; b < d; b++ {
+				cov.SetSym(a, b, cov.At(a, b)+c[a]*c[b])
+			}
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(cov, true) {
+		check(fmt.Errorf("eigendecomposition failed"))
+	}
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	order := make([]int, d)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return vals[order[a]] > vals[order[b]] })
+	total, kept := 0.0, 0.0
+	for i, o := range order {
+		total += vals[o]
+		if i < k {
+			kept += vals[o]
+		}
+	}
+	comp := make([][]float64, k) // comp[i]: the i-th component, signed
+	for i := range comp {
+		comp[i] = mat.Col(nil, order[i], &vecs)
+		big := 0
+		for j, v := range comp[i] {
+			if math.Abs(v) > math.Abs(comp[i][big]) {
+				big = j
+			}
+		}
+		if comp[i][big] < 0 {
+			for j := range comp[i] {
+				comp[i][j] = -comp[i][j]
+			}
+		}
+	}
+	proj := make([][]float32, len(rows))
+	for n, r := range rows {
+		p := make([]float32, k)
+		for i, v := range comp {
+			s := 0.0
+			for j := range r {
+				s += (r[j] - mean[j]) * v[j]
+			}
+			p[i] = float32(s)
+		}
+		proj[n] = p
+	}
+	return proj, kept / total
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "builtinvectors:", err)
+		os.Exit(1)
+	}
+}
