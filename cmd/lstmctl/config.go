@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lstmctl/lstmctl/configs"
+	"github.com/lstmctl/lstmctl/internal/pretrained"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/model"
 	"github.com/lstmctl/lstmctl/pkg/train"
@@ -135,6 +136,16 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 		if !explicit["train.optimizer.weight_decay"] {
 			o.WeightDecay = 0.004
 		}
+	}
+	// model.embedding_vectors: none, like "", starts from random vectors.
+	// The default, the built-in set, gives way when embedding_dim is set to
+	// another size and no vectors are named: that asks for a random
+	// embedding of that size.
+	if m := &cfg.Model; strings.EqualFold(m.EmbeddingVectors, "none") {
+		m.EmbeddingVectors = ""
+	} else if b, ok := pretrained.LookupBuiltin(m.EmbeddingVectors); ok &&
+		!explicit["model.embedding_vectors"] && explicit["model.embedding_dim"] && m.EmbeddingDim != b.Dim {
+		m.EmbeddingVectors = ""
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, &configError{err}

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lstmctl/lstmctl/internal/pretrained"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/embed"
 	"github.com/lstmctl/lstmctl/pkg/model"
@@ -273,7 +273,9 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 			if !opts.Quiet {
 				found, total := vec.Coverage()
 				name := vec.Name
-				if name != cfg.Model.EmbeddingVectors { // a named set: its name and the cached file
+				if _, ok := pretrained.LookupBuiltin(name); ok && name == cfg.Model.EmbeddingVectors {
+					name += " (built in)"
+				} else if name != cfg.Model.EmbeddingVectors { // a named set: its name and the cached file
 					name = cfg.Model.EmbeddingVectors + " (" + vec.Name + ")"
 				}
 				fmt.Fprintf(ios.ErrOut, "vectors: %s covers %d of %d tokens (%.1f%%; %d through the lower-cased word), %d dimensions\n",
@@ -403,30 +405,25 @@ func classWeights(m map[string]float64, labels *data.Labels) ([]float64, error) 
 }
 
 // readVectors reads the vectors of the vocabulary's tokens from
-// model.embedding_vectors, a file or a known name (fetched into the cache
-// on first use). The embedding takes the file's dimension unless
-// model.embedding_dim was set (in a config file, the environment or a flag),
-// when the two must agree: a user who passes only --vectors glove.6B.100d
-// gets a 100-dimensional embedding, as fastText users would like -dim to
-// follow -pretrainedVectors.
+// model.embedding_vectors: a file, a built-in set or a known name (fetched
+// into the cache on first use). The embedding takes their dimension unless
+// model.embedding_dim was set (in a config file, the environment or a
+// flag), when the two must agree: a user who passes only --vectors
+// glove.6B.100d gets a 100-dimensional embedding, as fastText users would
+// like -dim to follow -pretrainedVectors.
 func readVectors(ctx context.Context, opts *trainOptions, cfg *Config, vocab *data.Vocab) (*embed.Vectors, error) {
-	path, err := vectorsCache(opts.IO, opts.Quiet).Resolve(ctx, cfg.Model.EmbeddingVectors)
+	v, err := vectorsCache(opts.IO, opts.Quiet).Load(ctx, cfg.Model.EmbeddingVectors, vocab.Tokens())
 	if err != nil {
+		var pe *embed.ParseError
+		if errors.As(err, &pe) {
+			return nil, err // names the file and line
+		}
 		return nil, fmt.Errorf("train: vectors: %w", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("train: vectors: %w", err)
-	}
-	defer f.Close()
-	v, err := embed.ReadVectors(f, path, vocab.Tokens(), 0)
-	if err != nil {
-		return nil, err
 	}
 	if v.Dim != cfg.Model.EmbeddingDim {
 		if cfg.explicit["model.embedding_dim"] {
 			return nil, configErrorf("train: vectors: %s holds %d-dimensional vectors, but model.embedding_dim is %d (leave it unset to take the file's)",
-				path, v.Dim, cfg.Model.EmbeddingDim)
+				v.Name, v.Dim, cfg.Model.EmbeddingDim)
 		}
 		cfg.Model.EmbeddingDim = v.Dim
 	}

