@@ -16,7 +16,9 @@
 // ("keras"), for -seeds seeds from -first-seed (1). -train-size N trains
 // on a seeded sample of N training samples instead (the test sets stay).
 // -vectors FILE (or a name of lstmctl vectors, e.g. glove.6B.100d) starts
-// every model (lstmctl's and fastText's) from the same pretrained vectors.
+// every model (lstmctl's and fastText's) from the same pretrained vectors;
+// -vectors none starts lstmctl's from random vectors (the defaults start
+// from the built-in glove.6B.pca64).
 // The configs of TREC, SST-2, MR and 20NG name glove.6B.100d themselves, so
 // "config" runs start from it, and the first one fetches it into the cache.
 package main
@@ -63,10 +65,12 @@ func main() {
 	seeds := flag.Int("seeds", 1, "train.seed F..F+N-1 (F = -first-seed) for every lstmctl run; cells show the mean (and the range over seeds when N > 1)")
 	firstSeed := flag.Int("first-seed", 1, "the first train.seed (to extend an earlier run with more seeds)")
 	trainSize := flag.Int("train-size", 0, "train on a seeded sample of this many training samples (0 = all): the small-data regime")
-	vectors := flag.String("vectors", "", "pretrained word vectors for every run, a .vec file or a name (glove.6B.100d): lstmctl --vectors, fastText -pretrainedVectors")
+	vectors := flag.String("vectors", "", "pretrained word vectors for every run, a .vec file or a name (glove.6B.100d; none = random vectors): lstmctl --vectors, fastText -pretrainedVectors (not for none or a built-in set)")
 	flag.Parse()
 	var vecArgs, ftVecArgs []string
-	if *vectors != "" {
+	if _, builtin := pretrained.LookupBuiltin(*vectors); builtin || *vectors == "none" {
+		vecArgs = []string{"--vectors", *vectors} // fastText keeps its own vectors
+	} else if *vectors != "" {
 		cache := pretrained.DefaultCache(os.Getenv)
 		cache.Log = os.Stderr
 		path, err := cache.Resolve(context.Background(), *vectors)
