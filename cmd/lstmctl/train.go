@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lstmctl/lstmctl/internal/pretrained"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/embed"
 	"github.com/lstmctl/lstmctl/pkg/model"
@@ -245,6 +244,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 	clf := from
 	if clf == nil {
 		var vec *embed.Vectors
+		var from string // where named vectors were found
 		switch {
 		case cfg.Model.EmbeddingVectors == "":
 			if cfg.Model.FreezeEmbedding {
@@ -257,7 +257,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 				return err
 			}
 		default:
-			if vec, err = readVectors(ctx, opts, cfg, vocab); err != nil {
+			if vec, from, err = readVectors(ctx, opts, cfg, vocab); err != nil {
 				return err
 			}
 		}
@@ -272,11 +272,9 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 			}
 			if !opts.Quiet {
 				found, total := vec.Coverage()
-				name := vec.Name
-				if _, ok := pretrained.LookupBuiltin(name); ok && name == cfg.Model.EmbeddingVectors {
-					name += " (built in)"
-				} else if name != cfg.Model.EmbeddingVectors { // a named set: its name and the cached file
-					name = cfg.Model.EmbeddingVectors + " (" + vec.Name + ")"
+				name := cfg.Model.EmbeddingVectors
+				if from != "" { // a named set: built in, or its cached file
+					name += " (" + from + ")"
 				}
 				fmt.Fprintf(ios.ErrOut, "vectors: %s covers %d of %d tokens (%.1f%%; %d through the lower-cased word), %d dimensions\n",
 					name, found, total, 100*float64(found)/float64(max(total, 1)), vec.Lowered, vec.Dim)
@@ -411,23 +409,24 @@ func classWeights(m map[string]float64, labels *data.Labels) ([]float64, error) 
 // flag), when the two must agree: a user who passes only --vectors
 // glove.6B.100d gets a 100-dimensional embedding, as fastText users would
 // like -dim to follow -pretrainedVectors.
-func readVectors(ctx context.Context, opts *trainOptions, cfg *Config, vocab *data.Vocab) (*embed.Vectors, error) {
-	v, err := vectorsCache(opts.IO, opts.Quiet).Load(ctx, cfg.Model.EmbeddingVectors, vocab.Tokens())
+// from is Cache.Load's: where a named set was found.
+func readVectors(ctx context.Context, opts *trainOptions, cfg *Config, vocab *data.Vocab) (v *embed.Vectors, from string, err error) {
+	v, from, err = vectorsCache(opts.IO, opts.Quiet).Load(ctx, cfg.Model.EmbeddingVectors, vocab.Tokens())
 	if err != nil {
 		var pe *embed.ParseError
 		if errors.As(err, &pe) {
-			return nil, err // names the file and line
+			return nil, "", err // names the file and line
 		}
-		return nil, fmt.Errorf("train: vectors: %w", err)
+		return nil, "", fmt.Errorf("train: vectors: %w", err)
 	}
 	if v.Dim != cfg.Model.EmbeddingDim {
 		if cfg.explicit["model.embedding_dim"] {
-			return nil, configErrorf("train: vectors: %s holds %d-dimensional vectors, but model.embedding_dim is %d (leave it unset to take the file's)",
+			return nil, "", configErrorf("train: vectors: %s holds %d-dimensional vectors, but model.embedding_dim is %d (leave it unset to take the file's)",
 				v.Name, v.Dim, cfg.Model.EmbeddingDim)
 		}
 		cfg.Model.EmbeddingDim = v.Dim
 	}
-	return v, nil
+	return v, from, nil
 }
 
 // resumeEmbeddingDim gives cfg the embedding dimension of checkpoint ck

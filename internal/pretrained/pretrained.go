@@ -167,25 +167,30 @@ func (c *Cache) Cached(s Source) (bool, error) {
 
 // Load reads the vectors of vocab's tokens (embed.ReadVectors) from what
 // value names: an existing file (a path always wins over a name), a
-// built-in set (the Vectors' Name is then value), or a known source, read
-// from the cache and fetched first when it is not there yet (Name is then
-// the cached file's path).
-func (c *Cache) Load(ctx context.Context, value string, vocab []string) (*embed.Vectors, error) {
+// built-in set, or a known source, read from the cache and fetched first
+// when it is not there yet. from says where a name was found: "built in"
+// or the cached file's path ("" for a path).
+func (c *Cache) Load(ctx context.Context, value string, vocab []string) (v *embed.Vectors, from string, err error) {
 	if b, ok := LookupBuiltin(value); ok {
 		if _, err := os.Stat(value); err != nil {
-			return b.Vectors(vocab)
+			v, err := b.Vectors(vocab)
+			return v, "built in", err
 		}
 	}
 	path, err := c.Resolve(ctx, value)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if path != value {
+		from = path
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer f.Close()
-	return embed.ReadVectors(f, path, vocab, 0)
+	v, err = embed.ReadVectors(f, path, vocab, 0)
+	return v, from, err
 }
 
 // Resolve returns the path of the file that value names: value itself when
