@@ -92,7 +92,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("train --help lacks --%s", b.flag)
 		}
 	}
-	for _, s := range []string{"(default 40)", "(default 32)", "(default 0.002)", "(default 64)", "(default 10000)", `(default "model.safetensors")`} {
+	for _, s := range []string{"(default 40)", "(default 32)", "(default 0.003)", "(default 128)", "(default 20000)", `(default "model.safetensors")`} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("train --help lacks default %s", s)
 		}
@@ -166,7 +166,7 @@ func TestConfigPrecedence(t *testing.T) {
 	if !reflect.DeepEqual(cfg.Data.TextColumns, []string{"title", "body"}) {
 		t.Errorf("text_columns = %v", cfg.Data.TextColumns)
 	}
-	if cfg.Train.Optimizer.LearningRate != 0.002 {
+	if cfg.Train.Optimizer.LearningRate != 0.003 {
 		t.Errorf("untouched default changed: lr %v", cfg.Train.Optimizer.LearningRate)
 	}
 	// The keys set by the file, the environment and the flags, and no

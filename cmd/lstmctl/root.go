@@ -149,9 +149,9 @@ func oneLine(s string) string {
 
 const rootLong = `lstmctl trains, evaluates and serves LSTM text classifiers.
 
-The default model is the Keras example: Embedding(10000, 64) -> LSTM(64) ->
-LSTM(32) -> Dense(softmax), trained with Adam on sparse categorical
-cross-entropy, all in Go.
+The default model is the Keras example: Embedding(V, 64) -> LSTM(64) ->
+LSTM(32) -> Dense(softmax), its embedding starting from built-in GloVe
+vectors, trained with Adam on sparse categorical cross-entropy, all in Go.
 
   lstmctl train   --train data/train.txt            # writes model.safetensors
   lstmctl eval    --model model.safetensors --data data/test.txt
