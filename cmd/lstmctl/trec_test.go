@@ -15,10 +15,11 @@ const sharedData = "../../../shared/data"
 // issue's check does) through the command, with seeds 1, 2 and 3, and
 // asserts a floor on the mean test accuracy: one seed swings by ±2 points
 // on TREC's 500 test questions. Training is deterministic for a seed, so the
-// floor guards regressions of the numerics, the pipeline and the recipe
-// (the Keras recipe gets 0.838 with seed 1); measured: 0.870, 0.882, 0.866,
-// mean 0.873 (2 cores, AVX-512; AVX2 gives the same bytes). Early stopping
-// on val_loss, the default before val_accuracy, gave 0.857: below the floor.
+// floor guards regressions of the numerics, the pipeline, the recipe and
+// the built-in vectors (the Keras recipe gets 0.838 with seed 1); measured:
+// 0.890, 0.902, 0.902, mean 0.898 (2 cores, AVX-512; AVX2 gives the same
+// bytes). The first defaults, from random vectors, gave mean 0.873, and
+// with early stopping on val_loss 0.857: both below the floor.
 func TestTRECDefaults(t *testing.T) {
 	dir := filepath.Join(sharedData, "trec")
 	if _, err := os.Stat(dir); err != nil {
@@ -54,8 +55,8 @@ func TestTRECDefaults(t *testing.T) {
 		t.Logf("seed %d: TREC test accuracy %.4f, macro F1 %.4f", seed, m.Accuracy, m.MacroF1)
 		sum += m.Accuracy
 	}
-	const floor = 0.86
+	const floor = 0.885
 	if mean := sum / seeds; mean < floor {
-		t.Errorf("TREC mean test accuracy %.4f < %.2f with the defaults", mean, floor)
+		t.Errorf("TREC mean test accuracy %.4f < %.3f with the defaults", mean, floor)
 	}
 }
