@@ -68,6 +68,10 @@
 //     "embed: vectors.vec:12: 99 values, want 100". Read errors are wrapped
 //     as "embed: FILE: ...".
 //
+// MatchVectors applies the same matching rules to a word list held in
+// memory (the vectors built into lstmctl, internal/pretrained), with no
+// text to parse.
+//
 // ApplyVectors copies the vectors found into the rows of their tokens in a
 // Table of the same vocabulary and dimension and returns how many it
 // copied. Rows 0 (padding) and 1 ([UNK]) and the rows of tokens without a
