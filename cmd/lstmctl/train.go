@@ -287,6 +287,12 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		fmt.Fprintf(ios.ErrOut, "train: %d samples (%d validation), %d classes, vocabulary %d, %d threads\n",
 			len(trainEx), len(valEx), labels.Len(), vocab.Len(), threads(cfg.Train.Threads))
 	}
+	if from != nil || cfg.Model.EmbeddingVectors == "" {
+		// Freezing the embedding for the first epochs lets the new layers
+		// learn on pretrained vectors before they move; a random or
+		// fine-tuned embedding has nothing to protect.
+		cfg.Train.FreezeEmbeddingEpochs = 0
+	}
 	meta := model.Meta{Config: cfg.JSON(), Vocab: vocab.Tokens(), Labels: labels.Names()}
 	vocabJSON, _ := json.Marshal(meta.Vocab)
 	labelsJSON, _ := json.Marshal(meta.Labels)

@@ -76,10 +76,12 @@ func NewAdam(cfg OptimizerConfig, params []*model.Tensor) (*Adam, error) {
 	return a, nil
 }
 
-// Freeze excludes params[i] from every later update: no moment, weight
-// decay or moving-average change (Keras trainable=False). Its moments stay
-// zero and its average equals its weights.
-func (a *Adam) Freeze(i int) { a.frozen[i] = true }
+// SetFrozen excludes params[i] from the updates that follow (frozen) or
+// includes it again: a frozen tensor gets no moment, weight decay or
+// moving-average change (Keras trainable=False), so its moments stay as
+// they were (zero if it was never trained) and its average equals its
+// weights.
+func (a *Adam) SetFrozen(i int, frozen bool) { a.frozen[i] = frozen }
 
 // Iterations returns the number of updates applied so far (Keras'
 // optimizer.iterations).

@@ -32,14 +32,17 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		every     int
 		masked    bool
 		dropFirst bool // resume a second time from the resumed run's checkpoint
+		freeze    int  // FreezeEmbeddingEpochs
 	}{
 		{name: "mid epoch via file", cancelAt: 6, viaFile: true, threads: [2]int{1, 2}, masked: true},
 		{name: "mid epoch in memory", cancelAt: 2, threads: [2]int{2, 1}, masked: true},
 		{name: "epoch boundary", cancelAt: 4, viaFile: true, threads: [2]int{1, 1}, masked: false},
 		{name: "early stopping state", cancelAt: 9, viaFile: true, threads: [2]int{2, 2}, early: true, every: 3, masked: true},
+		{name: "inside the frozen epochs", cancelAt: 3, viaFile: true, threads: [2]int{1, 2}, masked: true, freeze: 2},
 	}
 	for _, tc := range cases {
 		cfg := base
+		cfg.FreezeEmbeddingEpochs = tc.freeze
 		if tc.early {
 			cfg.Epochs = 5
 			cfg.EarlyStopping = EarlyStoppingConfig{Monitor: "val_accuracy", Patience: 3, MinDelta: 0.5, RestoreBestWeights: true}

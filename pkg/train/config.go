@@ -31,6 +31,15 @@ type Config struct {
 	// LabelSmoothing is Keras' CategoricalCrossentropy(label_smoothing):
 	// the target of sample i is (1-ε)·onehot(y_i) + ε/C. 0 = off.
 	LabelSmoothing float64 `mapstructure:"label_smoothing" json:"label_smoothing,omitempty"`
+	// FreezeEmbeddingEpochs keeps the embedding frozen (as
+	// model.freeze_embedding does) for the first this many epochs and then
+	// trains it: Keras' transfer-learning workflow, which trains the new
+	// layers on a frozen pretrained base before it unfreezes the base and
+	// fine-tunes the whole model. It is meant for pretrained vectors:
+	// lstmctl train sets it to 0 when the embedding does not start from
+	// them. 0 = off; with model.freeze_embedding the embedding stays frozen
+	// throughout.
+	FreezeEmbeddingEpochs int `mapstructure:"freeze_embedding_epochs" json:"freeze_embedding_epochs,omitempty"`
 }
 
 // OptimizerConfig configures Adam (Keras form); WeightDecay > 0 makes it
@@ -102,6 +111,7 @@ func DefaultConfig() Config {
 	c.Epochs = 40
 	c.BatchSize = 32
 	c.Optimizer.LearningRate = 0.003
+	c.FreezeEmbeddingEpochs = 2
 	c.Optimizer.GlobalClipNorm = 1
 	c.EarlyStopping.Patience = 3
 	c.EarlyStopping.Monitor = MonitorValAccuracy
@@ -155,6 +165,9 @@ func (c Config) Validate() error {
 	}
 	if c.BatchSize < 1 {
 		return fmt.Errorf("train: batch_size must be at least 1, got %d", c.BatchSize)
+	}
+	if c.FreezeEmbeddingEpochs < 0 {
+		return fmt.Errorf("train: freeze_embedding_epochs must be >= 0, got %d", c.FreezeEmbeddingEpochs)
 	}
 	if c.Threads < 0 {
 		return fmt.Errorf("train: threads must be >= 0 (0 = all cores), got %d", c.Threads)

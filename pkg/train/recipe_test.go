@@ -638,3 +638,38 @@ func TestFitFreezeEmbedding(t *testing.T) {
 		}
 	}
 }
+
+// TestFitFreezeEmbeddingEpochs: freeze_embedding_epochs keeps the
+// embedding as initialised for its first epochs only, while the other
+// tensors train, and leaves the model's own setting as it was.
+func TestFitFreezeEmbeddingEpochs(t *testing.T) {
+	const C = 3
+	train := tinyData(72, 90, C, 6, true)
+	val := tinyData(73, 30, C, 6, false)
+	for _, epochs := range []int{2, 3} {
+		cfg := tinyConfig()
+		cfg.Epochs = epochs
+		cfg.FreezeEmbeddingEpochs = 2
+		cfg.Optimizer.UseEMA, cfg.Optimizer.EMAMomentum = true, 0.9
+		m := newTinyModel(t, true, tinyVocab(C), C, 9)
+		before := make([][]float32, len(m.Params()))
+		for i, p := range m.Params() {
+			before[i] = slices.Clone(p.Data)
+		}
+		if _, err := (&Trainer{Model: m, Config: cfg}).Fit(context.Background(), train, val); err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range m.Params() {
+			same := slices.Equal(p.Data, before[i])
+			if want := i == 0 && epochs == 2; same != want {
+				t.Errorf("%d epochs: %s unchanged = %v, want %v", epochs, p.Name, same, want)
+			}
+		}
+		if m.Config.FreezeEmbedding {
+			t.Errorf("%d epochs: Fit left model.Config.FreezeEmbedding set", epochs)
+		}
+	}
+	if err := (Config{Epochs: 1, BatchSize: 1, FreezeEmbeddingEpochs: -1}).Validate(); err == nil || !strings.Contains(err.Error(), "freeze_embedding_epochs") {
+		t.Errorf("freeze_embedding_epochs -1: err = %v", err)
+	}
+}

@@ -168,6 +168,19 @@ type fitRun struct {
 	lastPath   string
 
 	resumeEpoch, resumeBatch int // position to start from
+
+	frozenEmbedding bool // model.freeze_embedding: frozen in every epoch
+}
+
+// freezeEmbedding freezes or unfreezes the embedding for epoch (0-based):
+// frozen throughout with model.freeze_embedding, else for the first
+// FreezeEmbeddingEpochs. Both the model (no embedding gradient) and Adam
+// (no update) follow it. It depends only on the epoch, so a resumed run
+// freezes as the interrupted one did.
+func (r *fitRun) freezeEmbedding(epoch int) {
+	frozen := r.frozenEmbedding || epoch < r.cfg.FreezeEmbeddingEpochs
+	r.t.Model.Config.FreezeEmbedding = frozen
+	r.adam.SetFrozen(0, frozen) // params[0] is the embedding (model.Classifier.Params)
 }
 
 // Fit trains for Config.Epochs epochs (continuing a resumed run) and returns
@@ -252,9 +265,7 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 	if r.adam, err = NewAdam(optCfg, r.params); err != nil {
 		return nil, nil, err
 	}
-	if t.Model.Config.FreezeEmbedding {
-		r.adam.Freeze(0) // params[0] is the embedding (model.Classifier.Params)
-	}
+	r.frozenEmbedding = t.Model.Config.FreezeEmbedding
 	r.sched = newLRScheduler(cfg.LRSchedule, cfg.Optimizer.LearningRate, lrMonitor, stepsPerEpoch, cfg.Epochs)
 	if t.CheckpointDir != "" {
 		if err := os.MkdirAll(t.CheckpointDir, 0o755); err != nil {
@@ -360,7 +371,9 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 	if r.stopped {
 		return finish(EarlyStopped, nil)
 	}
+	defer func() { r.t.Model.Config.FreezeEmbedding = r.frozenEmbedding }()
 	for epoch := r.resumeEpoch; epoch < r.cfg.Epochs; epoch++ {
+		r.freezeEmbedding(epoch)
 		batches := data.EpochBatches(r.train, r.opt, epoch)
 		steps := len(batches)
 		k0 := 0
