@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -389,5 +390,53 @@ func TestAdamW(t *testing.T) {
 		if o := cfg.Train.Optimizer; o.Name != "adam" || o.WeightDecay != tc.want {
 			t.Errorf("%q: name %q, weight_decay %v; want adam, %v", tc.yaml, o.Name, o.WeightDecay, tc.want)
 		}
+	}
+}
+
+// The embedding is frozen for the first epochs only when it starts from
+// pretrained vectors (the built-in set by default); the stored config says
+// so, and records 0 for random vectors and for --from.
+func TestFreezeEmbeddingEpochsOnlyWithVectors(t *testing.T) {
+	dir := t.TempDir()
+	train := writeTiny(t)
+	stored := func(name string, set map[string]any) int {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		set["data.train"], set["train.epochs"], set["output.model"] = train, "3", path
+		ios, _, _, _ := Test()
+		if err := runTrain(context.Background(), &trainOptions{IO: ios, Quiet: true, Set: set}); err != nil {
+			t.Fatal(err)
+		}
+		_, meta, err := model.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			Train struct {
+				N int `json:"freeze_embedding_epochs"`
+			} `json:"train"`
+		}
+		if err := json.Unmarshal(meta.Config, &c); err != nil {
+			t.Fatal(err)
+		}
+		return c.Train.N
+	}
+	if n := stored("builtin.safetensors", map[string]any{}); n != 2 {
+		t.Errorf("built-in vectors: freeze_embedding_epochs %d, want 2", n)
+	}
+	if n := stored("none.safetensors", map[string]any{"model.embedding_vectors": "none"}); n != 0 {
+		t.Errorf("no vectors: freeze_embedding_epochs %d, want 0", n)
+	}
+	ios, _, _, _ := Test()
+	if err := runTrain(context.Background(), &trainOptions{IO: ios, Quiet: true, From: filepath.Join(dir, "builtin.safetensors"), Set: map[string]any{
+		"data.train": train, "train.epochs": "1", "output.model": filepath.Join(dir, "ft.safetensors")}}); err != nil {
+		t.Fatal(err)
+	}
+	_, meta, err := model.Load(filepath.Join(dir, "ft.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(meta.Config), "freeze_embedding_epochs") {
+		t.Errorf("--from: stored config %s records frozen epochs", meta.Config)
 	}
 }

@@ -244,7 +244,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 	clf := from
 	if clf == nil {
 		var vec *embed.Vectors
-		var from string // where named vectors were found
+		var vecFrom string // where named vectors were found
 		switch {
 		case cfg.Model.EmbeddingVectors == "":
 			if cfg.Model.FreezeEmbedding {
@@ -257,7 +257,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 				return err
 			}
 		default:
-			if vec, from, err = readVectors(ctx, opts, cfg, vocab); err != nil {
+			if vec, vecFrom, err = readVectors(ctx, opts, cfg, vocab); err != nil {
 				return err
 			}
 		}
@@ -273,8 +273,8 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 			if !opts.Quiet {
 				found, total := vec.Coverage()
 				name := cfg.Model.EmbeddingVectors
-				if from != "" { // a named set: built in, or its cached file
-					name += " (" + from + ")"
+				if vecFrom != "" { // a named set: built in, or its cached file
+					name += " (" + vecFrom + ")"
 				}
 				fmt.Fprintf(ios.ErrOut, "vectors: %s covers %d of %d tokens (%.1f%%; %d through the lower-cased word), %d dimensions\n",
 					name, found, total, 100*float64(found)/float64(max(total, 1)), vec.Lowered, vec.Dim)
