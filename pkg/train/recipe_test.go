@@ -623,20 +623,30 @@ func TestFitFreezeEmbedding(t *testing.T) {
 	for _, frozen := range []bool{true, false} {
 		m := newTinyModel(t, true, tinyVocab(C), C, 9)
 		m.Config.FreezeEmbedding = frozen
-		before := make([][]float32, len(m.Params()))
-		for i, p := range m.Params() {
-			before[i] = slices.Clone(p.Data)
-		}
-		if _, err := (&Trainer{Model: m, Config: cfg}).Fit(context.Background(), train, val); err != nil {
-			t.Fatal(err)
-		}
-		for i, p := range m.Params() {
-			same := slices.Equal(p.Data, before[i])
+		for i, same := range fitUnchanged(t, m, cfg, train, val) {
 			if want := i == 0 && frozen; same != want {
-				t.Errorf("frozen %v: %s unchanged = %v, want %v", frozen, p.Name, same, want)
+				t.Errorf("frozen %v: %s unchanged = %v, want %v", frozen, m.Params()[i].Name, same, want)
 			}
 		}
 	}
+}
+
+// fitUnchanged fits m and reports, per parameter, whether it ended bit for
+// bit as it started.
+func fitUnchanged(t *testing.T, m *model.Classifier, cfg Config, train, val *data.Dataset) []bool {
+	t.Helper()
+	before := make([][]float32, len(m.Params()))
+	for i, p := range m.Params() {
+		before[i] = slices.Clone(p.Data)
+	}
+	if _, err := (&Trainer{Model: m, Config: cfg}).Fit(context.Background(), train, val); err != nil {
+		t.Fatal(err)
+	}
+	same := make([]bool, len(before))
+	for i, p := range m.Params() {
+		same[i] = slices.Equal(p.Data, before[i])
+	}
+	return same
 }
 
 // TestFitFreezeEmbeddingEpochs: freeze_embedding_epochs keeps the
@@ -652,17 +662,9 @@ func TestFitFreezeEmbeddingEpochs(t *testing.T) {
 		cfg.FreezeEmbeddingEpochs = 2
 		cfg.Optimizer.UseEMA, cfg.Optimizer.EMAMomentum = true, 0.9
 		m := newTinyModel(t, true, tinyVocab(C), C, 9)
-		before := make([][]float32, len(m.Params()))
-		for i, p := range m.Params() {
-			before[i] = slices.Clone(p.Data)
-		}
-		if _, err := (&Trainer{Model: m, Config: cfg}).Fit(context.Background(), train, val); err != nil {
-			t.Fatal(err)
-		}
-		for i, p := range m.Params() {
-			same := slices.Equal(p.Data, before[i])
+		for i, same := range fitUnchanged(t, m, cfg, train, val) {
 			if want := i == 0 && epochs == 2; same != want {
-				t.Errorf("%d epochs: %s unchanged = %v, want %v", epochs, p.Name, same, want)
+				t.Errorf("%d epochs: %s unchanged = %v, want %v", epochs, m.Params()[i].Name, same, want)
 			}
 		}
 		if m.Config.FreezeEmbedding {
