@@ -2,10 +2,8 @@ package pretrained
 
 import (
 	"bytes"
-	"crypto/sha256"
 	_ "embed"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -31,7 +29,7 @@ type Builtin struct {
 	Name   string
 	About  string
 	Dim    int    // values per vector
-	SHA256 string // hex sha256 of data, checked by the tests
+	SHA256 string // hex sha256 of data, as scripts/builtinvectors printed it; checked by the tests
 	data   []byte
 }
 
@@ -70,12 +68,6 @@ func (b *Builtin) Vectors(vocab []string) (*embed.Vectors, error) {
 			dst[j] = float32(int8(row[j])) * s
 		}
 	})
-}
-
-// Sum returns the hex sha256 of b's data.
-func (b *Builtin) Sum() string {
-	sum := sha256.Sum256(b.data)
-	return hex.EncodeToString(sum[:])
 }
 
 // The built-in format, little-endian: the 16-byte magic, then uint32
