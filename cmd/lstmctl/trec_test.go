@@ -17,9 +17,10 @@ const sharedData = "../../../shared/data"
 // on TREC's 500 test questions. Training is deterministic for a seed, so the
 // floor guards regressions of the numerics, the pipeline, the recipe and
 // the built-in vectors (the Keras recipe gets 0.838 with seed 1); measured:
-// 0.902, 0.886, 0.904, mean 0.897 (2 cores, AVX-512; AVX2 gives the same
-// bytes). The first defaults, from random vectors, gave mean 0.873, and
-// with early stopping on val_loss 0.857: both below the floor.
+// 0.924, 0.900, 0.912, mean 0.912 (2 cores, AVX-512; AVX2, with
+// GODEBUG=cpu.avx512f=off, gives the same). The defaults from
+// the earlier built-in glove.6B.pca64 gave mean 0.897, from random vectors
+// 0.873, and with early stopping on val_loss 0.857: all below the floor.
 func TestTRECDefaults(t *testing.T) {
 	dir := filepath.Join(sharedData, "trec")
 	if _, err := os.Stat(dir); err != nil {
@@ -55,7 +56,7 @@ func TestTRECDefaults(t *testing.T) {
 		t.Logf("seed %d: TREC test accuracy %.4f, macro F1 %.4f", seed, m.Accuracy, m.MacroF1)
 		sum += m.Accuracy
 	}
-	const floor = 0.885
+	const floor = 0.900
 	if mean := sum / seeds; mean < floor {
 		t.Errorf("TREC mean test accuracy %.4f < %.3f with the defaults", mean, floor)
 	}

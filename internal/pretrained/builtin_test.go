@@ -22,7 +22,7 @@ func TestBuiltinData(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", b.Name, err)
 		}
-		if len(words) != 100000 || dim != b.Dim || dim != 64 || words[0] != "the" {
+		if len(words) != 100000 || dim != b.Dim || dim != 100 || words[0] != "the" {
 			t.Errorf("%s: %d words of %d dimensions, first %q", b.Name, len(words), dim, words[0])
 		}
 		seen := map[string]bool{}
@@ -48,13 +48,13 @@ func TestBuiltinData(t *testing.T) {
 // vectors, through their lower-cased form too, and related words are
 // nearer than unrelated ones (the projection kept the geometry).
 func TestBuiltinVectors(t *testing.T) {
-	b, _ := LookupBuiltin("glove.6B.pca64")
+	b, _ := LookupBuiltin("glove.6B.100d.int8")
 	vocab := []string{"", "[UNK]", "king", "Queen", "banana", "qwxzzv"}
 	v, err := b.Vectors(vocab)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if found, total := v.Coverage(); found != 3 || total != 4 || v.Lowered != 1 || v.Dim != 64 || v.Words != 100000 || v.Name != b.Name {
+	if found, total := v.Coverage(); found != 3 || total != 4 || v.Lowered != 1 || v.Dim != 100 || v.Words != 100000 || v.Name != b.Name {
 		t.Fatalf("found %d of %d, lowered %d, dim %d, words %d, name %q", found, total, v.Lowered, v.Dim, v.Words, v.Name)
 	}
 	cos := func(a, b []float32) float64 {

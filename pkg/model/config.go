@@ -55,8 +55,9 @@ type Config struct {
 	// (internal/pretrained, which lstmctl train loads); the others keep
 	// their random rows, and every row stays trainable unless
 	// FreezeEmbedding is set. Used when training starts from scratch;
-	// "" = none. The default is the built-in glove.6B.pca64 (64
-	// dimensions, as EmbeddingDim).
+	// "" = none. The default is the built-in glove.6B.100d.int8; its 100
+	// dimensions replace EmbeddingDim's 64 unless that is set explicitly
+	// (lstmctl train).
 	EmbeddingVectors string `mapstructure:"embedding_vectors" json:"embedding_vectors,omitempty"`
 	// FreezeEmbedding keeps the embedding as initialised (Keras
 	// Embedding(trainable=False), as in Keras' GloVe example): its gradient
@@ -78,7 +79,7 @@ func DefaultConfig() Config {
 		EmbeddingDim: 64, LSTM: []int{64, 32}, MaskPadding: true,
 		Bidirectional: false, Pooling: PoolLast,
 		Dropout: 0, RecurrentDropout: 0, DenseDropout: 0, EmbeddingDropout: 0,
-		TokenDropout: 0, EmbeddingVectors: "glove.6B.pca64",
+		TokenDropout: 0, EmbeddingVectors: "glove.6B.100d.int8",
 	}
 }
 

@@ -18,7 +18,7 @@
 // -vectors FILE (or a name of lstmctl vectors, e.g. glove.6B.100d) starts
 // every model (lstmctl's and fastText's) from the same pretrained vectors;
 // -vectors none starts lstmctl's from random vectors (the defaults start
-// from the built-in glove.6B.pca64).
+// from the built-in glove.6B.100d.int8).
 // The configs of TREC, SST-2, MR and 20NG name glove.6B.100d themselves, so
 // "config" runs start from it, and the first one fetches it into the cache.
 package main

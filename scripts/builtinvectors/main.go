@@ -1,18 +1,21 @@
 // Command builtinvectors makes the vectors built into lstmctl
-// (internal/pretrained, glove.6B.pca64) from GloVe 6B 100d: the first
-// -words lines of the file (GloVe lists its words by frequency), centred
-// and projected onto the -dim principal components of those same vectors,
-// written in the built-in int8 format. It is a development tool, run once
-// when the built-in set changes:
+// (internal/pretrained, glove.6B.100d.int8) from GloVe 6B 100d: the first
+// -words lines of the file (GloVe lists its words by frequency), written in
+// the built-in int8 format. It is a development tool, run once when the
+// built-in set changes:
 //
-//	go run ./scripts/builtinvectors -out internal/pretrained/glove.6B.pca64.bin
+//	go run ./scripts/builtinvectors -out internal/pretrained/glove.6B.100d.int8.bin
 //
 // It reads glove.6B.100d from lstmctl's cache (fetching it when missing) or
-// -vectors FILE, and prints the output's sha256 for Builtin.SHA256. The
-// principal components come from gonum's symmetric eigendecomposition of
-// the covariance matrix in float64, each signed so that its largest
-// component is positive; the same input gives the same bytes on the same
-// architecture (another may round a last bit differently).
+// -vectors FILE, and prints the output's sha256 for Builtin.SHA256.
+//
+// -dim k instead centres the vectors and projects them onto their k
+// principal components (the earlier built-in set, glove.6B.pca64, and the
+// variants README "Pretrained vectors" measured). The components come from
+// gonum's symmetric eigendecomposition of the covariance matrix in
+// float64, each signed so that its largest component is positive; the same
+// input gives the same bytes on the same architecture (another may round a
+// last bit differently).
 package main
 
 import (
@@ -37,8 +40,8 @@ import (
 func main() {
 	vectors := flag.String("vectors", "glove.6B.100d", "source vectors: a .vec / GloVe text file or a name of lstmctl vectors")
 	nWords := flag.Int("words", 100000, "keep the first this many words")
-	dim := flag.Int("dim", 64, "principal components kept")
-	out := flag.String("out", "internal/pretrained/glove.6B.pca64.bin", "output file")
+	dim := flag.Int("dim", 0, "principal components kept (0: the vectors as they are)")
+	out := flag.String("out", "internal/pretrained/glove.6B.100d.int8.bin", "output file")
 	flag.Parse()
 
 	cache := pretrained.DefaultCache(os.Getenv)
@@ -47,8 +50,22 @@ func main() {
 	check(err)
 	words, rows, err := readFirst(path, *nWords)
 	check(err)
-	proj, explained := pca(rows, *dim)
-	fmt.Fprintf(os.Stderr, "%d words, %d → %d dimensions, %.1f%% of the variance\n", len(words), len(rows[0]), *dim, 100*explained)
+	var proj [][]float32
+	if *dim == 0 {
+		proj = make([][]float32, len(rows))
+		for i, r := range rows {
+			proj[i] = make([]float32, len(r))
+			for j, v := range r {
+				proj[i][j] = float32(v)
+			}
+		}
+		*dim = len(rows[0])
+		fmt.Fprintf(os.Stderr, "%d words, %d dimensions\n", len(words), *dim)
+	} else {
+		var explained float64
+		proj, explained = pca(rows, *dim)
+		fmt.Fprintf(os.Stderr, "%d words, %d → %d dimensions, %.1f%% of the variance\n", len(words), len(rows[0]), *dim, 100*explained)
+	}
 
 	h := sha256.New()
 	check(atomicfile.Write(*out, 0o644, func(w io.Writer) error {
