@@ -93,7 +93,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("train --help lacks --%s", b.flag)
 		}
 	}
-	for _, s := range []string{"(default 40)", "(default 32)", "(default 0.003)", "(default 128)", "(default 20000)", `(default "model.safetensors")`} {
+	for _, s := range []string{"(default 40)", "(default 32)", "(default 0.003)", "(default 128)", "(default 40000)", `(default "model.safetensors")`} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("train --help lacks default %s", s)
 		}
