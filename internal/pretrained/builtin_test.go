@@ -46,7 +46,7 @@ func TestBuiltinData(t *testing.T) {
 
 // TestBuiltinVectors: the vocabulary's tokens get the stored words'
 // vectors, through their lower-cased form too, and related words are
-// nearer than unrelated ones (the projection kept the geometry).
+// nearer than unrelated ones (int8 kept the geometry).
 func TestBuiltinVectors(t *testing.T) {
 	b, _ := LookupBuiltin("glove.6B.100d.int8")
 	vocab := []string{"", "[UNK]", "king", "Queen", "banana", "qwxzzv"}
