@@ -28,13 +28,13 @@ import (
 	"math"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/lstmctl/lstmctl/internal/atomicfile"
 	"github.com/lstmctl/lstmctl/internal/pretrained"
+	"github.com/lstmctl/lstmctl/pkg/embed"
 )
 
 func main() {
@@ -50,15 +50,8 @@ func main() {
 	check(err)
 	words, rows, err := readFirst(path, *nWords)
 	check(err)
-	var proj [][]float32
+	proj := rows
 	if *dim == 0 {
-		proj = make([][]float32, len(rows))
-		for i, r := range rows {
-			proj[i] = make([]float32, len(r))
-			for j, v := range r {
-				proj[i][j] = float32(v)
-			}
-		}
 		*dim = len(rows[0])
 		fmt.Fprintf(os.Stderr, "%d words, %d dimensions\n", len(words), *dim)
 	} else {
@@ -74,48 +67,51 @@ func main() {
 	fmt.Printf("%s %x\n", *out, h.Sum(nil))
 }
 
-// readFirst reads the first n word lines of a text vectors file (a
-// "N D" header line is skipped).
-func readFirst(path string, n int) ([]string, [][]float64, error) {
+// readFirst reads the first n words of a text vectors file (after an
+// "N D" header line, if any) and their vectors. The words come from the
+// lines' first fields; the vectors from embed.ReadVectors, the reader
+// lstmctl train uses, with its checks and its file:line errors.
+func readFirst(path string, n int) ([]string, [][]float32, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
+	vocab := []string{"", "[UNK]"} // ReadVectors never looks up ids 0 and 1
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	var words []string
-	var rows [][]float64
-	for line := 1; len(words) < n && sc.Scan(); line++ {
-		fields := strings.Fields(sc.Text())
-		if line == 1 && len(fields) == 2 {
+	for line := 1; len(vocab)-2 < n && sc.Scan(); line++ {
+		if line == 1 && len(strings.Fields(sc.Text())) == 2 {
 			continue // header
 		}
-		row := make([]float64, len(fields)-1)
-		for j, s := range fields[1:] {
-			v, err := strconv.ParseFloat(s, 32)
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s:%d: %v", path, line, err)
-			}
-			row[j] = v
-		}
-		if len(rows) > 0 && len(row) != len(rows[0]) {
-			return nil, nil, fmt.Errorf("%s:%d: %d values, want %d", path, line, len(row), len(rows[0]))
-		}
-		words, rows = append(words, fields[0]), append(rows, row)
+		word, _, _ := strings.Cut(sc.Text(), " ")
+		vocab = append(vocab, word)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, nil, err
 	}
-	if len(words) < n {
-		return nil, nil, fmt.Errorf("%s: %d words, want %d", path, len(words), n)
+	if len(vocab)-2 < n {
+		return nil, nil, fmt.Errorf("%s: %d words, want %d", path, len(vocab)-2, n)
 	}
-	return words, rows, nil
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, nil, err
+	}
+	v, err := embed.ReadVectors(f, path, vocab, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows := make([][]float32, n)
+	for i := range rows {
+		if rows[i] = v.Vector(int32(i + 2)); rows[i] == nil {
+			return nil, nil, fmt.Errorf("%s: word %q has no vector of its own", path, vocab[i+2])
+		}
+	}
+	return vocab[2:], rows, nil
 }
 
 // pca centres rows and projects them onto their k principal components,
 // returning the projections and the fraction of the variance they keep.
-func pca(rows [][]float64, k int) ([][]float32, float64) {
+func pca(rows [][]float32, k int) ([][]float32, float64) {
 	d := len(rows[0])
 	if k > d {
 		check(fmt.Errorf("cannot keep %d of %d dimensions", k, d))
@@ -123,7 +119,7 @@ func pca(rows [][]float64, k int) ([][]float32, float64) {
 	mean := make([]float64, d)
 	for _, r := range rows {
 		for j, v := range r {
-			mean[j] += v
+			mean[j] += float64(v)
 		}
 	}
 	for j := range mean {
@@ -133,7 +129,7 @@ func pca(rows [][]float64, k int) ([][]float32, float64) {
 	c := make([]float64, d)
 	for _, r := range rows {
 		for j := range r {
-			c[j] = r[j] - mean[j]
+			c[j] = float64(r[j]) - mean[j]
 		}
 		for a := 0; a < d; a++ {
 			for b := a; b < d; b++ {
@@ -181,7 +177,7 @@ func pca(rows [][]float64, k int) ([][]float32, float64) {
 		for i, v := range comp {
 			s := 0.0
 			for j := range r {
-				s += (r[j] - mean[j]) * v[j]
+				s += (float64(r[j]) - mean[j]) * v[j]
 			}
 			p[i] = float32(s)
 		}
