@@ -20,7 +20,7 @@ import (
 	"github.com/lstmctl/lstmctl/internal/pretrained"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/model"
-	"github.com/lstmctl/lstmctl/pkg/train"
+	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
 // Level 1: flag parsing, through runF.
@@ -129,20 +129,17 @@ func TestDefaultConfigMatchesPackages(t *testing.T) {
 	if len(cfg.Data.Labels) == 0 {
 		cfg.Data.Labels = nil // `labels: []` in YAML
 	}
-	if !reflect.DeepEqual(cfg.Data, data.DefaultConfig()) {
-		t.Errorf("data defaults differ:\n yaml %+v\n  pkg %+v", cfg.Data, data.DefaultConfig())
-	}
-	if !reflect.DeepEqual(cfg.Text, data.DefaultTextConfig()) {
-		t.Errorf("text defaults differ:\n yaml %+v\n  pkg %+v", cfg.Text, data.DefaultTextConfig())
-	}
-	if !reflect.DeepEqual(cfg.Model, model.DefaultConfig()) {
-		t.Errorf("model defaults differ:\n yaml %+v\n  pkg %+v", cfg.Model, model.DefaultConfig())
-	}
-	if !reflect.DeepEqual(cfg.Train, train.DefaultConfig()) {
-		t.Errorf("train defaults differ:\n yaml %+v\n  pkg %+v", cfg.Train, train.DefaultConfig())
-	}
-	if cfg.Output.Model != "model.safetensors" {
-		t.Errorf("output.model = %q", cfg.Output.Model)
+	want := pipeline.DefaultConfig()
+	for _, sec := range []struct {
+		name      string
+		yaml, pkg any
+	}{
+		{"data", cfg.Data, want.Data}, {"text", cfg.Text, want.Text}, {"model", cfg.Model, want.Model},
+		{"train", cfg.Train, want.Train}, {"output", cfg.Output, want.Output},
+	} {
+		if !reflect.DeepEqual(sec.yaml, sec.pkg) {
+			t.Errorf("%s defaults differ:\n yaml %+v\n  pkg %+v", sec.name, sec.yaml, sec.pkg)
+		}
 	}
 }
 
@@ -281,7 +278,7 @@ func TestClassWeightsFromConfig(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", key, err)
 		}
-		w, err := classWeights(cfg.Train.ClassWeights, labels)
+		w, err := pipeline.ClassWeights(cfg.Train.ClassWeights, labels)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,14 +286,14 @@ func TestClassWeightsFromConfig(t *testing.T) {
 			t.Errorf("%s: weights %v, class_weight %q; want [3 0.5 1] and \"\"", key, w, cfg.Train.ClassWeight)
 		}
 	}
-	if _, err := classWeights(map[string]float64{"nope": 2}, labels); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "nope") {
+	if _, err := pipeline.ClassWeights(map[string]float64{"nope": 2}, labels); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("unknown label: %v", err)
 	}
 	twins, _ := data.NewLabels([]string{"a", "A"})
-	if _, err := classWeights(map[string]float64{"a": 2}, twins); err == nil {
+	if _, err := pipeline.ClassWeights(map[string]float64{"a": 2}, twins); err == nil {
 		t.Error("labels differing only in case: no error")
 	}
-	if w, err := classWeights(nil, labels); w != nil || err != nil {
+	if w, err := pipeline.ClassWeights(nil, labels); w != nil || err != nil {
 		t.Errorf("no map: %v %v", w, err)
 	}
 }
@@ -313,7 +310,7 @@ func TestShippedConfigs(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		if _, err := model.New(cfg.Model, 100, 3); err != nil {
+		if _, err := model.New(cfg.Model.Config, 100, 3); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 		if cfg.Data.Train != "" || cfg.Data.Test != "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -14,32 +13,16 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lstmctl/lstmctl/configs"
-	"github.com/lstmctl/lstmctl/internal/pretrained"
-	"github.com/lstmctl/lstmctl/pkg/data"
-	"github.com/lstmctl/lstmctl/pkg/model"
-	"github.com/lstmctl/lstmctl/pkg/train"
+	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
-// Config is the whole effective configuration. Its keys are those of
-// configs/default.yaml; the JSON form (same keys) is stored in every model file.
-type Config struct {
-	Data   data.Config     `mapstructure:"data" json:"data"`
-	Text   data.TextConfig `mapstructure:"text" json:"text"`
-	Model  model.Config    `mapstructure:"model" json:"model"`
-	Train  train.Config    `mapstructure:"train" json:"train"`
-	Output OutputConfig    `mapstructure:"output" json:"output"`
+// settings is a configuration as loaded: the values, and which keys a
+// config file, the environment or a flag set (as opposed to the built-in
+// defaults and a stored model's configuration).
+type settings struct {
+	pipeline.Config `mapstructure:",squash"`
 
-	// explicit holds the keys a config file, the environment or a flag
-	// set (as opposed to the built-in defaults and a stored model's config).
 	explicit map[string]bool
-}
-
-// OutputConfig is the `output` section.
-type OutputConfig struct {
-	Model           string `mapstructure:"model" json:"model"`
-	CheckpointDir   string `mapstructure:"checkpoint_dir" json:"checkpoint_dir"`
-	CheckpointEvery int    `mapstructure:"checkpoint_every" json:"checkpoint_every"`
-	History         string `mapstructure:"history" json:"history"`
 }
 
 // configError is a problem with the configuration (exit code 2).
@@ -58,52 +41,22 @@ type flagBinding struct{ flag, key string }
 // loadConfig builds the effective configuration: built-in defaults <
 // base (a model's stored config, for eval/predict/--from) < config file <
 // LSTMCTL_* environment < flags that were set. Every run gets its own viper.
-func loadConfig(file string, base []byte, env func(string) (string, bool), set map[string]any) (*Config, error) {
+func loadConfig(file string, base []byte, env func(string) (string, bool), set map[string]any) (*settings, error) {
 	root, err := parseYAML(configs.Default)
 	if err != nil {
 		return nil, fmt.Errorf("config: built-in defaults: %w", err)
 	}
 	defaults := flatten(root)
-	explicit := map[string]bool{}
 	v := viper.New()
 	for k, val := range defaults {
 		v.SetDefault(k, val)
 	}
-	if len(base) > 0 {
-		m := map[string]any{}
-		if err := json.Unmarshal(base, &m); err != nil {
-			return nil, fmt.Errorf("config: stored model config: %w", err)
-		}
-		if err := v.MergeConfigMap(m); err != nil {
-			return nil, fmt.Errorf("config: stored model config: %w", err)
-		}
+	if err := mergeStored(v, base); err != nil {
+		return nil, err
 	}
-	if file != "" {
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			return nil, configErrorf("config: %w", err)
-		}
-		root, err := parseYAML(raw)
-		if err != nil {
-			return nil, configErrorf("config: %s: %w", file, err)
-		}
-		user := flatten(root)
-		var unknown []string
-		for k := range user {
-			if !knownKey(defaults, k) {
-				unknown = append(unknown, k)
-			}
-		}
-		if len(unknown) > 0 {
-			sort.Strings(unknown)
-			return nil, configErrorf("config: %s: unknown key %q (see configs/default.yaml for every key)", file, unknown[0])
-		}
-		if err := v.MergeConfigMap(root); err != nil {
-			return nil, configErrorf("config: %s: %w", file, err)
-		}
-		for k := range user {
-			explicit[k] = true
-		}
+	explicit, err := mergeFile(v, file, defaults)
+	if err != nil {
+		return nil, err
 	}
 	// Environment: LSTMCTL_TRAIN_EPOCHS=3 sets train.epochs.
 	for k := range defaults {
@@ -117,7 +70,63 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 		v.Set(k, val)
 		explicit[k] = true
 	}
-	var cfg Config
+	return decodeSettings(v, explicit)
+}
+
+// mergeStored merges a model's stored configuration (JSON) into v.
+func mergeStored(v *viper.Viper, base []byte) error {
+	if len(base) == 0 {
+		return nil
+	}
+	m := map[string]any{}
+	if err := json.Unmarshal(base, &m); err != nil {
+		return fmt.Errorf("config: stored model config: %w", err)
+	}
+	if err := v.MergeConfigMap(m); err != nil {
+		return fmt.Errorf("config: stored model config: %w", err)
+	}
+	return nil
+}
+
+// mergeFile merges a YAML config file into v, refusing keys that are not
+// among the defaults', and returns the keys it set.
+func mergeFile(v *viper.Viper, file string, defaults map[string]any) (map[string]bool, error) {
+	explicit := map[string]bool{}
+	if file == "" {
+		return explicit, nil
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, configErrorf("config: %w", err)
+	}
+	root, err := parseYAML(raw)
+	if err != nil {
+		return nil, configErrorf("config: %s: %w", file, err)
+	}
+	user := flatten(root)
+	var unknown []string
+	for k := range user {
+		if !knownKey(defaults, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, configErrorf("config: %s: unknown key %q (see configs/default.yaml for every key)", file, unknown[0])
+	}
+	if err := v.MergeConfigMap(root); err != nil {
+		return nil, configErrorf("config: %s: %w", file, err)
+	}
+	for k := range user {
+		explicit[k] = true
+	}
+	return explicit, nil
+}
+
+// decodeSettings decodes v into settings, settles the values that depend
+// on what was set explicitly, and validates the result.
+func decodeSettings(v *viper.Viper, explicit map[string]bool) (*settings, error) {
+	var cfg settings
 	dec := func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
 		dc.WeaklyTypedInput = true
@@ -129,24 +138,7 @@ func loadConfig(file string, base []byte, env func(string) (string, bool), set m
 	if err := v.Unmarshal(&cfg, dec); err != nil {
 		return nil, configErrorf("config: %w", err)
 	}
-	// Keras' AdamW is Adam with decoupled weight decay, 0.004 unless set;
-	// it is stored as what it is, adam with that weight_decay.
-	if o := &cfg.Train.Optimizer; strings.EqualFold(o.Name, "adamw") {
-		o.Name = "adam"
-		if !explicit["train.optimizer.weight_decay"] {
-			o.WeightDecay = 0.004
-		}
-	}
-	// model.embedding_vectors: none, like "", starts from random vectors.
-	// The default, the built-in set, gives way when embedding_dim is set to
-	// another size and no vectors are named: that asks for a random
-	// embedding of that size.
-	if m := &cfg.Model; strings.EqualFold(m.EmbeddingVectors, "none") {
-		m.EmbeddingVectors = ""
-	} else if b, ok := pretrained.LookupBuiltin(m.EmbeddingVectors); ok &&
-		!explicit["model.embedding_vectors"] && explicit["model.embedding_dim"] && m.EmbeddingDim != b.Dim {
-		m.EmbeddingVectors = ""
-	}
+	cfg.Settle(func(key string) bool { return explicit[key] })
 	if err := cfg.Validate(); err != nil {
 		return nil, &configError{err}
 	}
@@ -231,34 +223,4 @@ func flatten(root map[string]any) map[string]any {
 	}
 	walk("", root)
 	return out
-}
-
-// Validate checks every section.
-func (c *Config) Validate() error {
-	var errs []error
-	if err := c.Data.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if err := c.Text.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if err := c.Model.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if err := c.Train.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Output.CheckpointEvery < 0 {
-		errs = append(errs, errors.New("config: output.checkpoint_every must be >= 0"))
-	}
-	return errors.Join(errs...)
-}
-
-// JSON returns the configuration as stored in model files.
-func (c *Config) JSON() []byte {
-	b, err := json.Marshal(c)
-	if err != nil {
-		panic(err) // plain structs always marshal
-	}
-	return b
 }

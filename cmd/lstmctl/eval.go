@@ -9,8 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lstmctl/lstmctl/pkg/data"
-	"github.com/lstmctl/lstmctl/pkg/model"
+	"github.com/lstmctl/lstmctl/pkg/pipeline"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
 
@@ -65,116 +64,51 @@ given value: a quality gate for CI.`,
 	return c
 }
 
-// loadedModel is a model file with everything needed to use it.
-type loadedModel struct {
-	clf    *model.Classifier
-	cfg    *Config
-	enc    *data.Encoder
-	labels *data.Labels
-}
-
-// openModel loads a model file; the configuration it stores is the base
-// layer under --config, the environment and flags, except for the text
-// pipeline and the architecture, which always come from the model.
-func openModel(ios *IOStreams, path, configFile string, set map[string]any) (*loadedModel, error) {
-	clf, meta, stored, err := loadModelOrCheckpoint(path)
+// openModel opens a model file or checkpoint; the configuration it stores
+// is the base layer under --config, the environment and flags, except for
+// the text and model sections, which belong to the weights.
+func openModel(ios *IOStreams, path, configFile string, set map[string]any) (*pipeline.Model, error) {
+	m, err := pipeline.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := loadConfig(configFile, meta.Config, ios.Env, set)
+	cfg, err := loadConfig(configFile, m.Config.JSON(), ios.Env, set)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Text, cfg.Model = stored.Text, stored.Model
-	vocab, err := data.NewVocab(meta.Vocab)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	labels, err := data.NewLabels(meta.Labels)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	enc, err := data.NewEncoder(cfg.Text, vocab)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &loadedModel{clf: clf, cfg: cfg, enc: enc, labels: labels}, nil
-}
-
-// loadModelOrCheckpoint loads a model file, or the weights of a training
-// checkpoint (--checkpoint-dir's best.safetensors or last.safetensors), which
-// carries the same config, vocabulary and labels. stored is the configuration
-// the file holds, parsed once: its text and model sections belong to the
-// weights.
-func loadModelOrCheckpoint(path string) (clf *model.Classifier, meta *model.Meta, stored *Config, err error) {
-	clf, meta, err = model.Load(path)
-	if err == nil {
-		if stored, err = loadConfig("", meta.Config, noEnv, nil); err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: stored config: %w", path, err)
-		}
-		return clf, meta, stored, nil
-	}
-	ck, ckErr := train.ReadCheckpoint(path)
-	if ckErr != nil {
-		return nil, nil, nil, err // not a checkpoint either: the model error says why
-	}
-	meta = &model.Meta{Config: json.RawMessage(ck.Meta["config"])}
-	if json.Unmarshal([]byte(ck.Meta["vocab"]), &meta.Vocab) != nil || json.Unmarshal([]byte(ck.Meta["labels"]), &meta.Labels) != nil {
-		return nil, nil, nil, fmt.Errorf("%s: checkpoint without vocabulary or labels", path)
-	}
-	if stored, err = loadConfig("", meta.Config, noEnv, nil); err != nil {
-		return nil, nil, nil, fmt.Errorf("%s: checkpoint config: %w", path, err)
-	}
-	if clf, err = model.New(stored.Model, len(meta.Vocab), len(meta.Labels)); err != nil {
-		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	weights := map[string]*model.Tensor{}
-	for _, w := range ck.ModelWeights() {
-		weights[w.Name] = w
-	}
-	for _, p := range clf.Params() {
-		w, ok := weights[p.Name]
-		if !ok || len(w.Data) != len(p.Data) {
-			return nil, nil, nil, fmt.Errorf("%s: checkpoint tensor %s missing or of the wrong size", path, p.Name)
-		}
-		copy(p.Data, w.Data)
-	}
-	return clf, meta, stored, nil
+	m.Configure(cfg.Config)
+	return m, nil
 }
 
 func runEval(ctx context.Context, opts *evalOptions) error {
 	ios := opts.IO
-	lm, err := openModel(ios, opts.Model, opts.ConfigFile, opts.Set)
+	m, err := openModel(ios, opts.Model, opts.ConfigFile, opts.Set)
 	if err != nil {
 		return err
 	}
-	ex, err := readExamples(ios, opts.Data, lm.cfg, opts.SkipBad)
-	if err != nil {
-		return err
-	}
-	if len(ex) == 0 {
-		return fmt.Errorf("%s: %w", opts.Data, data.ErrEmpty)
-	}
-	ds, err := data.EncodeExamples(ex, lm.enc, lm.labels)
-	if err != nil {
-		return err
-	}
-	m, err := train.Evaluate(lm.clf, ds, batchOptions(lm.cfg, false), threads(lm.cfg.Train.Threads))
+	met, err := m.EvaluateFile(opts.Data, pipeline.ReadOptions{SkipBad: opts.SkipBad, Stdin: ios.In, Skipped: warnSkipped(ios)})
 	if err != nil {
 		return err
 	}
 	if opts.Format == "json" {
-		err = writeMetricsJSON(ios.Out, m, lm.labels.Names())
+		err = writeMetricsJSON(ios.Out, met, m.Labels.Names())
 	} else {
-		err = writeMetricsText(ios.Out, m, lm.labels.Names())
+		err = writeMetricsText(ios.Out, met, m.Labels.Names())
 	}
 	if err != nil {
 		return err
 	}
-	if opts.FailUnder > 0 && m.Accuracy < opts.FailUnder {
-		return fmt.Errorf("%w: accuracy %.4f is below --fail-under %.4f", errQualityGate, m.Accuracy, opts.FailUnder)
+	if opts.FailUnder > 0 && met.Accuracy < opts.FailUnder {
+		return fmt.Errorf("%w: accuracy %.4f is below --fail-under %.4f", errQualityGate, met.Accuracy, opts.FailUnder)
 	}
 	return nil
+}
+
+// warnSkipped reports records --skip-bad skipped.
+func warnSkipped(ios *IOStreams) func(string, int) {
+	return func(name string, n int) {
+		fmt.Fprintf(ios.ErrOut, "warning: %s: skipped %d malformed record(s) (--skip-bad)\n", name, n)
+	}
 }
 
 type classJSON struct {

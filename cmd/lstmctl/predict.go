@@ -5,15 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lstmctl/lstmctl/pkg/data"
-	"github.com/lstmctl/lstmctl/pkg/train"
+	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
 type predictOptions struct {
@@ -25,10 +23,6 @@ type predictOptions struct {
 	TopK       int
 	Files      []string
 }
-
-// predictChunk is how many lines predict encodes and runs at once: large
-// enough to fill the batch kernels, small enough to stream.
-const predictChunk = 256
 
 func newPredictCmd(f *factory, g *globalOptions, runF func(context.Context, *predictOptions) error) *cobra.Command {
 	opts := &predictOptions{IO: f.IO}
@@ -68,75 +62,43 @@ input line included:
 
 func runPredict(ctx context.Context, opts *predictOptions) error {
 	ios := opts.IO
-	lm, err := openModel(ios, opts.Model, opts.ConfigFile, opts.Set)
+	m, err := openModel(ios, opts.Model, opts.ConfigFile, opts.Set)
 	if err != nil {
 		return err
 	}
-	k := min(opts.TopK, lm.labels.Len())
-	p := train.NewPredictor(lm.clf, batchOptions(lm.cfg, false), threads(lm.cfg.Train.Threads))
+	p := m.NewPredictor()
 	defer p.Close()
-	out := bufio.NewWriterSize(ios.Out, 64<<10)
-	w := &predictionWriter{w: out, labels: lm.labels.Names(), k: k, jsonl: opts.Format == "jsonl"}
+	w := &predictionWriter{w: bufio.NewWriterSize(ios.Out, 64<<10), labels: m.Labels.Names(), k: min(opts.TopK, m.Labels.Len()), jsonl: opts.Format == "jsonl"}
 	inputs := opts.Files
 	if len(inputs) == 0 {
-		inputs = []string{"-"}
-	}
-	// The ids of a chunk's lines share one growing buffer, reused chunk after
-	// chunk: steady-state prediction does not allocate per line.
-	seqs := make([][]int32, 0, predictChunk)
-	var ids []int32
-	flush := func() error {
-		if len(seqs) == 0 {
-			return nil
-		}
-		probs, err := p.Predict(seqs)
-		if err != nil {
-			return err
-		}
-		c := p.Classes()
-		for i := range seqs {
-			if err := w.write(probs[i*c : (i+1)*c]); err != nil {
-				return err
-			}
-		}
-		seqs, ids = seqs[:0], ids[:0]
-		return out.Flush()
+		inputs = []string{pipeline.Stdin}
 	}
 	for _, name := range inputs {
-		if err := ctx.Err(); err != nil {
+		if err := predictFile(ctx, p, ios, name, w); err != nil {
 			return err
 		}
-		var r io.Reader = ios.In
-		if name != "-" {
-			f, err := os.Open(name)
-			if err != nil {
-				return fmt.Errorf("predict: %w", err)
-			}
-			defer f.Close()
-			r = f
-		}
-		lr := data.NewLineReader(r)
-		for {
-			line, err := lr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("predict: %s: %w", name, err)
-			}
-			start := len(ids)
-			ids = lm.enc.AppendEncode(ids, line)
-			seqs = append(seqs, ids[start:len(ids):len(ids)])
-			// A full chunk, or an input that would block (an interactive
-			// stream): predict what we have.
-			if len(seqs) == predictChunk || !lr.Buffered() {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
 	}
-	return flush()
+	return w.Flush()
+}
+
+// predictFile predicts the lines of one input ("-" = stdin).
+func predictFile(ctx context.Context, p *pipeline.Predictor, ios *IOStreams, name string, w *predictionWriter) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := ios.In
+	if name != pipeline.Stdin {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("predict: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	if err := p.PredictLines(ctx, r, name, w); err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	return nil
 }
 
 // predictionWriter formats one prediction per line.
@@ -160,7 +122,11 @@ type predictionJSON struct {
 	Top         []topJSON `json:"top"`
 }
 
-func (pw *predictionWriter) write(probs []float32) error {
+// Flush writes out what is buffered.
+func (pw *predictionWriter) Flush() error { return pw.w.Flush() }
+
+// Put writes the prediction of one text.
+func (pw *predictionWriter) Put(probs []float32) error {
 	if cap(pw.order) < len(probs) {
 		pw.order = make([]int, len(probs))
 	}

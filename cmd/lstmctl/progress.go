@@ -7,24 +7,26 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/lstmctl/lstmctl/pkg/pipeline"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
 
-// progress adapts train.Recorder to the terminal: a progress bar per epoch on
+// progress adapts pipeline.Reporter to the terminal: a progress bar per epoch on
 // a terminal (like Keras' fit), one plain line per epoch elsewhere, nothing
 // with --quiet. It writes to stderr only.
 type progress struct {
-	w      io.Writer
-	tty    bool
-	quiet  bool
-	epochs int
-	bar    *progressbar.ProgressBar
+	skipped func(name string, n int) // warnSkipped
+	w       io.Writer
+	tty     bool
+	quiet   bool
+	epochs  int
+	bar     *progressbar.ProgressBar
 }
 
-var _ train.Recorder = (*progress)(nil)
+var _ pipeline.Reporter = (*progress)(nil)
 
 func newProgress(ios *IOStreams, quiet bool, epochs int) *progress {
-	return &progress{w: ios.ErrOut, tty: ios.ErrTTY, quiet: quiet, epochs: epochs}
+	return &progress{skipped: warnSkipped(ios), w: ios.ErrOut, tty: ios.ErrTTY, quiet: quiet, epochs: epochs}
 }
 
 func (p *progress) EpochStart(epoch, steps int) {
@@ -69,4 +71,45 @@ func epochLine(s train.EpochStats, epochs int) string {
 		line += fmt.Sprintf(" val_loss %.4f val_accuracy %.4f", s.ValLoss, s.ValAccuracy)
 	}
 	return line + fmt.Sprintf(" lr %.3g %.1fs %.0f samples/s", s.LearningRate, s.Seconds, s.SamplesPerSec)
+}
+
+// Skipped reports records --skip-bad skipped (even with --quiet: data was
+// dropped).
+func (p *progress) Skipped(name string, n int) { p.skipped(name, n) }
+
+// Warn reports a setting that will not do what it seems to.
+func (p *progress) Warn(msg string) { fmt.Fprintf(p.w, "warning: %s\n", msg) }
+
+// Vectors reports the pretrained vectors' coverage of the vocabulary.
+func (p *progress) Vectors(v pipeline.VectorsReport) {
+	if p.quiet {
+		return
+	}
+	name := v.Name
+	if v.From != "" { // a named set: built in, or its cached file
+		name += " (" + v.From + ")"
+	}
+	fmt.Fprintf(p.w, "vectors: %s covers %d of %d tokens (%.1f%%; %d through the lower-cased word), %d dimensions\n",
+		name, v.Found, v.Total, 100*float64(v.Found)/float64(max(v.Total, 1)), v.Lowered, v.Dim)
+}
+
+// Start reports the data and the threads of a run.
+func (p *progress) Start(s pipeline.StartReport) {
+	if p.quiet {
+		return
+	}
+	fmt.Fprintf(p.w, "train: %d samples (%d validation), %d classes, vocabulary %d, %d threads\n",
+		s.Train, s.Validation, s.Classes, s.Vocab, s.Threads)
+}
+
+// saved reports the model file written and the weights it holds.
+func (p *progress) saved(path string, res *train.Result) {
+	if p.quiet {
+		return
+	}
+	restored := ""
+	if res.RestoredEpoch > 0 {
+		restored = fmt.Sprintf(", weights of epoch %d: best %s %.4f", res.RestoredEpoch, res.Monitor, res.BestValue)
+	}
+	fmt.Fprintf(p.w, "saved %s (%s%s)\n", path, res.Status, restored)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/embed"
+	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
 // Exit codes, listed in `lstmctl --help`.
@@ -99,7 +100,9 @@ func run(ctx context.Context, ios *IOStreams, args []string) int {
 		if errors.As(err, &ue) && ue.cmd != "" {
 			name = ue.cmd
 		}
-		if _, ok := errors.AsType[*configError](err); !ok {
+		_, cfgErr := errors.AsType[*configError](err)
+		_, pipeErr := errors.AsType[*pipeline.ConfigError](err)
+		if !cfgErr && !pipeErr {
 			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", name)
 		}
 	}
@@ -123,6 +126,9 @@ func exitCode(err error) int {
 		return exitUsage
 	}
 	if _, ok := errors.AsType[*configError](err); ok {
+		return exitUsage
+	}
+	if _, ok := errors.AsType[*pipeline.ConfigError](err); ok {
 		return exitUsage
 	}
 	if isCobraUsage(err) {

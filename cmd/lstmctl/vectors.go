@@ -28,27 +28,36 @@ CI cache or a machine that trains offline.`,
   lstmctl vectors fetch glove.6B.100d
   lstmctl train --vectors glove.6B.100d --train train.txt`,
 		Args: noArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			cache := vectorsCache(f.IO, true)
-			tw := tabwriter.NewWriter(f.IO.Out, 0, 8, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSTATUS\tPATH\tABOUT")
-			for _, s := range pretrained.Sources {
-				status := "not fetched"
-				if ok, err := cache.Cached(s); err != nil {
-					status = "unusable" // another size, or unreadable: say why
-					fmt.Fprintf(f.IO.ErrOut, "warning: %v\n", err)
-				} else if ok {
-					status = "cached"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, status, cache.Path(s), s.About)
-			}
-			for _, b := range pretrained.Builtins {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", b.Name, "built in", "-", b.About)
-			}
-			return tw.Flush()
-		},
+		RunE: func(c *cobra.Command, _ []string) error { return listVectors(f.IO) },
 	}
-	c.AddCommand(&cobra.Command{
+	c.AddCommand(newVectorsFetchCmd(f, g))
+	return c
+}
+
+// listVectors prints the known vector sets and where they are cached.
+func listVectors(ios *IOStreams) error {
+	cache := vectorsCache(ios, true)
+	tw := tabwriter.NewWriter(ios.Out, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATUS\tPATH\tABOUT")
+	for _, s := range pretrained.Sources {
+		status := "not fetched"
+		if ok, err := cache.Cached(s); err != nil {
+			status = "unusable" // another size, or unreadable: say why
+			fmt.Fprintf(ios.ErrOut, "warning: %v\n", err)
+		} else if ok {
+			status = "cached"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, status, cache.Path(s), s.About)
+	}
+	for _, b := range pretrained.Builtins {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", b.Name, "built in", "-", b.About)
+	}
+	return tw.Flush()
+}
+
+// newVectorsFetchCmd is `lstmctl vectors fetch`.
+func newVectorsFetchCmd(f *factory, g *globalOptions) *cobra.Command {
+	return &cobra.Command{
 		Use:   "fetch NAME...",
 		Short: "Fetch named word vectors into the cache and print their paths",
 		Args: func(c *cobra.Command, args []string) error {
@@ -80,8 +89,7 @@ CI cache or a machine that trains offline.`,
 			}
 			return nil
 		},
-	})
-	return c
+	}
 }
 
 // vectorsCache is the cache of named vectors of the environment, reporting

@@ -61,29 +61,34 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 	return s
 }
 
-// BatchOptions controls EpochBatches and FillBatch.
+// Layout is how the text settings place an encoded sequence in a batch.
+// The Encoder has already cut every sequence to SequenceLength (the one
+// place where text.truncate applies); a Layout only pads.
+type Layout struct {
+	// SequenceLength is text.sequence_length: the T of unmasked batches
+	// (0: the longest sequence of the batch) and the longest sequence a
+	// batch accepts.
+	SequenceLength int
+	PadPre         bool // text.pad == "pre" (unmasked batches only)
+}
+
+// Layout returns the batch layout of the text settings.
+func (c TextConfig) Layout() Layout {
+	return Layout{SequenceLength: c.SequenceLength, PadPre: c.Pad == SidePre}
+}
+
+// Fits reports whether a sequence of n tokens fits the layout.
+func (l Layout) Fits(n int) bool { return l.SequenceLength <= 0 || n <= l.SequenceLength }
+
+// BatchOptions controls EpochBatches and FillBatch: the layout of the text
+// settings and the sampling of the trainer (or evaluator) that batches.
 type BatchOptions struct {
+	Layout
 	BatchSize int    // samples per batch (<= 0: all in one batch)
 	Shuffle   bool   // reshuffle every epoch from (Seed, epoch)
 	Bucket    bool   // group samples of similar length (see EpochBatches)
 	Seed      uint64 // train.seed
 	Masked    bool   // model.mask_padding: length-sorted, left-aligned batches with real Lengths
-	// SequenceLength is text.sequence_length: the T of unmasked batches
-	// (0: the longest sequence of the batch). Longer sequences are cut.
-	SequenceLength int
-	PadPre         bool // text.pad == "pre" (unmasked batches only)
-	TruncatePre    bool // text.truncate == "pre": how FillBatch cuts a sequence longer than T
-}
-
-// BatchOptionsFrom returns batch options carrying the text settings of c;
-// the caller sets Shuffle, Bucket, Seed and Masked.
-func BatchOptionsFrom(c TextConfig, batchSize int) BatchOptions {
-	return BatchOptions{
-		BatchSize:      batchSize,
-		SequenceLength: c.SequenceLength,
-		PadPre:         c.Pad == SidePre,
-		TruncatePre:    c.Truncate == SidePre,
-	}
 }
 
 // EpochBatches returns the batches of one epoch as lists of dataset indices.
@@ -138,16 +143,18 @@ func EpochBatches(d *Dataset, opt BatchOptions, epoch int) [][]int {
 // slices: once b has grown to the largest batch it allocates nothing.
 //
 //   - Masked: samples are ordered by non-increasing length (stable: equal
-//     lengths keep their order in idx), T is the longest length (cut to
-//     SequenceLength when that is set), sequences are left-aligned and
-//     Lengths holds the real counts (0 for an empty text).
+//     lengths keep their order in idx), T is the longest length, sequences
+//     are left-aligned and Lengths holds the real counts (0 for an empty
+//     text).
 //   - Unmasked: samples keep the order of idx, T is SequenceLength (or the
 //     longest length when 0), sequences are placed after the padding with
 //     PadPre and before it otherwise, and every Lengths entry is T.
 //
 // T is at least 1, so a batch of empty texts is one padding step. Padding is
 // id 0. Labels are copied (zeros when d has no labels); Index holds the
-// dataset index of each sample in batch order.
+// dataset index of each sample in batch order. A sequence longer than
+// SequenceLength is a programmer error (the Encoder cuts them; callers
+// check with Layout.Fits) and panics.
 func (d *Dataset) FillBatch(b *Batch, idx []int, opt BatchOptions) {
 	B := len(idx)
 	b.B, b.Masked = B, opt.Masked
@@ -159,9 +166,12 @@ func (d *Dataset) FillBatch(b *Batch, idx []int, opt BatchOptions) {
 	for _, i := range b.Index {
 		longest = max(longest, len(d.Seqs[i]))
 	}
+	if !opt.Fits(longest) {
+		panic("data: FillBatch: a sequence is longer than SequenceLength")
+	}
 	T := longest
-	if L := opt.SequenceLength; L > 0 && (!opt.Masked || T > L) {
-		T = L
+	if !opt.Masked && opt.SequenceLength > 0 {
+		T = opt.SequenceLength
 	}
 	T = max(T, 1)
 	b.T = T
@@ -171,13 +181,6 @@ func (d *Dataset) FillBatch(b *Batch, idx []int, opt BatchOptions) {
 	b.Labels = resize(b.Labels, B)
 	for j, i := range b.Index {
 		seq := d.Seqs[i]
-		if len(seq) > T {
-			if opt.TruncatePre {
-				seq = seq[len(seq)-T:]
-			} else {
-				seq = seq[:T]
-			}
-		}
 		off := 0
 		if !opt.Masked && opt.PadPre {
 			off = T - len(seq)

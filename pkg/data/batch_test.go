@@ -172,7 +172,7 @@ func TestFillBatch(t *testing.T) {
 	var b Batch
 
 	// Masked: sorted by non-increasing length, stable, left-aligned.
-	d.FillBatch(&b, idx, BatchOptions{Masked: true, SequenceLength: 200})
+	d.FillBatch(&b, idx, BatchOptions{Masked: true, Layout: Layout{SequenceLength: 200}})
 	if b.B != 4 || b.T != 4 || !b.Masked {
 		t.Fatalf("B, T = %d, %d", b.B, b.T)
 	}
@@ -191,20 +191,27 @@ func TestFillBatch(t *testing.T) {
 	}
 	check("masked", []int{1, 0, 3, 2}, []int{4, 2, 1, 0}, []int32{1, 0, 0, 2}, wantTok)
 
-	// Masked with a sequence longer than SequenceLength: cut, still sorted.
-	d.FillBatch(&b, []int{3, 4}, BatchOptions{Masked: true, SequenceLength: 3})
-	check("masked cut post", []int{4, 3}, []int{3, 1}, []int32{1, 0}, []int32{9, 8, 10, 0, 11, 0})
-	d.FillBatch(&b, []int{3, 4}, BatchOptions{Masked: true, SequenceLength: 3, TruncatePre: true})
-	check("masked cut pre", []int{4, 3}, []int{3, 1}, []int32{1, 0}, []int32{12, 8, 13, 0, 14, 0})
+	// Masked: T is the longest sequence, not SequenceLength.
+	d.FillBatch(&b, []int{3, 0}, BatchOptions{Masked: true, Layout: Layout{SequenceLength: 3}})
+	check("masked short", []int{0, 3}, []int{2, 1}, []int32{0, 0}, []int32{2, 8, 3, 0})
+	// A sequence longer than SequenceLength was not cut by the Encoder.
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("FillBatch took a sequence longer than SequenceLength")
+			}
+		}()
+		d.FillBatch(&b, []int{3, 4}, BatchOptions{Masked: true, Layout: Layout{SequenceLength: 3}})
+	}()
 
 	// Unmasked, pad post: T = SequenceLength, order kept.
-	d.FillBatch(&b, []int{0, 3}, BatchOptions{SequenceLength: 3})
+	d.FillBatch(&b, []int{0, 3}, BatchOptions{Layout: Layout{SequenceLength: 3}})
 	check("post", []int{0, 3}, []int{3, 3}, []int32{0, 0}, []int32{2, 8, 3, 0, 0, 0})
 	// Unmasked, pad pre: padding first.
-	d.FillBatch(&b, []int{0, 3}, BatchOptions{SequenceLength: 3, PadPre: true})
+	d.FillBatch(&b, []int{0, 3}, BatchOptions{Layout: Layout{SequenceLength: 3, PadPre: true}})
 	check("pre", []int{0, 3}, []int{3, 3}, []int32{0, 0}, []int32{0, 0, 2, 0, 3, 8})
 	// Unmasked with SequenceLength 0: T = longest.
-	d.FillBatch(&b, []int{3, 0}, BatchOptions{PadPre: true})
+	d.FillBatch(&b, []int{3, 0}, BatchOptions{Layout: Layout{PadPre: true}})
 	check("longest", []int{3, 0}, []int{2, 2}, []int32{0, 0}, []int32{0, 2, 8, 3})
 	// All empty: one padding step.
 	d.FillBatch(&b, []int{2}, BatchOptions{Masked: true})
@@ -220,8 +227,8 @@ func TestFillBatch(t *testing.T) {
 func TestFillBatchAllocs(t *testing.T) {
 	d := randomDataset(2000, 200, 3)
 	for _, opt := range []BatchOptions{
-		{BatchSize: 128, Shuffle: true, Bucket: true, Masked: true, SequenceLength: 200},
-		{BatchSize: 128, Shuffle: true, SequenceLength: 200, PadPre: true},
+		{BatchSize: 128, Shuffle: true, Bucket: true, Masked: true, Layout: Layout{SequenceLength: 200}},
+		{BatchSize: 128, Shuffle: true, Layout: Layout{SequenceLength: 200, PadPre: true}},
 	} {
 		batches := EpochBatches(d, opt, 0)
 		var b Batch
@@ -263,8 +270,7 @@ func TestSubset(t *testing.T) {
 	if p := (&Dataset{Seqs: d.Seqs}).Subset([]int{1}); p.Labels != nil {
 		t.Error("Subset invented labels")
 	}
-	bo := BatchOptionsFrom(TextConfig{SequenceLength: 40, Pad: SidePre, Truncate: SidePre}, 32)
-	if bo.BatchSize != 32 || bo.SequenceLength != 40 || !bo.PadPre || !bo.TruncatePre {
-		t.Errorf("BatchOptionsFrom = %+v", bo)
+	if l := (TextConfig{SequenceLength: 40, Pad: SidePre, Truncate: SidePost}).Layout(); l != (Layout{SequenceLength: 40, PadPre: true}) {
+		t.Errorf("Layout = %+v", l)
 	}
 }

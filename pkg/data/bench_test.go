@@ -80,7 +80,7 @@ func BenchmarkEncode20NG(b *testing.B) {
 
 func BenchmarkFillBatch(b *testing.B) {
 	d := randomDataset(4096, 200, 1)
-	opt := BatchOptions{BatchSize: 128, Shuffle: true, Bucket: true, Masked: true, SequenceLength: 200}
+	opt := BatchOptions{BatchSize: 128, Shuffle: true, Bucket: true, Masked: true, Layout: Layout{SequenceLength: 200}}
 	batches := EpochBatches(d, opt, 0)
 	var batch Batch
 	b.ReportAllocs()

@@ -44,6 +44,9 @@ type Classifier struct {
 	Dense     *Dense
 
 	params []*Tensor
+	// frozen is whether Backward leaves the embedding's gradient alone:
+	// Config.FreezeEmbedding at first, changed by SetEmbeddingFrozen.
+	frozen bool
 }
 
 // New returns a classifier with zero weights (call Init, or copy weights into
@@ -59,7 +62,7 @@ func New(cfg Config, vocabSize, numClasses int) (*Classifier, error) {
 		return nil, fmt.Errorf("model: number of classes must be positive, got %d", numClasses)
 	}
 	cfg.LSTM = append([]int(nil), cfg.LSTM...)
-	c := &Classifier{Config: cfg, Vocab: vocabSize, Classes: numClasses}
+	c := &Classifier{Config: cfg, Vocab: vocabSize, Classes: numClasses, frozen: cfg.FreezeEmbedding}
 	c.Embedding = NewEmbedding(vocabSize, cfg.EmbeddingDim)
 	in := cfg.EmbeddingDim
 	for k, h := range cfg.LSTM {
@@ -117,6 +120,15 @@ func (c *Classifier) Init(rng *rand.Rand) {
 // These are the live weights: update them by writing into Data (the slice
 // returned is shared; do not modify it).
 func (c *Classifier) Params() []*Tensor { return c.params }
+
+// SetEmbeddingFrozen sets whether Backward computes the embedding's
+// gradient (a trainer freezes it for the first epochs of a transfer-learning
+// run); it starts as Config.FreezeEmbedding, which it does not change.
+func (c *Classifier) SetEmbeddingFrozen(frozen bool) { c.frozen = frozen }
+
+// EmbeddingFrozen reports whether Backward leaves the embedding's gradient
+// at zero.
+func (c *Classifier) EmbeddingFrozen() bool { return c.frozen }
 
 // NewGrads returns zeroed tensors with the names and shapes of Params.
 func (c *Classifier) NewGrads() []*Tensor {
@@ -482,14 +494,14 @@ func (c *Classifier) Backward(s *State, dlogits []float32, grads []*Tensor) {
 			}
 			g := grads[1+3*(dirs*k+d):]
 			// The first layer's input gradient only feeds the embedding.
-			needDX := k > 0 || !c.Config.FreezeEmbedding
+			needDX := k > 0 || !c.frozen
 			c.lstm(k, d).backward(&ls.dir[d], p, x, dy, dFinal, g[0].Data, g[1].Data, g[2].Data, needDX)
 		}
 		if dirs == 2 && k > 0 {
 			c.splitInputGrad(s, k)
 		}
 	}
-	if c.Config.FreezeEmbedding {
+	if c.frozen {
 		return // its gradient stays zero; the optimizer skips it (train)
 	}
 	tab := c.Embedding.Table()

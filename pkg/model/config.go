@@ -49,16 +49,6 @@ type Config struct {
 	// word unseen in training, and the model learns not to lean on single
 	// words. Padding and [UNK] itself are left alone.
 	TokenDropout float64 `mapstructure:"token_dropout" json:"token_dropout,omitempty"`
-	// EmbeddingVectors names the pretrained vectors that initialise the
-	// embedding rows of the tokens they cover: a word2vec/fastText/GloVe
-	// text file (embed.ReadVectors) or the name of a built-in or known set
-	// (internal/pretrained, which lstmctl train loads); the others keep
-	// their random rows, and every row stays trainable unless
-	// FreezeEmbedding is set. Used when training starts from scratch;
-	// "" = none. The default is the built-in glove.6B.100d.int8; its 100
-	// dimensions replace EmbeddingDim's 64 unless that is set explicitly
-	// (lstmctl train).
-	EmbeddingVectors string `mapstructure:"embedding_vectors" json:"embedding_vectors,omitempty"`
 	// FreezeEmbedding keeps the embedding as initialised (Keras
 	// Embedding(trainable=False), as in Keras' GloVe example): its gradient
 	// is not computed and the optimizer leaves it alone. Meant for pretrained
@@ -79,7 +69,7 @@ func DefaultConfig() Config {
 		EmbeddingDim: 64, LSTM: []int{64, 32}, MaskPadding: true,
 		Bidirectional: false, Pooling: PoolLast,
 		Dropout: 0, RecurrentDropout: 0, DenseDropout: 0, EmbeddingDropout: 0,
-		TokenDropout: 0, EmbeddingVectors: "glove.6B.100d.int8",
+		TokenDropout: 0,
 	}
 }
 

@@ -425,6 +425,16 @@ func parseModelConfig(raw []byte) (Config, error) {
 			return Config{}, fmt.Errorf("config model section has no %q", k)
 		}
 	}
+	// embedding_vectors says where the embedding's first values came from:
+	// a setting of the training pipeline (pipeline.ModelConfig), not of the
+	// network, which needs nothing of it.
+	if _, ok := fields["embedding_vectors"]; ok {
+		delete(fields, "embedding_vectors")
+		var err error
+		if section, err = json.Marshal(fields); err != nil {
+			return Config{}, err
+		}
+	}
 	var cfg Config
 	dec := json.NewDecoder(bytes.NewReader(section))
 	dec.DisallowUnknownFields()

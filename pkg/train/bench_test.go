@@ -35,7 +35,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			m.Init(rand.New(rand.NewPCG(1, 1)))
-			tr := &Trainer{Model: m, Config: cfg, Batch: data.BatchOptions{SequenceLength: T}}
+			tr := &Trainer{Model: m, Config: cfg, Layout: data.Layout{SequenceLength: T}}
 			r, _, err := tr.prepare(ds, nil)
 			if err != nil {
 				b.Fatal(err)
@@ -131,7 +131,7 @@ func BenchmarkPredict(b *testing.B) {
 	m.Init(rand.New(rand.NewPCG(1, 1)))
 	for _, threads := range []int{1, 2} {
 		b.Run("threads="+strconv.Itoa(threads), func(b *testing.B) {
-			p := NewPredictor(m, data.BatchOptions{BatchSize: 128, SequenceLength: 40}, threads)
+			p := NewPredictor(m, data.Layout{SequenceLength: 40}, 128, threads)
 			defer p.Close()
 			if _, err := p.Predict(seqs); err != nil {
 				b.Fatal(err)

@@ -323,13 +323,16 @@ func (t *Trainer) fingerprint(trainDS, valDS *data.Dataset) string {
 	cfg.Threads, cfg.Epochs = 0, 0
 	b, _ := json.Marshal(cfg)
 	h.Write(b)
-	opt := t.BatchOptions()
+	opt := t.batchOptions()
+	// TruncatePre is always false: the Encoder cuts the sequences, and
+	// FingerprintExtra carries its settings. The key stays so that the
+	// checkpoints of earlier versions keep their fingerprints.
 	b, _ = json.Marshal(struct {
 		BatchSize, SequenceLength int
 		Shuffle, Bucket, Masked   bool
 		PadPre, TruncatePre       bool
 		Seed                      uint64
-	}{opt.BatchSize, opt.SequenceLength, opt.Shuffle, opt.Bucket, opt.Masked, opt.PadPre, opt.TruncatePre, opt.Seed})
+	}{opt.BatchSize, opt.SequenceLength, opt.Shuffle, opt.Bucket, opt.Masked, opt.PadPre, false, opt.Seed})
 	h.Write(b)
 	for _, p := range t.Model.Params() {
 		fmt.Fprintf(h, "\n%s%v", p.Name, p.Shape)

@@ -47,10 +47,10 @@ func TestResumeIsBitIdentical(t *testing.T) {
 			cfg.Epochs = 5
 			cfg.EarlyStopping = EarlyStoppingConfig{Monitor: "val_accuracy", Patience: 3, MinDelta: 0.5, RestoreBestWeights: true}
 		}
-		opt := data.BatchOptions{SequenceLength: 6}
+		layout := data.Layout{SequenceLength: 8}
 		// Reference: never interrupted.
 		ref := newTinyModel(t, tc.masked, tinyVocab(C), C, 21)
-		refRes, err := (&Trainer{Model: ref, Config: cfg, Batch: opt}).Fit(context.Background(), train, val)
+		refRes, err := (&Trainer{Model: ref, Config: cfg, Layout: layout}).Fit(context.Background(), train, val)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		ctx, cancel, rec := cancelAfter(tc.cancelAt)
 		cfg1 := cfg
 		cfg1.Threads = tc.threads[0]
-		tr1 := &Trainer{Model: m1, Config: cfg1, Batch: opt, Recorder: rec, CheckpointEvery: tc.every}
+		tr1 := &Trainer{Model: m1, Config: cfg1, Layout: layout, Recorder: rec, CheckpointEvery: tc.every}
 		if tc.viaFile {
 			tr1.CheckpointDir = dir
 		}
@@ -79,7 +79,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		m2 := newTinyModel(t, tc.masked, tinyVocab(C), C, 999)
 		cfg2 := cfg
 		cfg2.Threads = tc.threads[1]
-		tr2 := &Trainer{Model: m2, Config: cfg2, Batch: opt}
+		tr2 := &Trainer{Model: m2, Config: cfg2, Layout: layout}
 		if tc.viaFile {
 			err = tr2.Resume(filepath.Join(dir, LastCheckpoint))
 		} else {

@@ -9,38 +9,35 @@ import (
 	"github.com/lstmctl/lstmctl/pkg/model"
 )
 
-// DefaultEvalBatchSize is used by Evaluate and Predictor when
-// opt.BatchSize <= 0.
+// DefaultEvalBatchSize is used by Evaluate and Predictor when the batch
+// size is 0.
 const DefaultEvalBatchSize = 128
 
-// evalOptions returns opt as Evaluate and Predictor use it: no shuffling,
-// length bucketing on, masking as the model was configured.
-func evalOptions(m *model.Classifier, opt data.BatchOptions) data.BatchOptions {
-	if opt.BatchSize <= 0 {
-		opt.BatchSize = DefaultEvalBatchSize
+// evalOptions returns the batching of Evaluate and Predictor: no
+// shuffling, length bucketing on, masking as the model was configured.
+func evalOptions(m *model.Classifier, layout data.Layout, batchSize int) data.BatchOptions {
+	if batchSize <= 0 {
+		batchSize = DefaultEvalBatchSize
 	}
-	opt.Shuffle = false
-	opt.Bucket = true
-	opt.Masked = m.Config.MaskPadding
-	return opt
+	return data.BatchOptions{Layout: layout, BatchSize: batchSize, Bucket: true, Masked: m.Config.MaskPadding}
 }
 
 // Evaluate computes the metrics of m on ds: the mean cross-entropy, accuracy,
 // per-class precision/recall/F1/support, macro and weighted F1 and the
 // confusion matrix (rows = true class, columns = predicted class).
 //
-// opt supplies SequenceLength, PadPre and BatchSize (0 = 128); batches are
-// length-bucketed and not shuffled, Masked follows the model's MaskPadding.
-// threads follows Config.Threads (0 = GOMAXPROCS). Batches are sharded by the
-// fixed shard rule and the loss is summed per sample in data set order, so the
-// result does not depend on threads.
-func Evaluate(m *model.Classifier, ds *data.Dataset, opt data.BatchOptions, threads int) (*Metrics, error) {
-	if err := checkDataset("evaluate", ds, m.Vocab, m.Classes, true); err != nil {
+// layout is the text settings' (data.TextConfig.Layout); batches of
+// batchSize (0 = 128) are length-bucketed and not shuffled, masked as the
+// model was configured. threads follows Config.Threads (0 = GOMAXPROCS).
+// Batches are sharded by the fixed shard rule and the loss is summed per
+// sample in data set order, so the result does not depend on threads.
+func Evaluate(m *model.Classifier, ds *data.Dataset, layout data.Layout, batchSize, threads int) (*Metrics, error) {
+	if err := checkDataset("evaluate", ds, m, layout, true); err != nil {
 		return nil, err
 	}
 	e := newEngine(m, threads)
 	defer e.close()
-	return e.evaluate(ds, evalOptions(m, opt)), nil
+	return e.evaluate(ds, evalOptions(m, layout, batchSize)), nil
 }
 
 // evaluate runs ds (already checked) through the model.
@@ -67,7 +64,7 @@ func (e *engine) evaluate(ds *data.Dataset, opt data.BatchOptions) *Metrics {
 // checkDataset verifies that ds is non-empty, that every token id is in
 // [0, vocab) and, when withLabels, that there is one label in [0, classes)
 // per sample.
-func checkDataset(what string, ds *data.Dataset, vocab, classes int, withLabels bool) error {
+func checkDataset(what string, ds *data.Dataset, m *model.Classifier, layout data.Layout, withLabels bool) error {
 	if ds == nil || ds.Len() == 0 {
 		return fmt.Errorf("train: %s: %w", what, data.ErrEmpty)
 	}
@@ -76,16 +73,19 @@ func checkDataset(what string, ds *data.Dataset, vocab, classes int, withLabels 
 			return fmt.Errorf("train: %s: %d labels for %d samples", what, len(ds.Labels), len(ds.Seqs))
 		}
 		for i, l := range ds.Labels {
-			if l < 0 || int(l) >= classes {
-				return fmt.Errorf("train: %s: sample %d has label %d, the model has %d classes", what, i, l, classes)
+			if l < 0 || int(l) >= m.Classes {
+				return fmt.Errorf("train: %s: sample %d has label %d, the model has %d classes", what, i, l, m.Classes)
 			}
 		}
 	}
-	return checkSeqs(what, ds.Seqs, vocab)
+	return checkSeqs(what, ds.Seqs, m.Vocab, layout)
 }
 
-func checkSeqs(what string, seqs [][]int32, vocab int) error {
+func checkSeqs(what string, seqs [][]int32, vocab int, layout data.Layout) error {
 	for i, s := range seqs {
+		if !layout.Fits(len(s)) {
+			return fmt.Errorf("train: %s: sample %d has %d tokens, more than the sequence length %d (encode it with data.Encoder)", what, i, len(s), layout.SequenceLength)
+		}
 		for _, id := range s {
 			if id < 0 || int(id) >= vocab {
 				return fmt.Errorf("train: %s: sample %d has token id %d, the vocabulary has %d entries", what, i, id, vocab)
@@ -106,10 +106,11 @@ type Predictor struct {
 	batch data.Batch
 }
 
-// NewPredictor returns a Predictor for m. opt supplies SequenceLength, PadPre
-// and BatchSize (0 = 128); Masked follows the model. threads 0 = GOMAXPROCS.
-func NewPredictor(m *model.Classifier, opt data.BatchOptions, threads int) *Predictor {
-	return &Predictor{e: newEngine(m, threads), opt: evalOptions(m, opt)}
+// NewPredictor returns a Predictor for m with the layout of its text
+// settings, batches of batchSize (0 = 128) and threads goroutines (0 =
+// GOMAXPROCS).
+func NewPredictor(m *model.Classifier, layout data.Layout, batchSize, threads int) *Predictor {
+	return &Predictor{e: newEngine(m, threads), opt: evalOptions(m, layout, batchSize)}
 }
 
 // Classes returns the number of probabilities per text.
@@ -125,7 +126,7 @@ func (p *Predictor) Predict(seqs [][]int32) ([]float32, error) {
 	if N == 0 {
 		return p.e.probs, nil
 	}
-	if err := checkSeqs("predict", seqs, p.e.m.Vocab); err != nil {
+	if err := checkSeqs("predict", seqs, p.e.m.Vocab, p.opt.Layout); err != nil {
 		return nil, err
 	}
 	p.ds = data.Dataset{Seqs: seqs}
@@ -147,8 +148,8 @@ func (p *Predictor) Predict(seqs [][]int32) ([]float32, error) {
 func (p *Predictor) Close() { p.e.close() }
 
 // PredictProba is a one-shot Predict: probabilities [len(seqs)*C] of m.
-func PredictProba(m *model.Classifier, seqs [][]int32, opt data.BatchOptions, threads int) ([]float32, error) {
-	p := NewPredictor(m, opt, threads)
+func PredictProba(m *model.Classifier, seqs [][]int32, layout data.Layout, batchSize, threads int) ([]float32, error) {
+	p := NewPredictor(m, layout, batchSize, threads)
 	defer p.Close()
 	probs, err := p.Predict(seqs)
 	if err != nil {

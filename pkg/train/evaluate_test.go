@@ -14,19 +14,19 @@ func TestEvaluateMatchesPredictAndIsThreadIndependent(t *testing.T) {
 	ds := tinyData(20, 170, C, 9, true)
 	for _, masked := range []bool{true, false} {
 		m := newTinyModel(t, masked, tinyVocab(C), C, 8)
-		opt := data.BatchOptions{BatchSize: 70, SequenceLength: 8}
-		m1, err := Evaluate(m, ds, opt, 1)
+		layout := data.Layout{SequenceLength: 9}
+		m1, err := Evaluate(m, ds, layout, 70, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m3, err := Evaluate(m, ds, opt, 3)
+		m3, err := Evaluate(m, ds, layout, 70, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(m1, m3) {
 			t.Errorf("masked=%v: metrics differ between 1 and 3 threads", masked)
 		}
-		probs, err := PredictProba(m, ds.Seqs, opt, 2)
+		probs, err := PredictProba(m, ds.Seqs, layout, 70, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func TestPredictorOrderAndReuse(t *testing.T) {
 	const C = 3
 	ds := tinyData(21, 50, C, 7, true)
 	m := newTinyModel(t, true, tinyVocab(C), C, 9)
-	p := NewPredictor(m, data.BatchOptions{BatchSize: 16}, 2)
+	p := NewPredictor(m, data.Layout{}, 16, 2)
 	defer p.Close()
 	if p.Classes() != C {
 		t.Fatalf("Classes() = %d", p.Classes())
@@ -97,13 +97,13 @@ func TestPredictorOrderAndReuse(t *testing.T) {
 
 func TestEvaluateErrors(t *testing.T) {
 	m := newTinyModel(t, true, tinyVocab(2), 2, 1)
-	if _, err := Evaluate(m, &data.Dataset{}, data.BatchOptions{}, 1); err == nil {
+	if _, err := Evaluate(m, &data.Dataset{}, data.Layout{}, 0, 1); err == nil {
 		t.Errorf("empty data set accepted")
 	}
-	if _, err := Evaluate(m, &data.Dataset{Seqs: [][]int32{{1}}, Labels: []int32{5}}, data.BatchOptions{}, 1); err == nil {
+	if _, err := Evaluate(m, &data.Dataset{Seqs: [][]int32{{1}}, Labels: []int32{5}}, data.Layout{}, 0, 1); err == nil {
 		t.Errorf("label out of range accepted")
 	}
-	if _, err := Evaluate(m, &data.Dataset{Seqs: [][]int32{{1}}}, data.BatchOptions{}, 1); err == nil {
+	if _, err := Evaluate(m, &data.Dataset{Seqs: [][]int32{{1}}}, data.Layout{}, 0, 1); err == nil {
 		t.Errorf("missing labels accepted")
 	}
 }
@@ -117,7 +117,7 @@ func TestPredictDoesNotAllocate(t *testing.T) {
 	m := newTinyModel(t, true, tinyVocab(C), C, 1)
 	ds := tinyData(5, 100, C, 6, true)
 	for _, threads := range []int{1, 2} {
-		p := NewPredictor(m, data.BatchOptions{BatchSize: 16}, threads)
+		p := NewPredictor(m, data.Layout{}, 16, threads)
 		if _, err := p.Predict(ds.Seqs); err != nil {
 			t.Fatal(err)
 		}

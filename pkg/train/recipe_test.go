@@ -116,7 +116,7 @@ func TestDropoutKeys(t *testing.T) {
 			}
 		}
 		// Validation runs without dropout.
-		r.e.evaluate(val, evalOptions(r.t.Model, r.opt))
+		r.e.evaluate(val, evalOptions(r.t.Model, r.opt.Layout, r.opt.BatchSize))
 		for s := 0; s < r.e.n; s++ {
 			if in := r.e.shards[s].input; in.Train || in.Noise != nil {
 				t.Errorf("evaluation shard %d: Train=%v with %d keys", s, in.Train, len(in.Noise))
@@ -153,7 +153,7 @@ func TestFitOptionsDeterministicAcrossThreads(t *testing.T) {
 			cfg.BatchSize = 80
 			cfg.Threads = threads
 			cfg.LRSchedule = sched
-			res, err := (&Trainer{Model: m, Config: cfg, Batch: data.BatchOptions{SequenceLength: 7}}).Fit(context.Background(), train, val)
+			res, err := (&Trainer{Model: m, Config: cfg, Layout: data.Layout{SequenceLength: 9}}).Fit(context.Background(), train, val)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,9 +200,9 @@ func TestResumeWithEveryOption(t *testing.T) {
 		if tc.early {
 			cfg.EarlyStopping = EarlyStoppingConfig{Monitor: MonitorValLoss, Patience: 2, MinDelta: 0.5, RestoreBestWeights: true}
 		}
-		opt := data.BatchOptions{SequenceLength: 6}
+		layout := data.Layout{SequenceLength: 8}
 		ref := newDropoutModel(t, true, tinyVocab(C), C, 21)
-		refRes, err := (&Trainer{Model: ref, Config: cfg, Batch: opt}).Fit(context.Background(), train, val)
+		refRes, err := (&Trainer{Model: ref, Config: cfg, Layout: layout}).Fit(context.Background(), train, val)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +210,7 @@ func TestResumeWithEveryOption(t *testing.T) {
 		ctx, cancel, rec := cancelAfter(tc.cancelAt)
 		cfg1 := cfg
 		cfg1.Threads = 1
-		res1, err := (&Trainer{Model: newDropoutModel(t, true, tinyVocab(C), C, 21), Config: cfg1, Batch: opt, Recorder: rec, CheckpointDir: dir}).Fit(ctx, train, val)
+		res1, err := (&Trainer{Model: newDropoutModel(t, true, tinyVocab(C), C, 21), Config: cfg1, Layout: layout, Recorder: rec, CheckpointDir: dir}).Fit(ctx, train, val)
 		cancel()
 		if !errors.Is(err, context.Canceled) || res1.Status != Interrupted || res1.Steps != tc.cancelAt {
 			t.Fatalf("%s: interrupted run: %v %+v", tc.name, err, res1)
@@ -221,7 +221,7 @@ func TestResumeWithEveryOption(t *testing.T) {
 		m2 := newDropoutModel(t, true, tinyVocab(C), C, 999)
 		cfg2 := cfg
 		cfg2.Threads = 3
-		tr2 := &Trainer{Model: m2, Config: cfg2, Batch: opt}
+		tr2 := &Trainer{Model: m2, Config: cfg2, Layout: layout}
 		if err := tr2.Resume(filepath.Join(dir, LastCheckpoint)); err != nil {
 			t.Fatal(err)
 		}
@@ -366,7 +366,7 @@ func TestClassWeights(t *testing.T) {
 	}
 	m := newTinyModel(t, true, tinyVocab(C), C, 4)
 	tr := &Trainer{Model: m, Config: cfgB}
-	opt := tr.BatchOptions()
+	opt := tr.batchOptions()
 	var b data.Batch
 	train.FillBatch(&b, data.EpochBatches(train, opt, 0)[0], opt)
 	logits := m.Forward(m.NewState(), model.Input{Tokens: b.Tokens, Lengths: b.Lengths, B: b.B, T: b.T})
@@ -569,7 +569,7 @@ func TestFitWithEMA(t *testing.T) {
 		t.Error("the moving average equals the raw weights: use_ema had no effect")
 	}
 	// The validation loss of the last epoch is that of the returned model.
-	vm, err := Evaluate(m, val, data.BatchOptions{}, 1)
+	vm, err := Evaluate(m, val, data.Layout{}, 0, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -667,8 +667,8 @@ func TestFitFreezeEmbeddingEpochs(t *testing.T) {
 				t.Errorf("%d epochs: %s unchanged = %v, want %v", epochs, m.Params()[i].Name, same, want)
 			}
 		}
-		if m.Config.FreezeEmbedding {
-			t.Errorf("%d epochs: Fit left model.Config.FreezeEmbedding set", epochs)
+		if m.Config.FreezeEmbedding || m.EmbeddingFrozen() {
+			t.Errorf("%d epochs: Fit left the embedding frozen (config %v)", epochs, m.Config.FreezeEmbedding)
 		}
 	}
 	if err := (Config{Epochs: 1, BatchSize: 1, FreezeEmbeddingEpochs: -1}).Validate(); err == nil || !strings.Contains(err.Error(), "freeze_embedding_epochs") {

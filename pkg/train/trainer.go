@@ -91,11 +91,10 @@ var ErrFingerprint = errors.New("train: checkpoint was made with different data 
 type Trainer struct {
 	Model  *model.Classifier // initialised by the caller (Init or loaded weights)
 	Config Config
-	// Batch supplies SequenceLength, PadPre and TruncatePre (for example
-	// data.BatchOptionsFrom(textConfig, 0)). BatchSize, Shuffle and Seed
-	// are taken from Config, Masked from Model.Config.MaskPadding, and length
-	// bucketing is always on.
-	Batch    data.BatchOptions
+	// Layout is the batch layout of the text settings
+	// (data.TextConfig.Layout); the sampling comes from Config, the masking
+	// from Model.Config.MaskPadding, and length bucketing is always on.
+	Layout   data.Layout
 	Recorder Recorder // nil = NopRecorder
 	// CheckpointDir, when set, receives last.safetensors at every epoch end,
 	// every CheckpointEvery optimizer steps (0 = epoch ends only) and on
@@ -120,17 +119,16 @@ type Trainer struct {
 	resume *Checkpoint
 }
 
-// BatchOptions returns the batching Fit uses.
-func (t *Trainer) BatchOptions() data.BatchOptions {
-	opt := t.Batch
-	opt.BatchSize = t.Config.BatchSize
-	opt.Shuffle = t.Config.Shuffle
-	opt.Seed = t.Config.Seed
-	opt.Bucket = true
-	if t.Model != nil {
-		opt.Masked = t.Model.Config.MaskPadding
+// batchOptions returns the batching Fit uses.
+func (t *Trainer) batchOptions() data.BatchOptions {
+	return data.BatchOptions{
+		Layout:    t.Layout,
+		BatchSize: t.Config.BatchSize,
+		Shuffle:   t.Config.Shuffle,
+		Seed:      t.Config.Seed,
+		Bucket:    true,
+		Masked:    t.Model.Config.MaskPadding,
 	}
-	return opt
 }
 
 // epochAcc accumulates the current epoch (saved in checkpoints so a resumed
@@ -179,7 +177,7 @@ type fitRun struct {
 // freezes as the interrupted one did.
 func (r *fitRun) freezeEmbedding(epoch int) {
 	frozen := r.frozenEmbedding || epoch < r.cfg.FreezeEmbeddingEpochs
-	r.t.Model.Config.FreezeEmbedding = frozen
+	r.t.Model.SetEmbeddingFrozen(frozen)
 	r.adam.SetFrozen(0, frozen) // params[0] is the embedding (model.Classifier.Params)
 }
 
@@ -226,14 +224,14 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 		return nil, nil, fmt.Errorf("train: checkpoint interval must be >= 0, got %d", t.CheckpointEvery)
 	}
 	m := t.Model
-	if err := checkDataset("training set", trainDS, m.Vocab, m.Classes, true); err != nil {
+	if err := checkDataset("training set", trainDS, m, t.Layout, true); err != nil {
 		return nil, nil, err
 	}
 	if valDS != nil && valDS.Len() == 0 {
 		valDS = nil
 	}
 	if valDS != nil {
-		if err := checkDataset("validation set", valDS, m.Vocab, m.Classes, true); err != nil {
+		if err := checkDataset("validation set", valDS, m, t.Layout, true); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -248,7 +246,7 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 	if valDS == nil && (lrMonitor == MonitorValLoss || lrMonitor == MonitorValAccuracy) {
 		lrMonitor = lrMonitor[len("val_"):]
 	}
-	r := &fitRun{t: t, cfg: cfg, opt: t.BatchOptions(), train: trainDS, val: valDS, params: m.Params()}
+	r := &fitRun{t: t, cfg: cfg, opt: t.batchOptions(), train: trainDS, val: valDS, params: m.Params()}
 	var err error
 	if r.loss, err = t.lossOptions(trainDS); err != nil {
 		return nil, nil, err
@@ -371,7 +369,7 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 	if r.stopped {
 		return finish(EarlyStopped, nil)
 	}
-	defer func() { r.t.Model.Config.FreezeEmbedding = r.frozenEmbedding }()
+	defer r.t.Model.SetEmbeddingFrozen(r.frozenEmbedding)
 	for epoch := r.resumeEpoch; epoch < r.cfg.Epochs; epoch++ {
 		r.freezeEmbedding(epoch)
 		batches := data.EpochBatches(r.train, r.opt, epoch)
@@ -417,7 +415,7 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 		}
 		if r.val != nil {
 			r.withModelWeights(func() {
-				vm := r.e.evaluate(r.val, evalOptions(r.t.Model, r.opt))
+				vm := r.e.evaluate(r.val, evalOptions(r.t.Model, r.opt.Layout, r.opt.BatchSize))
 				st.ValLoss, st.ValAccuracy, st.HasVal = vm.Loss, vm.Accuracy, true
 			})
 		}

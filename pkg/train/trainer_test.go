@@ -42,7 +42,7 @@ func TestFitLearnsSeparableTask(t *testing.T) {
 	if !(last.Loss < first.Loss) {
 		t.Errorf("training loss did not fall: %v -> %v", first.Loss, last.Loss)
 	}
-	met, err := Evaluate(m, val, tr.BatchOptions(), 2)
+	met, err := Evaluate(m, val, tr.Layout, tr.Config.BatchSize, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestFitDeterministicAcrossThreads(t *testing.T) {
 			cfg.Epochs = 2
 			cfg.BatchSize = 80 // 3 shards, last batch 70 -> 3 shards
 			cfg.Threads = threads
-			tr := &Trainer{Model: m, Config: cfg, Batch: data.BatchOptions{SequenceLength: 7}}
+			tr := &Trainer{Model: m, Config: cfg, Layout: data.Layout{SequenceLength: 9}}
 			res, err := tr.Fit(context.Background(), train, val)
 			if err != nil {
 				t.Fatal(err)

@@ -1,0 +1,54 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/train"
+)
+
+// The metadata Train stores in every checkpoint, beside the trainer's own:
+// with them a checkpoint opens as a model (Open) and resumes without the
+// model file.
+const (
+	metaConfig = "config" // Config.JSON
+	metaVocab  = "vocab"  // JSON array of the vocabulary's tokens
+	metaLabels = "labels" // JSON array of the label names
+)
+
+// checkpointMeta is the metadata of the checkpoints of a run.
+func checkpointMeta(cfg *Config, vocab *data.Vocab, labels *data.Labels) map[string]string {
+	v, _ := json.Marshal(vocab.Tokens())
+	l, _ := json.Marshal(labels.Names())
+	return map[string]string{metaConfig: string(cfg.JSON()), metaVocab: string(v), metaLabels: string(l)}
+}
+
+// fingerprintExtra is what the weights depend on beyond the train section
+// and the data, which the trainer hashes itself: the text settings, the
+// network and the vocabulary. A checkpoint resumes only under the same.
+func fingerprintExtra(cfg *Config, vocab *data.Vocab) []byte {
+	b, _ := json.Marshal(struct {
+		Text  data.TextConfig
+		Model ModelConfig
+		Vocab []string
+	}{cfg.Text, cfg.Model, vocab.Tokens()})
+	return b
+}
+
+// InterruptCheckpointPath is where an interrupted run without a checkpoint
+// directory keeps its state: beside the model file.
+func InterruptCheckpointPath(modelPath string) string {
+	return strings.TrimSuffix(modelPath, ".safetensors") + ".checkpoint.safetensors"
+}
+
+// checkpointEmbeddingDim is the embedding dimension a checkpoint was made
+// with, which a run from pretrained vectors would otherwise take from the
+// vectors: resuming needs neither them nor the network.
+func checkpointEmbeddingDim(ck *train.Checkpoint) (int, error) {
+	stored, err := ParseStoredConfig([]byte(ck.Meta[metaConfig]))
+	if err != nil {
+		return 0, err
+	}
+	return stored.Model.EmbeddingDim, nil
+}

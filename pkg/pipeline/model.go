@@ -1,0 +1,161 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/model"
+	"github.com/lstmctl/lstmctl/pkg/train"
+)
+
+// Model is a trained classifier with everything needed to use it.
+type Model struct {
+	Classifier *model.Classifier
+	// Config is the configuration the classifier was trained with. Its
+	// Text and Model sections belong to the weights; Configure changes the
+	// others.
+	Config  Config
+	Vocab   *data.Vocab
+	Labels  *data.Labels
+	Encoder *data.Encoder // texts to token ids, by Config.Text and Vocab
+}
+
+// newModel bundles a classifier with its configuration, vocabulary and
+// labels.
+func newModel(clf *model.Classifier, cfg Config, vocab *data.Vocab, labels *data.Labels) (*Model, error) {
+	enc, err := data.NewEncoder(cfg.Text, vocab)
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Classifier: clf, Config: cfg, Vocab: vocab, Labels: labels, Encoder: enc}, nil
+}
+
+// Open loads a model file, or the weights of a training checkpoint (the
+// best.safetensors or last.safetensors of a checkpoint directory, or the
+// checkpoint an interrupted run left), which carries the same
+// configuration, vocabulary and labels.
+func Open(path string) (*Model, error) {
+	clf, meta, err := model.Load(path)
+	if err != nil {
+		ck, ckErr := train.ReadCheckpoint(path)
+		if ckErr != nil {
+			return nil, err // not a checkpoint either: the model error says why
+		}
+		return fromCheckpoint(path, ck)
+	}
+	cfg, err := ParseStoredConfig(meta.Config)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return bundle(path, clf, cfg, meta.Vocab, meta.Labels)
+}
+
+// bundle checks a loaded vocabulary and label list and makes a Model.
+func bundle(path string, clf *model.Classifier, cfg *Config, vocab, labels []string) (*Model, error) {
+	v, err := data.NewVocab(vocab)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	l, err := data.NewLabels(labels)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m, err := newModel(clf, *cfg, v, l)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Save writes the model file.
+func (m *Model) Save(path string) error {
+	return model.Save(path, m.Classifier, model.Meta{Config: m.Config.JSON(), Vocab: m.Vocab.Tokens(), Labels: m.Labels.Names()})
+}
+
+// Configure takes the settings of how the model is run (data, train and
+// output) from cfg, typically a stored configuration overlaid with a
+// config file, the environment and flags. The text and model sections
+// stay the model's: they belong to its weights.
+func (m *Model) Configure(cfg Config) {
+	cfg.Text, cfg.Model = m.Config.Text, m.Config.Model
+	m.Config = cfg
+}
+
+// Threads returns the worker threads of train.threads (0 = all cores).
+func (c *Config) Threads() int {
+	if c.Train.Threads <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return c.Train.Threads
+}
+
+// ReadExamples reads a labelled file or class directory by the model's
+// data settings (see the package function ReadExamples).
+func (m *Model) ReadExamples(path string, opts ReadOptions) ([]data.Example, error) {
+	return ReadExamples(path, m.Config.Data, opts)
+}
+
+// EncodeExamples turns examples into token ids and label indices; a label
+// the model does not know is a *data.ParseError.
+func (m *Model) EncodeExamples(ex []data.Example) (*data.Dataset, error) {
+	return data.EncodeExamples(ex, m.Encoder, m.Labels)
+}
+
+// Evaluate computes the metrics of the model on labelled examples.
+func (m *Model) Evaluate(ex []data.Example) (*train.Metrics, error) {
+	if len(ex) == 0 {
+		return nil, data.ErrEmpty
+	}
+	ds, err := m.EncodeExamples(ex)
+	if err != nil {
+		return nil, err
+	}
+	return train.Evaluate(m.Classifier, ds, m.Config.Text.Layout(), m.Config.Train.BatchSize, m.Config.Threads())
+}
+
+// EvaluateFile reads labelled data (a file, a class directory, or "-")
+// and evaluates the model on it.
+func (m *Model) EvaluateFile(path string, opts ReadOptions) (*train.Metrics, error) {
+	ex, err := m.ReadExamples(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(ex) == 0 {
+		return nil, fmt.Errorf("%s: %w", path, data.ErrEmpty)
+	}
+	return m.Evaluate(ex)
+}
+
+// errNoMeta is a checkpoint without the metadata Train stores.
+var errNoMeta = errors.New("checkpoint without vocabulary or labels")
+
+// fromCheckpoint makes a Model of a checkpoint's weights.
+func fromCheckpoint(path string, ck *train.Checkpoint) (*Model, error) {
+	var vocab, labels []string
+	if json.Unmarshal([]byte(ck.Meta[metaVocab]), &vocab) != nil || json.Unmarshal([]byte(ck.Meta[metaLabels]), &labels) != nil {
+		return nil, fmt.Errorf("%s: %w", path, errNoMeta)
+	}
+	cfg, err := ParseStoredConfig([]byte(ck.Meta[metaConfig]))
+	if err != nil {
+		return nil, fmt.Errorf("%s: checkpoint: %w", path, err)
+	}
+	clf, err := model.New(cfg.Model.Config, len(vocab), len(labels))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	weights := map[string]*model.Tensor{}
+	for _, w := range ck.ModelWeights() {
+		weights[w.Name] = w
+	}
+	for _, p := range clf.Params() {
+		w, ok := weights[p.Name]
+		if !ok || len(w.Data) != len(p.Data) {
+			return nil, fmt.Errorf("%s: checkpoint tensor %s missing or of the wrong size", path, p.Name)
+		}
+		copy(p.Data, w.Data)
+	}
+	return bundle(path, clf, cfg, vocab, labels)
+}

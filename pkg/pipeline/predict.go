@@ -1,0 +1,99 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/train"
+)
+
+// predictChunk is how many lines a Predictor encodes and runs at once:
+// enough to fill the batch kernels, few enough to stream.
+const predictChunk = 256
+
+// Predictor computes the class probabilities of texts with a Model,
+// reusing its buffers and goroutines. It is not safe for concurrent use;
+// Close releases it.
+type Predictor struct {
+	m    *Model
+	p    *train.Predictor
+	seqs [][]int32
+	ids  []int32 // the ids of a chunk's lines, one buffer reused chunk after chunk
+}
+
+// NewPredictor returns a Predictor of the model, run with its train.threads
+// and batch size.
+func (m *Model) NewPredictor() *Predictor {
+	c := &m.Config
+	return &Predictor{
+		m:    m,
+		p:    train.NewPredictor(m.Classifier, c.Text.Layout(), c.Train.BatchSize, c.Threads()),
+		seqs: make([][]int32, 0, predictChunk),
+	}
+}
+
+// Close stops the Predictor's goroutines.
+func (p *Predictor) Close() { p.p.Close() }
+
+// Classes returns the number of probabilities per text.
+func (p *Predictor) Classes() int { return p.p.Classes() }
+
+// Sink takes a Predictor's output.
+type Sink interface {
+	// Put takes the probabilities of one text, which are reused after it
+	// returns.
+	Put(probs []float32) error
+	// Flush ends a chunk of texts: whatever is buffered should go out.
+	Flush() error
+}
+
+// PredictLines reads r, one text per line, and puts the probabilities of
+// every line into sink, in order, an empty line included. Lines are run in
+// chunks, and a chunk is run early when r has nothing more buffered, so an
+// interactive stream gets its answers as it goes. ctx is checked before
+// each chunk. name is r's name in errors.
+func (p *Predictor) PredictLines(ctx context.Context, r io.Reader, name string, sink Sink) error {
+	lr := data.NewLineReader(r)
+	for {
+		line, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		start := len(p.ids)
+		p.ids = p.m.Encoder.AppendEncode(p.ids, line)
+		p.seqs = append(p.seqs, p.ids[start:len(p.ids):len(p.ids)])
+		if len(p.seqs) == predictChunk || !lr.Buffered() {
+			if err := p.flush(ctx, sink); err != nil {
+				return err
+			}
+		}
+	}
+	return p.flush(ctx, sink)
+}
+
+// flush runs the lines held and emits their probabilities.
+func (p *Predictor) flush(ctx context.Context, sink Sink) error {
+	if len(p.seqs) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	probs, err := p.p.Predict(p.seqs)
+	if err != nil {
+		return err
+	}
+	c := p.p.Classes()
+	for i := range p.seqs {
+		if err := sink.Put(probs[i*c : (i+1)*c]); err != nil {
+			return err
+		}
+	}
+	p.seqs, p.ids = p.seqs[:0], p.ids[:0]
+	return sink.Flush()
+}

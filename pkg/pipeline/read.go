@@ -1,0 +1,58 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+)
+
+// Stdin is the path that names standard input (ReadOptions.Stdin).
+const Stdin = "-"
+
+// ReadOptions says how to read labelled data.
+type ReadOptions struct {
+	SkipBad bool      // skip malformed records (counted) instead of failing
+	Stdin   io.Reader // what the path "-" reads
+	// Skipped, when set, is told how many malformed records SkipBad
+	// skipped in a file (only when there were some).
+	Skipped func(name string, n int)
+}
+
+// ReadExamples reads a labelled file or class directory ("-" reads
+// opts.Stdin) by the data settings c.
+func ReadExamples(path string, c data.Config, opts ReadOptions) ([]data.Example, error) {
+	ro := data.ReadOptionsFrom(c, opts.SkipBad)
+	if path != Stdin {
+		ex, skipped, err := data.ReadAll(path, ro)
+		opts.skipped(path, skipped)
+		return ex, err
+	}
+	if opts.Stdin == nil {
+		return nil, fmt.Errorf("pipeline: %q names standard input, and there is none", Stdin)
+	}
+	const name = "<stdin>"
+	r, err := data.NewReader(opts.Stdin, name, ro)
+	if err != nil {
+		return nil, err
+	}
+	var ex []data.Example
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		ex = append(ex, e)
+	}
+	opts.skipped(name, r.Skipped())
+	return ex, nil
+}
+
+func (o ReadOptions) skipped(name string, n int) {
+	if n > 0 && o.Skipped != nil {
+		o.Skipped(name, n)
+	}
+}
