@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/lstmctl/lstmctl/internal/pretrained"
@@ -106,10 +107,14 @@ func (c *Config) JSON() []byte {
 }
 
 // ParseStoredConfig reads the configuration a model file or checkpoint
-// stores (Config.JSON), over the defaults, and validates it. Unknown keys
-// are refused: they mean a newer or a damaged file.
+// stores (Config.JSON), over the defaults, and validates it. A key JSON
+// omits when empty (omitempty) and the file lacks was empty when stored, so
+// it reads as empty, not as its default; a key without omitempty that the
+// file lacks (from a version before the key existed) takes its default.
+// Unknown keys are refused: they mean a newer or a damaged file.
 func ParseStoredConfig(raw []byte) (*Config, error) {
 	cfg := DefaultConfig()
+	zeroOmitEmpty(reflect.ValueOf(&cfg).Elem())
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
@@ -119,4 +124,21 @@ func ParseStoredConfig(raw []byte) (*Config, error) {
 		return nil, fmt.Errorf("stored config: %w", err)
 	}
 	return &cfg, nil
+}
+
+// zeroOmitEmpty sets every field of struct v (and of the structs within)
+// whose JSON tag has omitempty to its zero value.
+func zeroOmitEmpty(v reflect.Value) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		if _, opts, _ := strings.Cut(f.Tag.Get("json"), ","); strings.Contains(opts, "omitempty") {
+			v.Field(i).SetZero()
+		} else if f.Type.Kind() == reflect.Struct {
+			zeroOmitEmpty(v.Field(i))
+		}
+	}
 }
