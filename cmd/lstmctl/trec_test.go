@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-// sharedData is where CI and developers have the real data sets.
-const sharedData = "../../../shared/data"
+	"github.com/lstmctl/lstmctl/internal/shareddata"
+)
 
 // TestTRECDefaults trains with the defaults (sequence length 40, as the
 // issue's check does) through the command, with seeds 1, 2 and 3, and
@@ -22,10 +20,7 @@ const sharedData = "../../../shared/data"
 // the earlier built-in glove.6B.pca64 gave mean 0.897, from random vectors
 // 0.873, and with early stopping on val_loss 0.857: all below the floor.
 func TestTRECDefaults(t *testing.T) {
-	dir := filepath.Join(sharedData, "trec")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no shared data at %s: %v", dir, err)
-	}
+	dir := shareddata.Path(t, "trec")
 	var sum float64
 	const seeds = 3
 	for seed := 1; seed <= seeds; seed++ {
