@@ -3,12 +3,14 @@ package data
 import (
 	"testing"
 	"time"
+
+	"github.com/lstmctl/lstmctl/internal/shareddata"
 )
 
 // BenchmarkRead20NG reads the 20 Newsgroups folder and tokenizes every
 // document (the vocabulary pass), reporting records/s and tokens/s.
 func BenchmarkRead20NG(b *testing.B) {
-	p := dataPath(b, "20news-bydate-train")
+	p := shareddata.Path(b, "20news-bydate-train")
 	tok := mustTokenizer(b, StandardizeLowerStrip)
 	b.ReportAllocs()
 	var records, tokens int

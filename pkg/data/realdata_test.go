@@ -1,31 +1,20 @@
 package data
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lstmctl/lstmctl/internal/shareddata"
 )
 
-// sharedData is ../shared/data seen from this package's directory (the
-// repository sits beside shared/ locally and in CI).
-const sharedData = "../../../shared/data"
-
-func dataPath(tb testing.TB, parts ...string) string {
-	tb.Helper()
-	p := filepath.Join(append([]string{sharedData}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("real data not available (%v): these tests need the shared data folder at %s", err, sharedData)
-	}
-	return p
-}
-
+// readReal reads a file of the shared data sets (see internal/shareddata)
+// with the default options, refusing skipped records.
 func readReal(t *testing.T, parts ...string) []Example {
 	t.Helper()
-	p := dataPath(t, parts...)
+	p := shareddata.Path(t, parts...)
 	exs, skipped, err := ReadAll(p, defaultReadOptions(FormatAuto))
 	if err != nil {
 		t.Fatalf("%s: %v", p, err)
@@ -138,7 +127,7 @@ var (
 
 // read20NG reads the 20 Newsgroups folder once per test binary.
 func read20NG(tb testing.TB) []Example {
-	p := dataPath(tb, "20news-bydate-train")
+	p := shareddata.Path(tb, "20news-bydate-train")
 	ngOnce.Do(func() { ngEx, _, ngErr = ReadAll(p, defaultReadOptions(FormatAuto)) })
 	if ngErr != nil {
 		tb.Fatal(ngErr)
