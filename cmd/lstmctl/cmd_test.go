@@ -10,13 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lstmctl/lstmctl/internal/config"
 	"github.com/lstmctl/lstmctl/internal/pretrained"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/model"
@@ -111,7 +111,7 @@ func TestExitCodes(t *testing.T) {
 		{&data.ParseError{File: "f", Line: 3, Err: errors.New("bad")}, exitData},
 		{fmt.Errorf("f: %w", data.ErrEmpty), exitData},
 		{&usageError{err: errors.New("u")}, exitUsage},
-		{configErrorf("config: bad"), exitUsage},
+		{config.Errorf("config: bad"), exitUsage},
 	} {
 		if got := exitCode(tc.err); got != tc.code {
 			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.code)
@@ -120,69 +120,6 @@ func TestExitCodes(t *testing.T) {
 }
 
 // Configuration: defaults, file, environment and flags.
-
-func TestDefaultConfigMatchesPackages(t *testing.T) {
-	cfg, err := loadConfig("", nil, noEnv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cfg.Data.Labels) == 0 {
-		cfg.Data.Labels = nil // `labels: []` in YAML
-	}
-	want := pipeline.DefaultConfig()
-	for _, sec := range []struct {
-		name      string
-		yaml, pkg any
-	}{
-		{"data", cfg.Data, want.Data}, {"text", cfg.Text, want.Text}, {"model", cfg.Model, want.Model},
-		{"train", cfg.Train, want.Train}, {"output", cfg.Output, want.Output},
-	} {
-		if !reflect.DeepEqual(sec.yaml, sec.pkg) {
-			t.Errorf("%s defaults differ:\n yaml %+v\n  pkg %+v", sec.name, sec.yaml, sec.pkg)
-		}
-	}
-}
-
-func TestConfigPrecedence(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "c.yaml")
-	if err := os.WriteFile(file, []byte("train:\n  epochs: 5\n  batch_size: 32\nmodel:\n  lstm: [16]\ntext:\n  sequence_length: 50\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"LSTMCTL_TRAIN_BATCH_SIZE": "64", "LSTMCTL_TEXT_SEQUENCE_LENGTH": "60", "LSTMCTL_DATA_TEXT_COLUMNS": "title,body"}
-	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	cfg, err := loadConfig(file, nil, lookup, map[string]any{"text.sequence_length": "70"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Train.Epochs != 5 || cfg.Train.BatchSize != 64 || cfg.Text.SequenceLength != 70 {
-		t.Errorf("epochs %d (file 5), batch %d (env 64), seqlen %d (flag 70)", cfg.Train.Epochs, cfg.Train.BatchSize, cfg.Text.SequenceLength)
-	}
-	if !reflect.DeepEqual(cfg.Model.LSTM, []int{16}) {
-		t.Errorf("model.lstm = %v", cfg.Model.LSTM)
-	}
-	if !reflect.DeepEqual(cfg.Data.TextColumns, []string{"title", "body"}) {
-		t.Errorf("text_columns = %v", cfg.Data.TextColumns)
-	}
-	if cfg.Train.Optimizer.LearningRate != 0.003 {
-		t.Errorf("untouched default changed: lr %v", cfg.Train.Optimizer.LearningRate)
-	}
-	// The keys set by the file, the environment and the flags, and no
-	// other (train --vectors takes the file's dimension unless
-	// model.embedding_dim is one of them).
-	var explicit []string
-	for k := range cfg.explicit {
-		explicit = append(explicit, k)
-	}
-	sort.Strings(explicit)
-	if want := []string{"data.text_columns", "model.lstm", "text.sequence_length", "train.batch_size", "train.epochs"}; !reflect.DeepEqual(explicit, want) {
-		t.Errorf("explicit keys %v, want %v", explicit, want)
-	}
-	env = map[string]string{"LSTMCTL_MODEL_LSTM": "128,64"}
-	if cfg, err = loadConfig("", nil, lookup, nil); err != nil || !reflect.DeepEqual(cfg.Model.LSTM, []int{128, 64}) {
-		t.Errorf("LSTMCTL_MODEL_LSTM: %v %v", cfg, err)
-	}
-}
 
 func TestConfigErrors(t *testing.T) {
 	dir := t.TempDir()
@@ -196,12 +133,12 @@ func TestConfigErrors(t *testing.T) {
 		if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := loadConfig(file, nil, noEnv, nil)
+		_, err := config.Load(file, nil, config.NoEnv, nil)
 		if exitCode(err) != exitUsage {
 			t.Errorf("%s: err %v (exit %d), want a config error", name, err, exitCode(err))
 		}
 	}
-	if _, err := loadConfig(filepath.Join(dir, "missing.yaml"), nil, noEnv, nil); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+	if _, err := config.Load(filepath.Join(dir, "missing.yaml"), nil, config.NoEnv, nil); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -274,7 +211,7 @@ func TestClassWeightsFromConfig(t *testing.T) {
 		if err := os.WriteFile(file, []byte("train:\n  "+key+":\n    ABBR: 3\n    desc: 0.5\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := loadConfig(file, nil, noEnv, nil)
+		cfg, err := config.Load(file, nil, config.NoEnv, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", key, err)
 		}
@@ -305,7 +242,7 @@ func TestShippedConfigs(t *testing.T) {
 		t.Fatalf("configs: %v %v", files, err)
 	}
 	for _, f := range files {
-		cfg, err := loadConfig(f, nil, noEnv, nil)
+		cfg, err := config.Load(f, nil, config.NoEnv, nil)
 		if err != nil {
 			t.Errorf("%s: %v", f, err)
 			continue
@@ -380,7 +317,7 @@ func TestAdamW(t *testing.T) {
 		if err := os.WriteFile(file, []byte(tc.yaml), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := loadConfig(file, nil, noEnv, nil)
+		cfg, err := config.Load(file, nil, config.NoEnv, nil)
 		if err != nil {
 			t.Fatalf("%q: %v", tc.yaml, err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lstmctl/lstmctl/internal/config"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/embed"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
@@ -100,7 +101,7 @@ func run(ctx context.Context, ios *IOStreams, args []string) int {
 		if errors.As(err, &ue) && ue.cmd != "" {
 			name = ue.cmd
 		}
-		_, cfgErr := errors.AsType[*configError](err)
+		_, cfgErr := errors.AsType[*config.Error](err)
 		_, pipeErr := errors.AsType[*pipeline.ConfigError](err)
 		if !cfgErr && !pipeErr {
 			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", name)
@@ -125,7 +126,7 @@ func exitCode(err error) int {
 	if _, ok := errors.AsType[*usageError](err); ok {
 		return exitUsage
 	}
-	if _, ok := errors.AsType[*configError](err); ok {
+	if _, ok := errors.AsType[*config.Error](err); ok {
 		return exitUsage
 	}
 	if _, ok := errors.AsType[*pipeline.ConfigError](err); ok {
@@ -240,6 +241,9 @@ func changedSettings(c *cobra.Command, bindings []flagBinding) map[string]any {
 	}
 	return set
 }
+
+// flagBinding ties a command-line flag to a config key.
+type flagBinding struct{ flag, key string }
 
 // globalBindings are the config keys of the persistent flags.
 var globalBindings = []flagBinding{{"threads", "train.threads"}}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lstmctl/lstmctl/internal/config"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
@@ -43,7 +44,7 @@ var trainBindings = []flagBinding{
 
 func newTrainCmd(f *factory, g *globalOptions, runF func(context.Context, *trainOptions) error) *cobra.Command {
 	opts := &trainOptions{IO: f.IO}
-	d, err := loadConfig("", nil, noEnv, nil)
+	d, err := config.Load("", nil, config.NoEnv, nil)
 	if err != nil {
 		panic(err) // the embedded defaults are valid; tests check it
 	}
@@ -98,13 +99,11 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 	return c
 }
 
-func noEnv(string) (string, bool) { return "", false }
-
 // runTrain loads the configuration, trains through the pipeline and
 // renders the outcome.
 func runTrain(ctx context.Context, opts *trainOptions) error {
 	ios := opts.IO
-	cfg, err := loadConfig(opts.ConfigFile, nil, ios.Env, opts.Set)
+	cfg, err := config.Load(opts.ConfigFile, nil, ios.Env, opts.Set)
 	if err != nil {
 		return err
 	}
@@ -119,7 +118,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		From:            opts.From,
 		Resume:          opts.Resume,
 		Read:            pipeline.ReadOptions{SkipBad: opts.SkipBad, Stdin: ios.In},
-		EmbeddingDimSet: cfg.explicit["model.embedding_dim"],
+		EmbeddingDimSet: cfg.Explicit["model.embedding_dim"],
 		Vectors:         vectorsCache(ios, opts.Quiet),
 		Reporter:        rep,
 	})

@@ -21,6 +21,12 @@
 // from the built-in glove.6B.100d.int8).
 // The configs of TREC, SST-2, MR and 20NG name glove.6B.100d themselves, so
 // "config" runs start from it, and the first one fetches it into the cache.
+//
+// lstmctl trains and tests in this process, through pkg/pipeline, with the
+// configuration loaded by internal/config as `lstmctl train --quiet` loads
+// it (the same config file, LSTMCTL_* environment and flag keys), so the
+// figures are those of the command. fastText and the PyTorch peer run as
+// processes.
 package main
 
 import (
@@ -39,9 +45,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lstmctl/lstmctl/internal/config"
 	"github.com/lstmctl/lstmctl/internal/pretrained"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/embed"
+	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
 type split struct{ train, test string }
@@ -67,23 +75,24 @@ func main() {
 	trainSize := flag.Int("train-size", 0, "train on a seeded sample of this many training samples (0 = all): the small-data regime")
 	vectors := flag.String("vectors", "", "pretrained word vectors for every run, a .vec file or a name (glove.6B.100d; none = random vectors): lstmctl --vectors, fastText -pretrainedVectors (not for none or a built-in set)")
 	flag.Parse()
-	var vecArgs, ftVecArgs []string
+	// The named vectors of the environment, as lstmctl finds them; a
+	// download is reported on stderr.
+	cache := pretrained.DefaultCache(os.Getenv)
+	cache.Log = os.Stderr
+	var vecSet string // model.embedding_vectors, as --vectors sets it; "" leaves it
+	var ftVecArgs []string
 	if _, builtin := pretrained.LookupBuiltin(*vectors); builtin || *vectors == "none" {
-		vecArgs = []string{"--vectors", *vectors} // fastText keeps its own vectors
+		vecSet = *vectors // fastText keeps its own vectors
 	} else if *vectors != "" {
-		cache := pretrained.DefaultCache(os.Getenv)
-		cache.Log = os.Stderr
 		path, err := cache.Resolve(context.Background(), *vectors)
 		check(err)
-		vecArgs = []string{"--vectors", path}
+		vecSet = path
 		ftVecArgs = []string{"-pretrainedVectors", path, "-dim", strconv.Itoa(vecDim(path))}
 	}
 
 	work, err := os.MkdirTemp("", "lstmctl-accuracy-")
 	check(err)
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "lstmctl")
-	run("go", "build", "-o", bin, "./cmd/lstmctl")
 
 	fmt.Printf("| data set | lstmctl %s | fastText | PyTorch peer | seconds |\n|---|---|---|---|---|\n", *modes)
 	for _, name := range strings.Split(*sets, ",") {
@@ -102,19 +111,18 @@ func main() {
 				var accs []float64
 				for i, sp := range s.splits {
 					model := filepath.Join(work, fmt.Sprintf("%s-%d.safetensors", name, i))
-					args := []string{"train", "--quiet", "--train", sp.train, "--model", model, "--seed", strconv.Itoa(seed)}
+					var file string
 					switch mode {
 					case "config":
-						args = append(args, "--config", s.config)
+						file = s.config
 					case "keras":
-						args = append(args, "--config", "configs/keras.yaml")
+						file = "configs/keras.yaml"
 					case "defaults":
 					default:
 						fmt.Fprintf(os.Stderr, "unknown mode %q\n", mode)
 						os.Exit(2)
 					}
-					run(bin, append(args, vecArgs...)...)
-					accs = append(accs, evalAcc(bin, model, sp.test))
+					accs = append(accs, lstmctlAcc(file, sp, model, seed, vecSet, cache))
 				}
 				perSeed = append(perSeed, mean(accs))
 				fmt.Fprintf(os.Stderr, "%s %s seed %d: %.4f %v\n", name, mode, seed, mean(accs), accs)
@@ -269,11 +277,26 @@ func toFastText(work, name string, ex []data.Example) string {
 	return path
 }
 
-func evalAcc(bin, model, test string) float64 {
-	out := run(bin, "eval", "--model", model, "--data", test, "--format", "json")
-	var m struct{ Accuracy float64 }
-	check(json.Unmarshal(out, &m))
-	return m.Accuracy
+// lstmctlAcc trains a model as `lstmctl train --quiet --config file
+// --train TRAIN --model model --seed seed [--vectors vectors]` does (file
+// "" for none), and returns its accuracy on the test file, as `lstmctl
+// eval` of the model file computes it.
+func lstmctlAcc(file string, sp split, model string, seed int, vectors string, cache pipeline.VectorSource) float64 {
+	// Values as the flags give them (strings), so that they decode alike.
+	set := map[string]any{"data.train": sp.train, "output.model": model, "train.seed": strconv.Itoa(seed)}
+	if vectors != "" {
+		set["model.embedding_vectors"] = vectors
+	}
+	cfg, err := config.Load(file, nil, os.LookupEnv, set)
+	check(err)
+	res, err := pipeline.Train(context.Background(), cfg.Config, pipeline.TrainOptions{
+		EmbeddingDimSet: cfg.Explicit["model.embedding_dim"],
+		Vectors:         cache,
+	})
+	check(err)
+	met, err := res.Model.EvaluateFile(sp.test, pipeline.ReadOptions{})
+	check(err)
+	return met.Accuracy
 }
 
 var p1 = regexp.MustCompile(`P@1\s+([0-9.]+)`)

@@ -10,6 +10,12 @@
 // is training samples × epochs / seconds. lstmctl runs with
 // configs/keras.yaml, the peer's recipe (batch 128, Adam 1e-3). Peak RSS comes from the kernel's
 // rusage of the child process.
+//
+// lstmctl's training and prediction run as processes of the built binary,
+// since the wall time and peak RSS of the command are what is measured.
+// What the script computes itself, the real tokens of a training set and
+// the texts to predict, it reads and encodes through pkg/pipeline with the
+// trained model, as lstmctl did.
 package main
 
 import (
@@ -25,7 +31,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
 type workload struct {
@@ -58,7 +64,7 @@ func main() {
 			// clipping, schedule or early stopping).
 			wall, rss := timed(exec.Command(bin, "train", "--quiet", "--config", "configs/keras.yaml", "--train", w.train, "--sequence-length", strconv.Itoa(w.maxlen),
 				"--epochs", strconv.Itoa(*epochs), "--validation-split", "0", "--threads", th, "--history", hist, "--model", model))
-			sps, tps := historySpeed(hist, w, bin, model)
+			sps, tps := historySpeed(hist, w, model)
 			fmt.Printf("| %s | lstmctl | %s | %.1f | %.0f | %.0f | %.0f |\n", name, th, wall, sps, tps, rss)
 		}
 		if name == "trec" {
@@ -109,8 +115,9 @@ func prepare(name, dataDir, work string) workload {
 }
 
 // historySpeed reads the training-loop speed from a history file and counts
-// the real tokens of the data set.
-func historySpeed(path string, w workload, bin, model string) (samplesPerSec, tokensPerSec float64) {
+// the real tokens of the data set: the token ids, up to the sequence
+// length, that the trained model's encoder gives its texts.
+func historySpeed(path string, w workload, model string) (samplesPerSec, tokensPerSec float64) {
 	f, err := os.Open(path)
 	check(err)
 	defer f.Close()
@@ -126,15 +133,13 @@ func historySpeed(path string, w workload, bin, model string) (samplesPerSec, to
 		check(err)
 		secs += s
 	}
-	ex, _, err := data.ReadAll(w.train, data.ReadOptionsFrom(data.DefaultConfig(), false))
+	m, err := pipeline.Open(model)
 	check(err)
-	tc := data.DefaultTextConfig()
-	tc.SequenceLength = w.maxlen
-	tok, err := data.NewTokenizer(tc)
+	ex, err := m.ReadExamples(w.train, pipeline.ReadOptions{})
 	check(err)
 	var tokens int
 	for _, e := range ex {
-		tokens += min(len(tok.Tokens(e.Text)), w.maxlen)
+		tokens += len(m.Encoder.Encode(e.Text)) // truncated to text.sequence_length
 	}
 	n := float64(len(ex) * (len(rows) - 1))
 	return n / secs, float64(tokens*(len(rows)-1)) / secs
@@ -142,13 +147,13 @@ func historySpeed(path string, w workload, bin, model string) (samplesPerSec, to
 
 // predictSpeed times predict over the TREC test questions repeated to 100k lines.
 func predictSpeed(bin, work, model, test string) {
-	raw, err := os.ReadFile(test)
+	m, err := pipeline.Open(model)
+	check(err)
+	ex, err := m.ReadExamples(test, pipeline.ReadOptions{})
 	check(err)
 	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		if _, text, ok := strings.Cut(l, " "); ok {
-			lines = append(lines, text)
-		}
+	for _, e := range ex {
+		lines = append(lines, strings.Join(strings.Fields(e.Text), " ")) // one line each
 	}
 	in := filepath.Join(work, "predict.txt")
 	var b strings.Builder

@@ -1,4 +1,16 @@
-package main
+// Package config loads lstmctl's configuration the way the command line
+// does: the built-in defaults (configs/default.yaml) < a model's stored
+// configuration < a YAML config file < LSTMCTL_* environment < flags. It
+// refuses unknown keys, reads Keras' class_weight as class_weights, and
+// settles the values that depend on which keys were set explicitly
+// (pipeline.Config.Settle).
+//
+// It is viper-based. STYLE keeps viper in cmd/: this package is internal
+// so that only lstmctl's commands (cmd/lstmctl) and its development
+// scripts (scripts/accuracy, scripts/speed) use it, and the scripts apply
+// a config file exactly as `lstmctl train --config` does. Library code
+// (pkg/...) takes a plain pipeline.Config and never imports it.
+package config
 
 import (
 	"encoding/json"
@@ -16,32 +28,40 @@ import (
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
-// settings is a configuration as loaded: the values, and which keys a
+// Settings is a configuration as loaded: the values, and which keys a
 // config file, the environment or a flag set (as opposed to the built-in
 // defaults and a stored model's configuration).
-type settings struct {
+type Settings struct {
 	pipeline.Config `mapstructure:",squash"`
 
-	explicit map[string]bool
+	// Explicit holds the dotted keys (train.epochs) that the config file,
+	// the environment or set gave a value.
+	Explicit map[string]bool `mapstructure:"-"`
 }
 
-// configError is a problem with the configuration (exit code 2).
-type configError struct{ err error }
+// Error is a problem with the configuration: a file that cannot be read or
+// parsed, an unknown key, a value of the wrong type or an invalid value.
+// lstmctl exits with code 2 on it.
+type Error struct{ Err error }
 
-func (e *configError) Error() string { return e.err.Error() }
-func (e *configError) Unwrap() error { return e.err }
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
 
-func configErrorf(format string, args ...any) error {
-	return &configError{fmt.Errorf(format, args...)}
+// Errorf returns an *Error of a formatted message.
+func Errorf(format string, args ...any) error {
+	return &Error{fmt.Errorf(format, args...)}
 }
 
-// flagBinding ties a command-line flag to a config key.
-type flagBinding struct{ flag, key string }
+// NoEnv is an environment with no variables.
+func NoEnv(string) (string, bool) { return "", false }
 
-// loadConfig builds the effective configuration: built-in defaults <
-// base (a model's stored config, for eval/predict/--from) < config file <
-// LSTMCTL_* environment < flags that were set. Every run gets its own viper.
-func loadConfig(file string, base []byte, env func(string) (string, bool), set map[string]any) (*settings, error) {
+// Load builds the effective configuration: built-in defaults < base (a
+// model's stored config JSON, for eval/predict; nil for none) < file (a
+// YAML config file; "" for none) < env (LSTMCTL_TRAIN_EPOCHS=3 sets
+// train.epochs; os.LookupEnv, or NoEnv) < set (dotted keys to values, as
+// the flags that were set give them; strings are decoded like environment
+// values). Every call gets its own viper.
+func Load(file string, base []byte, env func(string) (string, bool), set map[string]any) (*Settings, error) {
 	root, err := parseYAML(configs.Default)
 	if err != nil {
 		return nil, fmt.Errorf("config: built-in defaults: %w", err)
@@ -97,11 +117,11 @@ func mergeFile(v *viper.Viper, file string, defaults map[string]any) (map[string
 	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
-		return nil, configErrorf("config: %w", err)
+		return nil, Errorf("config: %w", err)
 	}
 	root, err := parseYAML(raw)
 	if err != nil {
-		return nil, configErrorf("config: %s: %w", file, err)
+		return nil, Errorf("config: %s: %w", file, err)
 	}
 	user := flatten(root)
 	var unknown []string
@@ -112,10 +132,10 @@ func mergeFile(v *viper.Viper, file string, defaults map[string]any) (map[string
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return nil, configErrorf("config: %s: unknown key %q (see configs/default.yaml for every key)", file, unknown[0])
+		return nil, Errorf("config: %s: unknown key %q (see configs/default.yaml for every key)", file, unknown[0])
 	}
 	if err := v.MergeConfigMap(root); err != nil {
-		return nil, configErrorf("config: %s: %w", file, err)
+		return nil, Errorf("config: %s: %w", file, err)
 	}
 	for k := range user {
 		explicit[k] = true
@@ -125,8 +145,8 @@ func mergeFile(v *viper.Viper, file string, defaults map[string]any) (map[string
 
 // decodeSettings decodes v into settings, settles the values that depend
 // on what was set explicitly, and validates the result.
-func decodeSettings(v *viper.Viper, explicit map[string]bool) (*settings, error) {
-	var cfg settings
+func decodeSettings(v *viper.Viper, explicit map[string]bool) (*Settings, error) {
+	var cfg Settings
 	dec := func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
 		dc.WeaklyTypedInput = true
@@ -136,13 +156,13 @@ func decodeSettings(v *viper.Viper, explicit map[string]bool) (*settings, error)
 		)
 	}
 	if err := v.Unmarshal(&cfg, dec); err != nil {
-		return nil, configErrorf("config: %w", err)
+		return nil, Errorf("config: %w", err)
 	}
 	cfg.Settle(func(key string) bool { return explicit[key] })
 	if err := cfg.Validate(); err != nil {
-		return nil, &configError{err}
+		return nil, &Error{err}
 	}
-	cfg.explicit = explicit
+	cfg.Explicit = explicit
 	return &cfg, nil
 }
 
