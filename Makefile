@@ -64,5 +64,11 @@ accuracy:
 glove: build
 	$(BIN) vectors fetch glove.6B.100d
 
+# Regenerates the CLI reference in docs/cli from the cobra commands; the test
+# without -update fails when docs/cli is stale.
+.PHONY: docs
+docs:
+	$(GO) test ./cmd/lstmctl -run TestCLIReference -update
+
 clean:
 	rm -rf bin $(EXAMPLE)/model.safetensors

@@ -5,7 +5,7 @@ package configs
 
 import _ "embed"
 
-// Default is the content of default.yaml: the Keras example of DESIGN.md.
+// Default is the content of default.yaml: every key with its default.
 //
 //go:embed default.yaml
 var Default []byte

@@ -17,12 +17,10 @@
 //
 // A Builtin set is compiled into lstmctl instead. glove.6B.100d.int8, the
 // 100,000 most frequent words of GloVe 6B 100d, is the default of
-// model.embedding_vectors: DESIGN.md's model starts its embedding from
-// Keras' U(-0.05, 0.05), but from these vectors (and a recipe they made
-// pay) the defaults score 3.7 to 10.9 points above the first defaults, from
-// random vectors, on every shared data set, with the same layers after the
-// embedding and without network (README "The built-in vectors"). Words
-// the set does not hold keep their random rows.
+// model.embedding_vectors, so the default model starts from pretrained
+// vectors without network access (docs/decisions/built-in-vectors.md).
+// Words the set does not hold keep their random rows (Keras'
+// U(-0.05, 0.05)).
 //
 // Nothing is trusted that was not checked: the tarball against npm's sha512
 // integrity, the converted .vec file against its sha256 before it is renamed

@@ -53,18 +53,10 @@ func DefaultConfig() Config {
 }
 
 // DefaultTextConfig returns the defaults of the `text` section: Keras
-// TextVectorization defaults with 40000 tokens and 128 steps, rather than
-// the example's 10000 and DESIGN's 200. The default model reads the last
-// LSTM state, which forgets the start of long texts: from random vectors
-// the best length on 20 Newsgroups was 64 (seeded 20% hold-out, 79.1
-// against 70.8 at 128), and a larger vocabulary hurt there. Since the
-// embedding starts from the built-in GloVe vectors, rare words carry
-// meaning and longer texts help: 20000 tokens and 128 steps gave 86.5
-// against 84.0 with 10000 and 64 (20NG, seeds 1-3, 64-dimensional
-// vectors), and with the 100-dimensional ones 40000 tokens give 87.6
-// against 87.0 with 20000, 87.3 with 60000 and 86.0 with no limit. TREC,
-// SST-2 and MR texts fit in 64 tokens and their vocabularies in 20000
-// (README, "Accuracy").
+// TextVectorization's standardization and split, at most 40000 tokens
+// (padding and [UNK] included), min_count 1, and 128 tokens per text kept
+// from the start (truncate and pad "post"). docs/decisions/vocabulary-and-length.md
+// explains the sizes.
 func DefaultTextConfig() TextConfig {
 	return TextConfig{
 		Standardize:    StandardizeLowerStrip,

@@ -29,7 +29,7 @@
 //     record must have as many fields as the header; the line of a record is
 //     the line where it starts.
 //   - tsv: header row, fields split on tabs, no quote processing at all
-//     (SST-2 texts contain quotes); a wrong number of fields is malformed.
+//     (texts may contain quotes as they are); a wrong number of fields is malformed.
 //   - jsonl: one object per line; the label field may be a string or a
 //     number (taken as written: 1 -> "1"); text fields must be strings.
 //     Blank lines are skipped.

@@ -33,9 +33,8 @@
 //     (strings.ToLower, as the tokenizer's), counted in Vectors.Lowered.
 //     GloVe and many other files are lower-cased, and a vocabulary that
 //     keeps case (`standardize: strip_punctuation`) would otherwise miss
-//     every capitalised word: TREC's training questions hold 3348 such
-//     tokens that GloVe 6B has only in lower case. Keras' tutorial looks
-//     up the exact word only; an exact entry still wins here, wherever it
+//     every capitalised word that the file has only in lower case. Keras'
+//     tutorial looks up the exact word only; an exact entry still wins here, wherever it
 //     comes in the file.
 //   - Fields are separated by runs of spaces, tabs and carriage returns;
 //     lines end in '\n' (so CRLF files and fastText's trailing space are

@@ -57,13 +57,11 @@ type Config struct {
 	FreezeEmbedding bool `mapstructure:"freeze_embedding" json:"freeze_embedding,omitempty"`
 }
 
-// DefaultConfig returns the model of the Keras example, every dropout off,
-// its embedding starting from the built-in GloVe vectors (README
-// "Pretrained vectors" has the measurements).
-// Token dropout (0.1) helps 20NG but not the short-text sets (README,
-// "Accuracy"), and any dropout in the default model would make a training
-// step differ from a plain reference (scripts/reference), so the configs
-// that gain from it set it.
+// DefaultConfig returns the model of the Keras example: LSTM [64, 32],
+// masked padding, the last state read out, every dropout off, the
+// embedding starting from the built-in GloVe vectors
+// (docs/decisions/built-in-vectors.md and
+// docs/decisions/no-regularisation-by-default.md say why).
 func DefaultConfig() Config {
 	return Config{
 		EmbeddingDim: 64, LSTM: []int{64, 32}, MaskPadding: true,

@@ -84,30 +84,16 @@ const (
 // Class weighting modes for Config.ClassWeight.
 const ClassWeightBalanced = "balanced"
 
-// DefaultConfig returns the default training recipe. The Keras example
-// compiles with Adam(1e-3) and fits 10 epochs of 128; measured on TREC,
-// SST-2, MR and 20 Newsgroups (README, "Accuracy") that recipe undertrains,
-// and these defaults do better on all four: up to 40 epochs of batches of 32,
-// Adam (Keras betas and epsilon) at 3e-3 with global_clipnorm 1 (LSTMs on
-// long texts otherwise diverge), reduce_on_plateau (factor 0.5, patience 1,
-// min_delta 1e-4 on val_loss), early stopping (patience 3 on val_accuracy,
-// best weights restored) and a moving average of the weights (use_ema,
-// momentum 0.99), which is what is validated and returned. No weight decay,
-// class weights or label smoothing.
-//
-// Early stopping watches val_accuracy, not the val_loss of DESIGN.md and of
-// Keras habit: without label smoothing the validation loss of these models
-// turns up after two to four epochs, as they grow confident, while the
-// accuracy still climbs, so on val_loss the restored weights are those of
-// an undertrained epoch. Ties of the accuracy go to the lower val_loss
-// (earlyStopper). The learning rate was 2e-3 until the embedding started
-// from pretrained vectors (the built-in GloVe set); from them 3e-3 does
-// better on every shared set, and so does keeping the embedding frozen for
-// the first 2 epochs (FreezeEmbeddingEpochs) on the short-text sets. The
-// measurements are in README "Accuracy".
-// The Keras example's own settings are `epochs: 10, batch_size: 128,
-// learning_rate: 0.001, global_clipnorm: 0, use_ema: false, patience: 0,
-// lr_schedule.name: constant`.
+// DefaultConfig returns the default training recipe: up to 40 epochs of
+// batches of 32; Adam (Keras betas and epsilon) at 3e-3 with
+// global_clipnorm 1; reduce_on_plateau (factor 0.5, patience 1, min_delta
+// 1e-4 on val_loss); early stopping with patience 3 on val_accuracy (ties
+// go to the lower val_loss, see earlyStopper) and the best weights
+// restored; a moving average of the weights (use_ema, momentum 0.99), which
+// is what is validated and returned; a pretrained embedding frozen for the
+// first 2 epochs (FreezeEmbeddingEpochs). No weight decay, class weights
+// or label smoothing. The Keras example's recipe (KerasConfig) undertrains;
+// docs/decisions/ holds the measurements behind each setting.
 func DefaultConfig() Config {
 	c := KerasConfig()
 	c.Epochs = 40
@@ -122,8 +108,8 @@ func DefaultConfig() Config {
 	return c
 }
 
-// KerasConfig returns the training settings of the Keras example of
-// DESIGN.md (configs/keras.yaml): 10 epochs of batches of 128, shuffled with
+// KerasConfig returns the training settings of the Keras example
+// (configs/keras.yaml): 10 epochs of batches of 128, shuffled with
 // seed 1, Adam with the Keras defaults, a constant learning rate, no
 // clipping, early stopping disabled (patience 0); the reduce_on_plateau
 // settings, used once lr_schedule.name selects it, are those of DefaultConfig.

@@ -41,10 +41,8 @@
 // steps per epoch (the first average is the weights). Keras 3 uses
 // ema_momentum alone; the cap keeps the average within about the last epoch,
 // for on a small data set (a few steps per epoch) 0.99 leaves it near the
-// initial weights for many epochs (0.99^100 = 37%), and early stopping ends
-// training before it learns (examples/topics, 12 steps per epoch: 32% test
-// accuracy instead of 97%). On TREC, SST-2 and 20NG (150 to 300 steps per
-// epoch at batch 32) the cap does not bind. Keras validates the raw
+// initial weights for many epochs (0.99^100 = 37%), and early stopping would
+// end training before it learns (docs/decisions/moving-average.md). Keras validates the raw
 // weights during fit and swaps the averages in at its end; Fit instead
 // evaluates the validation set on the averages, so early stopping, reduce_on_plateau and
 // restore_best_weights judge and keep the model that is returned. The
@@ -129,7 +127,7 @@
 // monitor (of early stopping or of reduce_on_plateau) falls back to its
 // training counterpart, so `--validation-split 0` works with any recipe;
 // Result.Monitor names the metric tracked. DefaultConfig monitors
-// val_accuracy where DESIGN.md has val_loss; its comment says why.
+// val_accuracy (docs/decisions/early-stopping.md says why).
 //
 // # Checkpoints
 //
