@@ -13,16 +13,17 @@ all: build
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lstmctl
 
-# The whole test suite (what CI runs): vet, tests, and the pure-Go kernels.
+# The whole test suite (what CI runs): vet, tests, and all again with the
+# pure-Go kernels (-tags noasm).
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -tags noasm ./pkg/model/...
+	$(GO) test -count=1 -tags noasm ./...
 
 # Go benchmarks (kernels GFLOP/s, LSTM step, training step, prediction), then
 # whole-process training on TREC and 20NG and prediction lines/s.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/kernels ./pkg/...
 	$(GO) run ./scripts/speed
 
 # The side-by-side table of the README: lstmctl beside the PyTorch peer

@@ -9,12 +9,10 @@
 // so the padding row then receives no gradient, as in Keras with
 // mask_zero=True; without masking padding is an ordinary token.
 //
-// Both check every id before touching a row. On amd64 with AVX2 their row
-// loops are in assembly (rows_amd64.s), prefetching the table row of the id
-// a few places ahead, since a batch's rows are scattered over a table
-// larger than the L2 cache; each float is copied or added on its own, so
-// the results are those of the Go loops (rows_other.go, -tags noasm) bit
-// for bit, AddGrad adding repeated ids' rows in order.
+// Both check every id before touching a row, then run the row loops of
+// internal/kernels (GatherRows, AddRows: assembly where the CPU has it);
+// each float is copied or added on its own, so every variant gives the Go
+// loops' bits, AddGrad adding repeated ids' rows in order.
 //
 // Init draws every weight from U(-0.05, 0.05), the Keras default for
 // Embedding, from an injected *rand.Rand.

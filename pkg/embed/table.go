@@ -3,6 +3,8 @@ package embed
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/lstmctl/lstmctl/internal/kernels"
 )
 
 // InitScale bounds the uniform initialisation: weights are drawn from
@@ -49,7 +51,7 @@ func (t *Table) Lookup(dst []float32, ids []int32) {
 		panic(fmt.Sprintf("embed: Lookup: dst has %d values, need %d×%d", len(dst), len(ids), e))
 	}
 	t.checkIDs(ids)
-	gatherRows(dst, t.W, ids, e)
+	kernels.GatherRows(dst, t.W, ids, e)
 }
 
 // AddGrad adds the gradient of a Lookup into grad ([V*E], shaped like W):
@@ -64,7 +66,7 @@ func (t *Table) AddGrad(grad []float32, ids []int32, dy []float32) {
 		panic(fmt.Sprintf("embed: AddGrad: dy has %d values, need %d×%d", len(dy), len(ids), e))
 	}
 	t.checkIDs(ids)
-	addRows(grad, ids, dy, e)
+	kernels.AddRows(grad, ids, dy, e)
 }
 
 // checkIDs panics if an id is outside [0, V), before any row is touched.
@@ -73,24 +75,6 @@ func (t *Table) checkIDs(ids []int32) {
 	for _, id := range ids {
 		if uint32(id) >= v {
 			panic(fmt.Sprintf("embed: token id %d out of range [0, %d)", id, t.V))
-		}
-	}
-}
-
-// gatherRowsGeneric is the pure-Go row gather: dst row r = w row ids[r].
-func gatherRowsGeneric(dst, w []float32, ids []int32, e int) {
-	for r, id := range ids {
-		copy(dst[r*e:(r+1)*e], w[int(id)*e:int(id+1)*e])
-	}
-}
-
-// addRowsGeneric is the pure-Go scatter-add: grad row ids[r] += dy row r,
-// for r in order.
-func addRowsGeneric(grad []float32, ids []int32, dy []float32, e int) {
-	for r, id := range ids {
-		g := grad[int(id)*e : int(id+1)*e]
-		for j, v := range dy[r*e : (r+1)*e] {
-			g[j] += v
 		}
 	}
 }

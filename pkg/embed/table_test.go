@@ -119,3 +119,23 @@ func BenchmarkLookup(b *testing.B) {
 		tab.AddGrad(grad, ids, dst)
 	}
 }
+
+// TestBadIDTouchesNothing: an id out of range panics before any row is
+// written.
+func TestBadIDTouchesNothing(t *testing.T) {
+	tab := New(4, 8)
+	grad := make([]float32, 32)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("no panic")
+			}
+		}()
+		tab.AddGrad(grad, []int32{1, 2, 4}, make([]float32, 24))
+	}()
+	for i, g := range grad {
+		if g != 0 {
+			t.Fatalf("grad[%d] = %g after a rejected AddGrad", i, g)
+		}
+	}
+}

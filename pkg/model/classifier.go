@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/lstmctl/lstmctl/internal/kernels"
 )
 
 // Input is one batch for the model, time-major: Tokens[t*B+b] is the id of
@@ -261,7 +263,7 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 			s.idsRev[r] = s.ids[i]
 		}
 		s.x0Rev = grow(s.x0Rev, N*E)
-		gatherRows(s.x0Rev, s.x0, s.rev, E)
+		kernels.GatherRows(s.x0Rev, s.x0, s.rev, E)
 		xRev = s.x0Rev
 	}
 	for k := range c.LSTMs {

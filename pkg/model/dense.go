@@ -1,6 +1,6 @@
 package model
 
-import "github.com/lstmctl/lstmctl/pkg/model/internal/kernels"
+import "github.com/lstmctl/lstmctl/internal/kernels"
 
 // forward writes logits [B, Out] = x·Kernel + Bias for x [B, In].
 func (l *Dense) forward(logits, x []float32, B int) {

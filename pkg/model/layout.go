@@ -108,13 +108,6 @@ func mulInto(dst, a, b []float32) {
 	}
 }
 
-// gatherRows writes row r of dst = row idx[r] of src, rows w wide.
-func gatherRows(dst, src []float32, idx []int32, w int) {
-	for r, i := range idx {
-		copy(dst[r*w:(r+1)*w], src[int(i)*w:(int(i)+1)*w])
-	}
-}
-
 // grow returns s resized to n elements, reusing its array when it is large
 // enough (contents are not preserved across a reallocation).
 func grow[T any](s []T, n int) []T {

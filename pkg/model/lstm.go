@@ -1,6 +1,6 @@
 package model
 
-import "github.com/lstmctl/lstmctl/pkg/model/internal/kernels"
+import "github.com/lstmctl/lstmctl/internal/kernels"
 
 // lstmState holds one LSTM layer's activations for a batch, in the packed
 // layout (see packing): N rows in all, row off[t]+b for sample b at step t.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/lstmctl/lstmctl/internal/kernels"
 	"github.com/lstmctl/lstmctl/pkg/model"
 )
 
@@ -190,7 +191,7 @@ func sumSquares(x []float32) float64 {
 // step's scalars. The update itself is done by updateRange over any
 // partition of the elements (it is element-wise, so the partition does not
 // change the result).
-func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) adamArgs {
+func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) kernels.AdamArgs {
 	if len(params) != len(a.m) || len(grads) != len(a.m) {
 		panic("train: adam: parameter count mismatch")
 	}
@@ -227,30 +228,30 @@ func (a *Adam) begin(params, grads []*model.Tensor, sumsq []float64) adamArgs {
 		a.emaMom = 0 // the first average is the weights, as in Keras
 	}
 	t := float64(a.step)
-	return adamArgs{
-		alpha: float32(a.lr * math.Sqrt(1-math.Pow(a.cfg.Beta2, t)) / (1 - math.Pow(a.cfg.Beta1, t))),
-		omb1:  float32(1 - a.cfg.Beta1),
-		omb2:  float32(1 - a.cfg.Beta2),
-		eps:   float32(a.cfg.Epsilon),
-		wd:    float32(a.cfg.WeightDecay),
-		lr:    float32(a.lr),
+	return kernels.AdamArgs{
+		Alpha:       float32(a.lr * math.Sqrt(1-math.Pow(a.cfg.Beta2, t)) / (1 - math.Pow(a.cfg.Beta1, t))),
+		OneMinusB1:  float32(1 - a.cfg.Beta1),
+		OneMinusB2:  float32(1 - a.cfg.Beta2),
+		Eps:         float32(a.cfg.Epsilon),
+		WeightDecay: float32(a.cfg.WeightDecay),
+		LR:          float32(a.lr),
 	}
 }
 
 // updateRange applies the update to elements [lo, hi) of tensor i, with
 // base the step's scalars from begin.
-func (a *Adam) updateRange(base *adamArgs, params, grads []*model.Tensor, i, lo, hi int) {
+func (a *Adam) updateRange(base *kernels.AdamArgs, params, grads []*model.Tensor, i, lo, hi int) {
 	if a.frozen[i] {
 		return
 	}
 	k := *base
-	k.gscale = a.gscale[i]
+	k.GScale = a.gscale[i]
 	if !a.decays[i] {
-		k.wd = 0
+		k.WeightDecay = 0
 	}
-	adamUpdateTo(params[i].Data[lo:hi], grads[i].Data[lo:hi], a.m[i].Data[lo:hi], a.v[i].Data[lo:hi], &k)
+	kernels.AdamUpdate(params[i].Data[lo:hi], grads[i].Data[lo:hi], a.m[i].Data[lo:hi], a.v[i].Data[lo:hi], &k)
 	if a.ema != nil {
-		emaUpdateTo(a.ema[i].Data[lo:hi], params[i].Data[lo:hi], a.emaMom)
+		kernels.EMAUpdate(a.ema[i].Data[lo:hi], params[i].Data[lo:hi], a.emaMom)
 	}
 }
 

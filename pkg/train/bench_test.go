@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/lstmctl/lstmctl/internal/kernels"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/model"
 )
@@ -62,18 +63,18 @@ func BenchmarkTrainStep(b *testing.B) {
 
 // BenchmarkAdamUpdate is the dense Adam update of the default model's
 // parameters (V=10000, C=6: ~690k values) on 1 and 2 goroutines, with the
-// kernel adamUpdateTo picks on this CPU ("best"), and with each kernel
-// (kernel=go is the scalar Go loop).
+// variant in use on this CPU ("best"), and with each variant
+// (kernel=generic is the scalar Go loop).
 func BenchmarkAdamUpdate(b *testing.B) {
-	kernels := append([]adamKernel{adamVec}, adamKernelCases()...)
-	for i, k := range kernels {
-		name := "kernel=" + k.name + "/"
+	variants := append([]string{kernels.Variants()["adam"]}, kernels.Available("adam")...)
+	for i, k := range variants {
+		name := "kernel=" + k + "/"
 		if i == 0 {
 			name = ""
 		}
 		for _, threads := range []int{1, 2} {
 			b.Run(name+"threads="+strconv.Itoa(threads), func(b *testing.B) {
-				withAdamKernel(k, func() { benchAdamUpdate(b, threads) })
+				withAdamVariant(b, k, func() { benchAdamUpdate(b, threads) })
 			})
 		}
 	}

@@ -52,10 +52,10 @@
 // StateTensors and Iterations and restored by LoadState.
 //
 // The update is one fused pass per element (clip scale, moments, decay,
-// step) run by AVX assembly where the CPU has it (build tag noasm: pure
-// Go). Every operation is one IEEE float32 operation with the
-// same rounding in Go and assembly (no FMA), so the kernels give the Go
-// loop's bits exactly (TestAdamKernelsMatchGoLoop).
+// step), internal/kernels.AdamUpdate and EMAUpdate: AVX assembly where the
+// CPU has it (build tag noasm: pure Go). Every operation is one IEEE
+// float32 operation with the same rounding in Go and assembly (no FMA), so
+// every variant gives the Go loop's bits exactly.
 //
 // # Learning-rate schedule
 //

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/lstmctl/lstmctl/internal/kernels"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/model"
 )
@@ -114,7 +115,7 @@ type engine struct {
 
 	// Adam phase.
 	adam   *Adam
-	coef   adamArgs
+	coef   kernels.AdamArgs
 	params []*model.Tensor
 	grads  []*model.Tensor
 	chunks []chunk

@@ -29,7 +29,7 @@ func BenchmarkLSTMGates(b *testing.B) {
 	h, c, tc := make([]float32, n*hid), make([]float32, n*hid), make([]float32, n*hid)
 	dh, dy, dc := randGateData(rng, n*hid, 1), randGateData(rng, n*hid, 1), randGateData(rng, n*hid, 1)
 	dz := make([]float32, n*4*hid)
-	for _, v := range gatesVariants() {
+	for _, v := range gatesVariants(b) {
 		z := append([]float32(nil), z0...)
 		b.Run(fmt.Sprintf("forward/%s", v.name), func(b *testing.B) {
 			b.ReportAllocs()

@@ -2,14 +2,6 @@
 
 package kernels
 
-func init() {
-	if hasAVX2() {
-		transposeImpl = transposeAVX
-	}
-	// gemm_amd64.go picks an assembly Sgemm exactly when hasAVX2.
-	packsB = hasAVX2()
-}
-
 // transposeAVX transposes the 8-multiple part of src by 8×8 AVX blocks
 // (transposePanel) and the edges in Go.
 func transposeAVX(dst, src []float32, rows, cols int) {

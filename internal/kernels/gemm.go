@@ -7,12 +7,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if m == 0 || n == 0 {
 		return
 	}
-	sgemmImpl(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmAt(active[famSgemm])(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// sgemmImpl is the implementation selected for this CPU (see init in the
-// architecture files); it defaults to the pure-Go version.
-var sgemmImpl = sgemmGeneric
+// sgemmFunc is the signature of every Sgemm variant.
+type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 
 // operandShapes returns the stored shapes (rows × columns) of A and B when
 // op(A) is m×k and op(B) is k×n.

@@ -2,15 +2,15 @@
 
 #include "textflag.h"
 
-// Element-wise Keras Adam update, 8 floats at a time with AVX (adamScalarTo
-// in adam_kernel.go is the Go version it must match bit for bit). Every
+// Element-wise Keras Adam update, 8 floats at a time with AVX (adamGeneric
+// in adam.go is the Go version it must match bit for bit). Every
 // operation is a single IEEE float32 operation rounded to nearest (no FMA;
 // VSQRTPS and VDIVPS are correctly rounded like the scalar code's sqrt and
 // division), so the result is the scalar one exactly. n is a multiple of 8.
 // The update streams ~28 bytes per parameter and is memory-bound: an
 // AVX-512 version measured no faster (AMD EPYC), so there is none.
 //
-// k points to adamArgs: gscale+0 omb1+4 omb2+8 alpha+12 eps+16 wd+20 lr+24.
+// k points to AdamArgs: gscale+0 omb1+4 omb2+8 alpha+12 eps+16 wd+20 lr+24.
 // Per element:
 //
 //	g' = g·gscale
@@ -19,7 +19,7 @@
 //	w  = w - (w·wd)·lr          (only when wd != 0)
 //	w  = w - (m·alpha)/(sqrt(v)+eps)
 
-// func adamAVX(w, grad, m, v *float32, n int, k *adamArgs)
+// func adamAVX(w, grad, m, v *float32, n int, k *AdamArgs)
 TEXT ·adamAVX(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), DI
 	MOVQ grad+8(FP), SI
@@ -101,7 +101,7 @@ done256:
 
 // Moving average of the weights (use_ema), 8 floats at a time:
 // avg = avg·mom + w·omm, each product and the sum one rounded float32
-// operation as in emaScalarTo (adam_kernel.go). n is a multiple of 8.
+// operation as in emaGeneric (adam.go). n is a multiple of 8.
 
 // func emaAVX(avg, w *float32, n int, mom, omm float32)
 TEXT ·emaAVX(SB), NOSPLIT, $0-32

@@ -7,15 +7,12 @@ import (
 	"testing"
 )
 
-type transposeVariant struct {
-	name string
-	fn   func(dst, src []float32, rows, cols int)
-}
+type transposeVariant = namedFn[transposeFunc]
 
 func TestTransposeVariants(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	sizes := []int{1, 2, 7, 8, 9, 13, 16, 17, 32, 33, 64, 128, 256}
-	for _, v := range transposeVariants() {
+	for _, v := range transposeVariants(t) {
 		t.Run(v.name, func(t *testing.T) {
 			for _, rows := range sizes {
 				for _, cols := range sizes {
@@ -46,7 +43,7 @@ func TestTransposeVariants(t *testing.T) {
 func TestNNOnTransposeIsNT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	shapes := [][3]int{{1, 1, 1}, {5, 7, 3}, {8, 32, 256}, {32, 64, 256}, {13, 13, 52}, {37, 128, 512}, {9, 80, 320}, {128, 64, 256}, {3, 33, 700}}
-	for _, v := range sgemmVariants() {
+	for _, v := range sgemmVariants(t) {
 		for _, sh := range shapes {
 			m, n, k := sh[0], sh[1], sh[2]
 			for _, beta := range []float32{0, 1, 0.5} {
@@ -88,7 +85,7 @@ func BenchmarkTranspose(b *testing.B) {
 	const rows, cols = 64, 256
 	src := randGateData(rng, rows*cols, 1)
 	dst := make([]float32, rows*cols)
-	for _, v := range transposeVariants() {
+	for _, v := range transposeVariants(b) {
 		b.Run(v.name, func(b *testing.B) {
 			for b.Loop() {
 				v.fn(dst, src, rows, cols)

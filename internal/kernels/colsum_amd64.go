@@ -2,6 +2,19 @@
 
 package kernels
 
+// The assembly column sums (colsum_amd64.s). Each adds the column sums of
+// the first W columns of the m×W block at a (row stride lda) to dst[:W],
+// rows in order, which is addColumnSumsStrided in Go:
+//
+//	for i := 0; i < m; i++ {
+//		for j := 0; j < W; j++ {
+//			dst[j] += a[i*lda+j]
+//		}
+//	}
+//
+// with W = 256, 128, 64 (colSums512x16, x8, x4), w ≤ 16 (colSums512Mask),
+// 64, 32, 8 (colSums256x8, x4, x1).
+
 //go:noescape
 func colSums512x16(dst, a *float32, m, lda int)
 
@@ -22,15 +35,6 @@ func colSums256x4(dst, a *float32, m, lda int)
 
 //go:noescape
 func colSums256x1(dst, a *float32, m, lda int)
-
-func init() {
-	switch {
-	case hasAVX512():
-		addColumnSumsImpl = addColumnSumsAVX512
-	case hasAVX2():
-		addColumnSumsImpl = addColumnSumsAVX2
-	}
-}
 
 // addColumnSumsAVX512 walks the columns in blocks of 256, 128, 64, then 16
 // (the last one masked); each block is one pass over the m rows. The caller

@@ -7,10 +7,7 @@ import (
 	"testing"
 )
 
-type colSumsVariant struct {
-	name string
-	fn   func(dst, a []float32, m, n int)
-}
+type colSumsVariant = namedFn[colSumsFunc]
 
 // TestAddColumnSumsVariants checks every variant bit for bit against the
 // row-order float32 loop, on widths around every block size of the vector
@@ -18,7 +15,7 @@ type colSumsVariant struct {
 func TestAddColumnSumsVariants(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	widths := []int{1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 40, 63, 64, 65, 96, 127, 128, 129, 200, 255, 256, 257, 300, 384, 511, 512, 513, 1030}
-	for _, v := range colSumsVariants() {
+	for _, v := range colSumsVariants(t) {
 		t.Run(v.name, func(t *testing.T) {
 			for _, n := range widths {
 				for _, m := range []int{1, 2, 3, 8, 37} {
@@ -80,7 +77,7 @@ func BenchmarkAddColumnSums(b *testing.B) {
 		rng := rand.New(rand.NewPCG(1, 1))
 		a := randGateData(rng, sh.m*sh.n, 1)
 		dst := make([]float32, sh.n)
-		for _, v := range colSumsVariants() {
+		for _, v := range colSumsVariants(b) {
 			b.Run(fmt.Sprintf("%dx%d/%s", sh.m, sh.n, v.name), func(b *testing.B) {
 				for b.Loop() {
 					v.fn(dst, a, sh.m, sh.n)

@@ -32,7 +32,7 @@ func randGateData(rng *rand.Rand, n int, scale float64) []float32 {
 // TestGatesForwardVariants compares each variant's LSTMGates with a float64
 // evaluation of the gate equations.
 func TestGatesForwardVariants(t *testing.T) {
-	for _, v := range gatesVariants() {
+	for _, v := range gatesVariants(t) {
 		t.Run(v.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(11, 1))
 			for _, hid := range []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65} {
@@ -87,7 +87,7 @@ func TestGatesForwardVariants(t *testing.T) {
 // TestGatesBackwardVariants compares each variant's LSTMGatesBackward with
 // a float64 evaluation, including the in-place form (dz == gates).
 func TestGatesBackwardVariants(t *testing.T) {
-	for _, v := range gatesVariants() {
+	for _, v := range gatesVariants(t) {
 		t.Run(v.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(11, 2))
 			for _, hid := range []int{1, 5, 8, 13, 16, 17, 33, 64} {
@@ -181,7 +181,7 @@ func TestGatesActivationAccuracy(t *testing.T) {
 		xs = append(xs, x, -x, x*1.5, -x*3)
 	}
 	xs = append(xs, 0, float32(math.Copysign(0, -1)), 0.625, -0.625, math.Nextafter32(0.625, 0), 88.7, -88.7, 87.3, -87.3, 1e30, -1e30)
-	for _, v := range gatesVariants() {
+	for _, v := range gatesVariants(t) {
 		sig, th := actThroughGates(v, xs)
 		var sigAbs, sigRel, thAbs, thRel float64
 		for k, x := range xs {
@@ -208,7 +208,7 @@ func TestGatesSpecialValues(t *testing.T) {
 	inf := float32(math.Inf(1))
 	nan := float32(math.NaN())
 	xs := []float32{inf, -inf, nan, 0, 1, -1, 100, -100, 5, 6, 7, 8, 9, 10, 11, 12, 13}
-	for _, v := range gatesVariants() {
+	for _, v := range gatesVariants(t) {
 		sig, th := actThroughGates(v, xs)
 		if sig[0] != 1 || sig[1] != 0 || th[0] != 1 || th[1] != -1 {
 			t.Errorf("%s: sigmoid(±Inf) = %g, %g; tanh(±Inf) = %g, %g", v.name, sig[0], sig[1], th[0], th[1])
@@ -236,7 +236,7 @@ func TestGatesVariantsAgree(t *testing.T) {
 		v.fwd(h, c, tc, zz, cPrev, bias, n, hid)
 		return append(append(append(zz, h...), c...), tc...)
 	}
-	vs := gatesVariants()
+	vs := gatesVariants(t)
 	want := run(vs[0])
 	for _, v := range vs[1:] {
 		got := run(v)
@@ -284,7 +284,7 @@ func TestGatesNoOverrun(t *testing.T) {
 			}
 		}
 	}
-	for _, v := range gatesVariants() {
+	for _, v := range gatesVariants(t) {
 		for _, hid := range []int{1, 7, 16, 17, 33, 40} {
 			const n = 3
 			h, c, tc := guarded(n*hid, 1), guarded(n*hid, 1), guarded(n*hid, 1)

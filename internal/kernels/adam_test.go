@@ -1,4 +1,4 @@
-package train
+package kernels
 
 import (
 	"math"
@@ -7,23 +7,10 @@ import (
 	"testing"
 )
 
-// withAdamKernel runs f with adamUpdateTo using kernel k (the zero value:
-// the Go loop only).
-func withAdamKernel(k adamKernel, f func()) {
-	saved := adamVec
-	adamVec = k
-	defer func() { adamVec = saved }()
-	f()
-}
-
-// adamKernelCases returns the Go loop and every vector kernel of this CPU.
-func adamKernelCases() []adamKernel {
-	return append([]adamKernel{{name: "go"}}, adamKernels()...)
-}
-
 // Every vector kernel must give the Go loop's bits, with and without weight
 // decay and gradient scaling, on awkward values and lengths.
-func TestAdamKernelsMatchGoLoop(t *testing.T) {
+func TestAdamVariantsMatchGoLoop(t *testing.T) {
+	variants := variantsOf(t, famAdam)
 	rng := rand.New(rand.NewPCG(31, 32))
 	special := []float32{0, float32(math.Copysign(0, -1)), 1e-40, -1e-40, 1e-30, 3e38, -3e38, 1, -1, 1e-7}
 	draw := func(n int, scale float64) []float32 {
@@ -37,11 +24,11 @@ func TestAdamKernelsMatchGoLoop(t *testing.T) {
 		}
 		return x
 	}
-	args := []adamArgs{
-		{gscale: 1, omb1: 0.1, omb2: 0.001, alpha: 1e-3, eps: 1e-7},
-		{gscale: 0.37, omb1: 0.1, omb2: 0.001, alpha: 3e-2, eps: 1e-7, wd: 0.01, lr: 1e-3},
-		{gscale: 1, omb1: 0.2, omb2: 0.01, alpha: 0.5, eps: 1e-3, wd: 0.3, lr: 0.05},
-		{gscale: 1, omb1: 0.1, omb2: 0.001, alpha: 1e-3, eps: 1e-7, wd: float32(math.Copysign(0, -1)), lr: 1e-3},
+	args := []AdamArgs{
+		{GScale: 1, OneMinusB1: 0.1, OneMinusB2: 0.001, Alpha: 1e-3, Eps: 1e-7},
+		{GScale: 0.37, OneMinusB1: 0.1, OneMinusB2: 0.001, Alpha: 3e-2, Eps: 1e-7, WeightDecay: 0.01, LR: 1e-3},
+		{GScale: 1, OneMinusB1: 0.2, OneMinusB2: 0.01, Alpha: 0.5, Eps: 1e-3, WeightDecay: 0.3, LR: 0.05},
+		{GScale: 1, OneMinusB1: 0.1, OneMinusB2: 0.001, Alpha: 1e-3, Eps: 1e-7, WeightDecay: float32(math.Copysign(0, -1)), LR: 1e-3},
 	}
 	for _, n := range []int{1, 7, 8, 15, 16, 17, 33, 100, 1031} {
 		w0, g := draw(n, 1), draw(n, 0.1)
@@ -51,21 +38,21 @@ func TestAdamKernelsMatchGoLoop(t *testing.T) {
 		}
 		for ai, a := range args {
 			var ref [3][]float32
-			for _, k := range adamKernelCases() {
+			for _, k := range variants {
 				w, m, v := slices.Clone(w0), slices.Clone(m0), slices.Clone(v0)
-				withAdamKernel(k, func() {
+				withVariant(famAdam, k, func() {
 					for range 3 {
-						adamUpdateTo(w, g, m, v, &a)
+						AdamUpdate(w, g, m, v, &a)
 					}
 				})
-				if k.name == "go" {
+				if k == generic {
 					ref = [3][]float32{w, m, v}
 					continue
 				}
 				for j, got := range [3][]float32{w, m, v} {
 					for i := range got {
 						if math.Float32bits(got[i]) != math.Float32bits(ref[j][i]) {
-							t.Fatalf("%s n=%d args %d: %s[%d] = %v (%#x), Go loop %v (%#x)", k.name, n, ai, "wmv"[j:j+1], i,
+							t.Fatalf("%s n=%d args %d: %s[%d] = %v (%#x), Go loop %v (%#x)", k, n, ai, "wmv"[j:j+1], i,
 								got[i], math.Float32bits(got[i]), ref[j][i], math.Float32bits(ref[j][i]))
 						}
 					}
@@ -73,22 +60,19 @@ func TestAdamKernelsMatchGoLoop(t *testing.T) {
 			}
 		}
 	}
-	if len(adamKernels()) == 0 {
-		t.Log("no vector Adam kernel in this build: only the Go loop was run")
-	}
 }
 
 // The documented formula, evaluated by hand in float32 for one element.
 func TestAdamScalarFormula(t *testing.T) {
 	w, g, m, v := []float32{0.5}, []float32{-0.2}, []float32{0.01}, []float32{0.0004}
-	a := adamArgs{gscale: 0.5, omb1: 0.1, omb2: 0.001, alpha: 0.002, eps: 1e-7, wd: 0.1, lr: 0.01}
+	a := AdamArgs{GScale: 0.5, OneMinusB1: 0.1, OneMinusB2: 0.001, Alpha: 0.002, Eps: 1e-7, WeightDecay: 0.1, LR: 0.01}
 	// Each operation rounded to float32 (the conversions forbid FMA).
 	gs := float32(float32(-0.2) * 0.5)
 	mm := float32(0.01) + float32((gs-0.01)*0.1)
 	vv := float32(0.0004) + float32((float32(gs*gs)-0.0004)*0.001)
 	ww := float32(0.5) - float32(float32(float32(0.5)*0.1)*0.01)
 	ww -= float32(mm*0.002) / (float32(math.Sqrt(float64(vv))) + 1e-7)
-	adamScalarTo(w, g, m, v, &a)
+	adamGeneric(w, g, m, v, &a)
 	if m[0] != mm || v[0] != vv || w[0] != ww {
 		t.Errorf("got w=%v m=%v v=%v, want %v %v %v", w[0], m[0], v[0], ww, mm, vv)
 	}
@@ -96,7 +80,8 @@ func TestAdamScalarFormula(t *testing.T) {
 
 // The moving-average update gives the Go loop's bits with every kernel, on
 // awkward values (subnormals, signed zeros, huge) and lengths.
-func TestEMAKernelsMatchGoLoop(t *testing.T) {
+func TestEMAVariantsMatchGoLoop(t *testing.T) {
+	variants := variantsOf(t, famAdam)
 	rng := rand.New(rand.NewPCG(33, 34))
 	special := []float32{0, float32(math.Copysign(0, -1)), 1e-40, -1e-40, 3e38, -3e38, 1, -1}
 	for _, n := range []int{1, 7, 8, 9, 16, 23, 1031} {
@@ -109,11 +94,11 @@ func TestEMAKernelsMatchGoLoop(t *testing.T) {
 		}
 		for _, mom := range []float32{0, 0.9, 0.99, 0.987} {
 			var ref []float32
-			for _, k := range adamKernelCases() {
+			for _, k := range variants {
 				avg := slices.Clone(avg0)
-				withAdamKernel(k, func() {
+				withVariant(famAdam, k, func() {
 					for range 3 {
-						emaUpdateTo(avg, w, mom)
+						EMAUpdate(avg, w, mom)
 					}
 				})
 				if ref == nil {
@@ -131,7 +116,7 @@ func TestEMAKernelsMatchGoLoop(t *testing.T) {
 				}
 				for i := range ref {
 					if math.Float32bits(avg[i]) != math.Float32bits(ref[i]) {
-						t.Fatalf("n=%d mom=%v kernel %s: [%d] = %v, go loop %v", n, mom, k.name, i, avg[i], ref[i])
+						t.Fatalf("n=%d mom=%v kernel %s: [%d] = %v, go loop %v", n, mom, k, i, avg[i], ref[i])
 					}
 				}
 			}

@@ -6,28 +6,39 @@ package kernels
 // rows handle any hid; the AVX2 rows handle the first hid8 = hid &^ 7
 // columns and the rest is done here in Go with the generic formulas.
 
+// lstmGatesRowAVX512 is LSTMGates on one row (cPrev may be nil), in Go:
+//
+//	for j := 0; j < hid; j++ {
+//		gateForwardScalar(h, c, tc, z, cPrev, bias, 0, j, hid)
+//	}
+//
+// with the activations evaluated 16 lanes at a time by the same
+// polynomials as Sigmoid and Tanh (FMA, so the bits may differ from Go's).
+//
 //go:noescape
 func lstmGatesRowAVX512(h, c, tc, z, cPrev, bias *float32, hid int)
 
+// lstmGatesBackwardRowAVX512 is LSTMGatesBackward on one row (dy and cPrev
+// may be nil), in Go:
+//
+//	for j := 0; j < hid; j++ {
+//		gateBackwardScalar(dz, dc, dh, dy, gates, tc, cPrev, 0, j, hid)
+//	}
+//
 //go:noescape
 func lstmGatesBackwardRowAVX512(dz, dc, dh, dy, gates, tc, cPrev *float32, hid int)
 
+// lstmGatesRowAVX2 is lstmGatesRowAVX512 with 8 lanes, on columns
+// j < hid8 (a multiple of 8) of a row of hidden size hid.
+//
 //go:noescape
 func lstmGatesRowAVX2(h, c, tc, z, cPrev, bias *float32, hid, hid8 int)
 
+// lstmGatesBackwardRowAVX2 is lstmGatesBackwardRowAVX512 with 8 lanes, on
+// columns j < hid8 (a multiple of 8) of a row of hidden size hid.
+//
 //go:noescape
 func lstmGatesBackwardRowAVX2(dz, dc, dh, dy, gates, tc, cPrev *float32, hid, hid8 int)
-
-func init() {
-	switch {
-	case hasAVX512():
-		lstmGatesImpl = lstmGatesAVX512
-		lstmGatesBackwardImpl = lstmGatesBackwardAVX512
-	case hasAVX2():
-		lstmGatesImpl = lstmGatesAVX2
-		lstmGatesBackwardImpl = lstmGatesBackwardAVX2
-	}
-}
 
 // rowPtr returns &s[off], or nil for a nil slice (the "absent" operand).
 func rowPtr(s []float32, off int) *float32 {

@@ -7,15 +7,12 @@ import (
 	"testing"
 )
 
-// genericGemmFunc is the signature of Sgemm and its implementations.
-type genericGemmFunc = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
-
 // genericGemmVariants are what these tests run against: the dispatching entry
 // point and the pure-Go reference (the assembly variants have their own table
 // test in gemm_asm_test.go).
 var genericGemmVariants = []struct {
 	name string
-	f    genericGemmFunc
+	f    sgemmFunc
 }{
 	{"Sgemm", Sgemm},
 	{"generic", sgemmGeneric},
@@ -152,11 +149,37 @@ func TestSgemmGenericKZero(t *testing.T) {
 	}
 }
 
-func TestSgemmGenericEmpty(t *testing.T) {
-	// m or n zero: Sgemm touches nothing, nil slices are fine.
-	Sgemm(false, false, 0, 5, 3, 1, nil, 3, make([]float32, 15), 5, 0, nil, 5)
-	Sgemm(false, false, 5, 0, 3, 1, make([]float32, 15), 3, nil, 0, 0, nil, 0)
-	Sgemm(true, true, 0, 0, 0, 1, nil, 1, nil, 1, 0, nil, 1)
+// TestSgemmEmpty: with m or n zero, Sgemm and every variant leave C as it
+// was, even with beta 0 (which would zero it) and NaN in C (which beta 0.5
+// would keep but a write of 0 would not); A and B may be nil.
+func TestSgemmEmpty(t *testing.T) {
+	nan := float32(math.NaN())
+	sentinel := []float32{-7, nan, 3.5, float32(math.Inf(1)), 42, -0.25}
+	check := func(name string, c []float32) {
+		t.Helper()
+		for i, x := range c {
+			if math.Float32bits(x) != math.Float32bits(sentinel[i]) {
+				t.Errorf("%s: c[%d] = %g, want it untouched (%g)", name, i, x, sentinel[i])
+			}
+		}
+	}
+	variants := sgemmVariants(t)
+	for _, beta := range []float32{0, 0.5} {
+		// The entry point returns before any stride is looked at.
+		c := append([]float32(nil), sentinel...)
+		Sgemm(false, false, 0, 5, 3, 1, nil, 3, make([]float32, 15), 5, beta, c, 5)
+		Sgemm(false, false, 5, 0, 3, 1, make([]float32, 15), 3, nil, 0, beta, c, 0)
+		Sgemm(true, true, 0, 0, 0, 1, nil, 1, nil, 1, beta, c, 1)
+		check(fmt.Sprintf("Sgemm beta=%g", beta), c)
+		// Every variant, with legal strides.
+		for _, v := range variants {
+			c := append([]float32(nil), sentinel...)
+			v.fn(false, false, 0, 6, 3, 1, nil, 3, make([]float32, 18), 6, beta, c, 6)
+			v.fn(false, true, 6, 0, 3, 1, make([]float32, 18), 3, nil, 3, beta, c, 1)
+			v.fn(true, false, 0, 0, 4, 1, nil, 1, nil, 1, beta, c, 1)
+			check(fmt.Sprintf("%s beta=%g", v.name, beta), c)
+		}
+	}
 }
 
 func TestSgemmGenericNoAlloc(t *testing.T) {
@@ -174,7 +197,7 @@ func TestSgemmGenericNoAlloc(t *testing.T) {
 	}
 }
 
-func benchSgemmGeneric(b *testing.B, f genericGemmFunc, tA, tB bool, m, n, k int) {
+func benchSgemmGeneric(b *testing.B, f sgemmFunc, tA, tB bool, m, n, k int) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	a, bb, c := randF32(rng, m*k), randF32(rng, k*n), randF32(rng, m*n)
 	lda, ldb := k, n

@@ -8,12 +8,7 @@ import (
 	"testing"
 )
 
-type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
-
-type sgemmVariant struct {
-	name string
-	fn   sgemmFunc
-}
+type sgemmVariant = namedFn[sgemmFunc]
 
 // gemmCase is one randomly generated Sgemm problem with padded strides.
 type gemmCase struct {
@@ -142,7 +137,7 @@ var (
 )
 
 func TestSgemmVariantsRandom(t *testing.T) {
-	for _, v := range sgemmVariants() {
+	for _, v := range sgemmVariants(t) {
 		t.Run(v.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 1))
 			for it := 0; it < 600; it++ {
@@ -165,7 +160,7 @@ func TestSgemmVariantsRandom(t *testing.T) {
 // every combination of small sizes around the tile widths.
 func TestSgemmVariantsExhaustiveSmall(t *testing.T) {
 	sizes := []int{1, 3, 7, 17, 33}
-	for _, v := range sgemmVariants() {
+	for _, v := range sgemmVariants(t) {
 		t.Run(v.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 2))
 			for _, m := range sizes {
@@ -201,7 +196,7 @@ func TestSgemmVariantsBlocking(t *testing.T) {
 		{false, true, 128, 64, 256},
 		{true, false, 64, 256, 1100},
 	}
-	for _, v := range sgemmVariants() {
+	for _, v := range sgemmVariants(t) {
 		t.Run(v.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 3))
 			for _, s := range shapes {
@@ -221,7 +216,7 @@ func TestSgemmVariantsAgree(t *testing.T) {
 	tc := newGemmCase(rng, false, false, 128, 256, 64, 1, 0)
 	want := make([]float32, len(tc.c))
 	sgemmGeneric(false, false, tc.m, tc.n, tc.k, 1, tc.a, tc.lda, tc.b, tc.ldb, 0, want, tc.ldc)
-	for _, v := range sgemmVariants() {
+	for _, v := range sgemmVariants(t) {
 		got := make([]float32, len(tc.c))
 		v.fn(false, false, tc.m, tc.n, tc.k, 1, tc.a, tc.lda, tc.b, tc.ldb, 0, got, tc.ldc)
 		for i := range got {
@@ -240,7 +235,7 @@ func TestSgemmConcurrent(t *testing.T) {
 	for i := range cases {
 		cases[i] = newGemmCase(rng, i%2 == 1, i%3 == 1, 40+i*13, 100+i*31, 70+i*50, 1, 0)
 	}
-	for _, v := range sgemmVariants() {
+	for _, v := range sgemmVariants(t) {
 		want := make([][]float32, len(cases))
 		for i, tc := range cases {
 			want[i] = make([]float32, len(tc.c))
@@ -290,7 +285,7 @@ func TestSgemmNoAlloc(t *testing.T) {
 
 // TestSgemmDispatch checks that Sgemm uses the fastest variant available.
 func TestSgemmDispatch(t *testing.T) {
-	v := sgemmVariants()
+	v := sgemmVariants(t)
 	rng := rand.New(rand.NewPCG(7, 7))
 	tc := newGemmCase(rng, false, true, 19, 45, 37, 1, 0)
 	want := make([]float32, len(tc.c))
@@ -319,7 +314,7 @@ func TestSgemmShortSlicesPanic(t *testing.T) {
 		{"B", full(m * k), full(k*n - 1), full(m * n), false},
 		{"C", full(m * k), full(k * n), full(m*n - 1), false},
 	}
-	for _, v := range sgemmVariants() {
+	for _, v := range sgemmVariants(t) {
 		for _, tc := range cases {
 			func() {
 				defer func() {

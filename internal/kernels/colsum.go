@@ -11,12 +11,12 @@ func AddColumnSums(dst, a []float32, m, n int) {
 		return
 	}
 	_ = a[:m*n] // a short a panics here, before any assembly runs
-	addColumnSumsImpl(dst, a, m, n)
+	colSumsAt(active[famColSum])(dst, a, m, n)
 }
 
-// addColumnSumsImpl is the implementation selected for this CPU; it
-// defaults to the pure-Go version. Arguments are checked by AddColumnSums.
-var addColumnSumsImpl = addColumnSumsGeneric
+// colSumsFunc is the signature of the AddColumnSums variants, which take
+// arguments checked by AddColumnSums.
+type colSumsFunc func(dst, a []float32, m, n int)
 
 // addColumnSumsGeneric is the pure-Go AddColumnSums.
 func addColumnSumsGeneric(dst, a []float32, m, n int) {

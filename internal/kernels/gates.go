@@ -11,7 +11,8 @@ package kernels
 // [n, hid], or nil for the zero initial state. h, c and tc (= tanh(c)) are
 // [n, hid] outputs. The output slices must not overlap the inputs.
 func LSTMGates(h, c, tc, z, cPrev, bias []float32, n, hid int) {
-	lstmGatesImpl(h, c, tc, z, cPrev, bias, n, hid)
+	fwd, _ := gatesAt(active[famGates])
+	fwd(h, c, tc, z, cPrev, bias, n, hid)
 }
 
 // LSTMGatesBackward is the backward pass of LSTMGates on n rows of hidden size
@@ -28,14 +29,14 @@ func LSTMGates(h, c, tc, z, cPrev, bias []float32, n, hid int) {
 //	dz_c = dc'⊙i⊙(1-g²)      dz_o = dh'⊙tanh(c)⊙o⊙(1-o)
 //	dc_{t-1} = dc'⊙f
 func LSTMGatesBackward(dz, dc, dh, dy, gates, tc, cPrev []float32, n, hid int) {
-	lstmGatesBackwardImpl(dz, dc, dh, dy, gates, tc, cPrev, n, hid)
+	_, bwd := gatesAt(active[famGates])
+	bwd(dz, dc, dh, dy, gates, tc, cPrev, n, hid)
 }
 
-// The implementations selected for this CPU; they default to the pure-Go
-// versions in gates_generic.go.
-var (
-	lstmGatesImpl         = lstmGatesGeneric
-	lstmGatesBackwardImpl = lstmGatesBackwardGeneric
+// The signatures of the LSTMGates and LSTMGatesBackward variants.
+type (
+	gatesFunc         func(h, c, tc, z, cPrev, bias []float32, n, hid int)
+	gatesBackwardFunc func(dz, dc, dh, dy, gates, tc, cPrev []float32, n, hid int)
 )
 
 // FillRows writes row (length n) into each of the m rows of the row-major

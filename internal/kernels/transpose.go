@@ -8,12 +8,11 @@ func Transpose(dst, src []float32, rows, cols int) {
 		return
 	}
 	dst, src = dst[:rows*cols], src[:rows*cols]
-	transposeImpl(dst, src, rows, cols)
+	transposeAt(active[famTranspose])(dst, src, rows, cols)
 }
 
-// transposeImpl is the implementation selected for this CPU (8×8 AVX
-// blocks on amd64); it defaults to the pure-Go version.
-var transposeImpl = transposeGeneric
+// transposeFunc is the signature of the Transpose variants.
+type transposeFunc func(dst, src []float32, rows, cols int)
 
 // transposeGeneric is the pure-Go Transpose, by 8×8 blocks.
 func transposeGeneric(dst, src []float32, rows, cols int) {
@@ -50,15 +49,13 @@ func SgemmNTWithBT(m, n, k int, alpha float32, a []float32, lda int, b []float32
 	if m == 0 || n == 0 {
 		return
 	}
-	if packsB {
-		sgemmImpl(false, false, m, n, k, alpha, a, lda, bt, ldbt, beta, c, ldc)
+	// The assembly variants pack B into panels, so that an NN product on a
+	// stored transpose is the same computation as the NT product; the
+	// pure-Go variant computes NT products in a different (dot) order, so
+	// it keeps the NT form.
+	if l := active[famSgemm]; l != generic {
+		sgemmAt(l)(false, false, m, n, k, alpha, a, lda, bt, ldbt, beta, c, ldc)
 		return
 	}
-	sgemmImpl(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmGeneric(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
-
-// packsB is true when sgemmImpl packs B into panels (the assembly
-// versions), so that an NN product on a stored transpose is the same
-// computation as the NT product; the pure-Go version computes NT products
-// in a different (dot) order, so SgemmNTWithBT keeps the NT form for it.
-var packsB = false
