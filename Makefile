@@ -50,7 +50,7 @@ example: build
 	$(BIN) eval --model $(EXAMPLE)/model.safetensors --data $(EXAMPLE)/test.txt
 	$(BIN) predict --model $(EXAMPLE)/model.safetensors --top-k 2 < $(EXAMPLE)/unlabelled.txt
 
-# Test accuracy on ../shared/data beside fastText (Debian package fasttext;
+# Test accuracy on the shared data sets (-data DIR) beside fastText (Debian package fasttext;
 # the configs fetch GloVe on first use);
 # add ACCURACY_FLAGS=-peer for the PyTorch peer (python3-torch), or
 # ACCURACY_FLAGS="-fasttext -vectors glove.6B.100d" to start every model

@@ -1,4 +1,5 @@
-// Command lstmctl trains, evaluates and serves LSTM text classifiers.
+// Command lstmctl trains LSTM text classifiers, evaluates them and predicts
+// with them.
 //
 // See README.md and `lstmctl --help`. main only exits: Main builds the command
 // tree, runs it and maps errors to exit codes in one place (exitCode).

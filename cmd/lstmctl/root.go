@@ -154,10 +154,10 @@ func oneLine(s string) string {
 	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
 }
 
-const rootLong = `lstmctl trains, evaluates and serves LSTM text classifiers.
+const rootLong = `lstmctl trains LSTM text classifiers, evaluates them and predicts with them.
 
-The default model is the Keras example: Embedding(V, 64) -> LSTM(64) ->
-LSTM(32) -> Dense(softmax), its embedding starting from built-in GloVe
+The default model is the Keras example's LSTM(64) -> LSTM(32) ->
+Dense(softmax), its embedding starting from built-in 100-dimensional GloVe
 vectors, trained with Adam on sparse categorical cross-entropy, all in Go.
 
   lstmctl train   --train data/train.txt            # writes model.safetensors
@@ -182,7 +182,7 @@ func newRootCmd(f *factory) *cobra.Command {
 	g := &globalOptions{}
 	root := &cobra.Command{
 		Use:           "lstmctl",
-		Short:         "Train, evaluate and serve LSTM text classifiers",
+		Short:         "Train, evaluate and run LSTM text classifiers",
 		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// kerasExample is the training part of the Keras example of DESIGN.md
+// kerasExample is the training part of the Keras example (configs/keras.yaml)
 // (model.compile(optimizer='adam'), model.fit(epochs=10, batch_size=128)),
 // spelled out: Keras' Adam defaults, a constant learning rate, no clipping,
 // weight decay, class weights, label smoothing, moving average or early

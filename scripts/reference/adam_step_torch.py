@@ -21,7 +21,7 @@ is within float32 noise of 0 may legitimately move the other way).
 Exit status 0 when every weights error is at most --tol, 1 otherwise.
 
 Data: the text pipeline is predict_torch.py's (see its doc). Readers, as in
-DESIGN.md: fastText lines (.txt, label prefix data.label_prefix, first label
+docs/data-formats.md: fastText lines (.txt, label prefix data.label_prefix, first label
 of a line kept, blank lines skipped), TSV / CSV with a header row
 (data.label_column, data.text_columns joined with a space; CSV through
 Python's csv module), JSON Lines (.jsonl). Settings come from --before's

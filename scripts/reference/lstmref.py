@@ -1,7 +1,7 @@
 """Float64 reference math for lstmctl, written by hand in PyTorch (no nn.LSTM).
 
 Shared by make_fixtures.py, predict_torch.py and adam_step_torch.py. Everything
-here follows ../../../shared/DESIGN.md (sections Model and Training) and uses the
+here follows the model and training recipe of docs/numerics.md and uses the
 Keras parameter layout of the lstmctl model file:
 
     embedding.embeddings      [V, E]

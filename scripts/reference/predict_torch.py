@@ -8,7 +8,7 @@ It reads nothing of lstmctl but the model file: the safetensors container is
 parsed by hand (8-byte little-endian header length, JSON header, F32 data; the
 "sha256" metadata entry, when present, is checked against the bytes after the
 header), the weights are used in float64, and the text pipeline is re-written
-here from ../../../shared/DESIGN.md using the config, vocab and labels stored
+here from docs/data-formats.md using the config, vocab and labels stored
 in __metadata__. Output: one JSON line per input line, like
 `lstmctl predict --format jsonl --top-k K`:
 
