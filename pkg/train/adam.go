@@ -64,6 +64,12 @@ func NewAdam(cfg OptimizerConfig, params []*model.Tensor) (*Adam, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	return newAdam(cfg, params), nil
+}
+
+// newAdam is NewAdam for a configuration already validated (Fit validates
+// the whole train section once).
+func newAdam(cfg OptimizerConfig, params []*model.Tensor) *Adam {
 	a := &Adam{cfg: cfg, lr: cfg.LearningRate, sumsq: make([]float64, len(params)), gscale: make([]float32, len(params)), frozen: make([]bool, len(params))}
 	for _, p := range params {
 		a.names = append(a.names, p.Name)
@@ -74,7 +80,7 @@ func NewAdam(cfg OptimizerConfig, params []*model.Tensor) (*Adam, error) {
 			a.ema = append(a.ema, &model.Tensor{Name: EMAPrefix + p.Name, Shape: append([]int(nil), p.Shape...), Data: append([]float32(nil), p.Data...)})
 		}
 	}
-	return a, nil
+	return a
 }
 
 // SetFrozen excludes params[i] from the updates that follow (frozen) or

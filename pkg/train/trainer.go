@@ -260,9 +260,7 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 	optCfg := cfg.Optimizer
 	// The moving average spans at most about one epoch (package doc).
 	optCfg.EMAMomentum = min(optCfg.EMAMomentum, 1-1/float64(stepsPerEpoch))
-	if r.adam, err = NewAdam(optCfg, r.params); err != nil {
-		return nil, nil, err
-	}
+	r.adam = newAdam(optCfg, r.params) // cfg was validated above
 	r.frozenEmbedding = t.Model.Config.FreezeEmbedding
 	r.sched = newLRScheduler(cfg.LRSchedule, cfg.Optimizer.LearningRate, lrMonitor, stepsPerEpoch, cfg.Epochs)
 	if t.CheckpointDir != "" {
