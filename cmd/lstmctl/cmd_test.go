@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,8 +94,10 @@ func TestHelp(t *testing.T) {
 			t.Errorf("train --help lacks --%s", b.flag)
 		}
 	}
-	for _, s := range []string{"(default 40)", "(default 32)", "(default 0.003)", "(default 128)", "(default 40000)", `(default "model.safetensors")`} {
-		if !strings.Contains(out.String(), s) {
+	// The defaults shown are the configuration's, whatever they are.
+	d := pipeline.DefaultConfig()
+	for _, v := range []any{d.Train.Epochs, d.Train.BatchSize, d.Train.Optimizer.LearningRate, d.Text.SequenceLength, d.Text.MaxTokens, strconv.Quote(d.Output.Model)} {
+		if s := fmt.Sprintf("(default %v)", v); !strings.Contains(out.String(), s) {
 			t.Errorf("train --help lacks default %s", s)
 		}
 	}
