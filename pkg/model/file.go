@@ -334,17 +334,12 @@ func loadFrom(r io.ReaderAt, size int64, name string) (*Classifier, *Meta, []*Te
 	// Check every tensor's shape against the header before allocating
 	// (stopping at the first missing one, so a config claiming a million
 	// layers costs nothing).
-	var want []Tensor
-	for pname, shape := range paramShapes(cfg, len(meta.Vocab), len(meta.Labels)) {
-		info, ok := rd.Lookup(pname)
-		if !ok {
-			return nil, nil, nil, badFile(name, "missing tensor %q", pname)
-		}
-		if !slices.Equal(info.Shape, shape) {
-			return nil, nil, nil, badFile(name, "tensor %q has shape %v, expected %v (from the config, %d vocab tokens and %d labels)",
-				pname, info.Shape, shape, len(meta.Vocab), len(meta.Labels))
-		}
-		want = append(want, Tensor{Name: pname, Shape: shape})
+	want, err := CheckShapes(cfg, len(meta.Vocab), len(meta.Labels), func(name string) ([]int, bool) {
+		info, ok := rd.Lookup(name)
+		return info.Shape, ok
+	})
+	if err != nil {
+		return nil, nil, nil, badFile(name, "%v", err)
 	}
 	c, err := New(cfg, len(meta.Vocab), len(meta.Labels))
 	if err != nil {
@@ -374,6 +369,29 @@ func loadFrom(r io.ReaderAt, size int64, name string) (*Classifier, *Meta, []*Te
 		extra[i] = &Tensor{Name: t.Name, Shape: t.Shape, Data: t.Data}
 	}
 	return c, meta, extra, nil
+}
+
+// CheckShapes compares the parameters a classifier of cfg with v
+// vocabulary tokens and the given classes would have against the tensors a
+// file holds (shape looks one up by name), stopping at the first that is
+// missing or of another shape, and returns the parameters' names and shapes
+// in Params order. It allocates nothing of the parameters' size, so a
+// loader calls it before New: a config that claims huge layers costs
+// nothing when the file does not hold them.
+func CheckShapes(cfg Config, v, classes int, shape func(name string) ([]int, bool)) ([]Tensor, error) {
+	var want []Tensor
+	for pname, s := range paramShapes(cfg, v, classes) {
+		got, ok := shape(pname)
+		if !ok {
+			return nil, fmt.Errorf("missing tensor %q", pname)
+		}
+		if !slices.Equal(got, s) {
+			return nil, fmt.Errorf("tensor %q has shape %v, expected %v (from the config, %d vocab tokens and %d labels)",
+				pname, got, s, v, classes)
+		}
+		want = append(want, Tensor{Name: pname, Shape: s})
+	}
+	return want, nil
 }
 
 // paramShapes yields the names and shapes of the parameters of a

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
@@ -44,11 +45,26 @@ func InterruptCheckpointPath(modelPath string) string {
 
 // checkpointEmbeddingDim is the embedding dimension a checkpoint was made
 // with, which a run from pretrained vectors would otherwise take from the
-// vectors: resuming needs neither them nor the network.
+// vectors: resuming needs neither them nor the network. It is read from
+// the embedding tensor the checkpoint holds, which the stored configuration
+// must agree with: a configuration cannot claim a size the file does not
+// hold.
 func checkpointEmbeddingDim(ck *train.Checkpoint) (int, error) {
 	stored, err := ParseStoredConfig([]byte(ck.Meta[metaConfig]))
 	if err != nil {
 		return 0, err
 	}
-	return stored.Model.EmbeddingDim, nil
+	for _, w := range ck.ModelWeights() {
+		if w.Name == embeddingTensor && len(w.Shape) == 2 {
+			if w.Shape[1] != stored.Model.EmbeddingDim {
+				return 0, fmt.Errorf("embedding tensor %v disagrees with model.embedding_dim %d", w.Shape, stored.Model.EmbeddingDim)
+			}
+			return w.Shape[1], nil
+		}
+	}
+	return 0, fmt.Errorf("no %s tensor", embeddingTensor)
 }
+
+// embeddingTensor is the name of the embedding's weights in model files
+// and checkpoints.
+const embeddingTensor = "embedding.embeddings"

@@ -142,20 +142,27 @@ func fromCheckpoint(path string, ck *train.Checkpoint) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: checkpoint: %w", path, err)
 	}
-	clf, err := model.New(cfg.Model.Config, len(vocab), len(labels))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	weights := map[string]*model.Tensor{}
 	for _, w := range ck.ModelWeights() {
 		weights[w.Name] = w
 	}
-	for _, p := range clf.Params() {
-		w, ok := weights[p.Name]
-		if !ok || len(w.Data) != len(p.Data) {
-			return nil, fmt.Errorf("%s: checkpoint tensor %s missing or of the wrong size", path, p.Name)
+	// The stored config must describe the tensors the checkpoint holds
+	// before a classifier of its size is allocated.
+	if _, err := model.CheckShapes(cfg.Model.Config, len(vocab), len(labels), func(name string) ([]int, bool) {
+		w, ok := weights[name]
+		if !ok {
+			return nil, false
 		}
-		copy(p.Data, w.Data)
+		return w.Shape, true
+	}); err != nil {
+		return nil, fmt.Errorf("%s: checkpoint: %w", path, err)
+	}
+	clf, err := model.New(cfg.Model.Config, len(vocab), len(labels))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, p := range clf.Params() {
+		copy(p.Data, weights[p.Name].Data)
 	}
 	return bundle(path, clf, cfg, vocab, labels)
 }

@@ -255,3 +255,46 @@ func TestSettle(t *testing.T) {
 		t.Errorf("none: %q", c.Model.EmbeddingVectors)
 	}
 }
+
+// A checkpoint whose stored config (checksums intact) claims sizes its
+// tensors do not have is refused with an error, before anything of the
+// claimed size is allocated, by Open and by Train's resume.
+func TestHostileCheckpointConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyRun(t, dir)
+	cfg.Data.Test = ""
+	cfg.Output.CheckpointDir = filepath.Join(dir, "ck")
+	if _, err := Train(context.Background(), cfg, TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	last := filepath.Join(cfg.Output.CheckpointDir, train.LastCheckpoint)
+	for i, edit := range []func(c *Config){
+		func(c *Config) { c.Model.EmbeddingDim = 1 << 40 },
+		func(c *Config) { c.Model.LSTM = []int{200000} },
+		func(c *Config) { c.Model.LSTM = []int{6, 6, 6, 6} },
+	} {
+		ck, err := train.ReadCheckpoint(last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := ParseStoredConfig([]byte(ck.Meta[metaConfig]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(stored)
+		ck.Meta[metaConfig] = string(stored.JSON())
+		bad := filepath.Join(dir, fmt.Sprintf("bad%d.safetensors", i))
+		if err := ck.WriteFile(bad); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(bad); err == nil {
+			t.Errorf("case %d: Open accepted the checkpoint", i)
+		}
+		run := cfg
+		run.Model.EmbeddingVectors = DefaultEmbeddingVectors // the resume path takes the dimension from the checkpoint
+		run.Output.CheckpointDir = ""
+		if _, err := Train(context.Background(), run, TrainOptions{Resume: bad}); err == nil {
+			t.Errorf("case %d: resume accepted the checkpoint", i)
+		}
+	}
+}
