@@ -57,6 +57,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"train", "extra-arg"},
 		{"eval", "--model", "m", "--data", "d", "--format", "xml"},
 		{"eval", "--model", "m"},
+		{"eval", "--model", "m", "--data", "d", "--fail-under", "NaN"},
+		{"eval", "--model", "m", "--data", "d", "--fail-under", "1.5"},
 		{"predict", "--top-k", "0"},
 		{"predict", "--format", "csv"},
 		{"train", "--epochs", "many"},

@@ -46,7 +46,7 @@ given value: a quality gate for CI.`,
 			if opts.Model == "" || opts.Data == "" {
 				return &usageError{err: fmt.Errorf("eval: --model and --data are required"), cmd: c.CommandPath()}
 			}
-			if opts.FailUnder < 0 || opts.FailUnder > 1 {
+			if !(opts.FailUnder >= 0 && opts.FailUnder <= 1) { // NaN too
 				return &usageError{err: fmt.Errorf("eval: --fail-under must be within [0, 1], got %g", opts.FailUnder), cmd: c.CommandPath()}
 			}
 			if runF != nil {

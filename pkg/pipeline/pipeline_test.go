@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
 
@@ -296,5 +297,17 @@ func TestHostileCheckpointConfig(t *testing.T) {
 		if _, err := Train(context.Background(), run, TrainOptions{Resume: bad}); err == nil {
 			t.Errorf("case %d: resume accepted the checkpoint", i)
 		}
+	}
+}
+
+// Validation data that turns out empty (an empty file, or "-" with nothing
+// on stdin) is an error, not a run without validation.
+func TestEmptyValidationIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyRun(t, dir)
+	cfg.Data.Validation = Stdin
+	_, err := Train(context.Background(), cfg, TrainOptions{Read: ReadOptions{Stdin: strings.NewReader("")}})
+	if !errors.Is(err, data.ErrEmpty) || !strings.Contains(err.Error(), "validation") {
+		t.Errorf("empty validation: %v", err)
 	}
 }

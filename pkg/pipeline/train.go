@@ -182,6 +182,9 @@ func readSplit(cfg *Config, ro ReadOptions) (trainEx, valEx []data.Example, err 
 		if valEx, err = ReadExamples(cfg.Data.Validation, cfg.Data, ro); err != nil {
 			return nil, nil, err
 		}
+		if len(valEx) == 0 {
+			return nil, nil, fmt.Errorf("%s: %w (the validation data)", cfg.Data.Validation, data.ErrEmpty)
+		}
 	} else if cfg.Data.ValidationSplit > 0 {
 		ti, vi := data.Split(len(all), cfg.Data.ValidationSplit, cfg.Train.Seed)
 		trainEx, valEx = pick(all, ti), pick(all, vi)
