@@ -107,9 +107,6 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Data.Train == "" {
-		return &usageError{err: errors.New("train: no training data: set --train or data.train"), cmd: "lstmctl train"}
-	}
 	if set, ok := opts.Set["model.embedding_vectors"]; ok && set != "" && opts.From != "" {
 		return &usageError{err: errors.New("train: --vectors starts a new model; with --from the model's embedding is kept"), cmd: "lstmctl train"}
 	}

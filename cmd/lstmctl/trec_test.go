@@ -9,8 +9,7 @@ import (
 	"github.com/lstmctl/lstmctl/internal/shareddata"
 )
 
-// TestTRECDefaults trains with the defaults (sequence length 40, as the
-// issue's check does) through the command, with seeds 1, 2 and 3, and
+// TestTRECDefaults trains with the defaults (sequence length 40) through the command, with seeds 1, 2 and 3, and
 // asserts a floor on the mean test accuracy: one seed swings by ±2 points
 // on TREC's 500 test questions. Training is deterministic for a seed and
 // kernel family, so the floor guards regressions of the numerics, the

@@ -5,8 +5,8 @@
 // settles the values that depend on which keys were set explicitly
 // (pipeline.Config.Settle).
 //
-// It is viper-based. STYLE keeps viper in cmd/: this package is internal
-// so that only lstmctl's commands (cmd/lstmctl) and its development
+// It is viper-based, and viper belongs to the commands: this package is
+// internal so that only lstmctl's commands (cmd/lstmctl) and its development
 // scripts (scripts/accuracy, scripts/speed) use it, and the scripts apply
 // a config file exactly as `lstmctl train --config` does. Library code
 // (pkg/...) takes a plain pipeline.Config and never imports it.

@@ -1,12 +1,13 @@
-// Package shareddata tells tests where the real data sets are: the folder
-// that /work/shared/data/README.md describes (trec/, sst2/, mr/,
-// 20news-bydate-train/), which is kept outside the repository.
+// Package shareddata tells tests and the development scripts where the
+// real data sets are: a folder holding trec/, sst2/, mr/ and
+// 20news-bydate-train/ (each with its own README), kept outside the
+// repository.
 //
 // # Where
 //
 // The folder is the value of the environment variable LSTMCTL_SHARED_DATA
 // when it is set, and otherwise shared/data beside the repository's root:
-// <root>/../shared/data, where <root> is the module root, the nearest
+// the folder shared/data in the parent of <root>, where <root> is the module root, the nearest
 // directory at or above the working directory whose go.mod declares module
 // github.com/lstmctl/lstmctl. go test runs each package in its own
 // directory, so the location is found from the module root and not from the
@@ -21,5 +22,5 @@
 // data is part of the contract, and a skip would let the suite pass without
 // the accuracy floors it exists to check.
 //
-// The package is for _test.go files only: it imports testing.
+// Dir and Path are for tests; Locate gives the scripts the same default.
 package shareddata

@@ -50,6 +50,17 @@ func Path(tb testing.TB, elem ...string) string {
 	return p
 }
 
+// Locate returns the shared data folder by the rules of the package doc,
+// without checking that it exists: for the development scripts, which
+// take it as the default of their -data flag.
+func Locate() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return locate(os.Getenv, wd)
+}
+
 // locate returns the shared data folder for the environment getenv and the
 // absolute working directory wd, without checking that it exists.
 func locate(getenv func(string) string, wd string) (string, error) {

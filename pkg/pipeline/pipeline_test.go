@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
@@ -309,5 +310,50 @@ func TestEmptyValidationIsAnError(t *testing.T) {
 	_, err := Train(context.Background(), cfg, TrainOptions{Read: ReadOptions{Stdin: strings.NewReader("")}})
 	if !errors.Is(err, data.ErrEmpty) || !strings.Contains(err.Error(), "validation") {
 		t.Errorf("empty validation: %v", err)
+	}
+}
+
+// deadlineCtx ends with context.DeadlineExceeded when expire is called.
+type deadlineCtx struct {
+	context.Context
+	done chan struct{}
+}
+
+func (c *deadlineCtx) Done() <-chan struct{} { return c.done }
+func (c *deadlineCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+// A run that ends at a deadline keeps its state as a cancelled one does.
+func TestDeadlineKeepsCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyRun(t, dir)
+	ctx := &deadlineCtx{Context: context.Background(), done: make(chan struct{})}
+	var once sync.Once
+	_, err := Train(ctx, cfg, TrainOptions{Reporter: cancelAfter{cancel: func() { once.Do(func() { close(ctx.done) }) }}})
+	ie, ok := errors.AsType[*InterruptedError](err)
+	if !ok || !errors.Is(err, context.DeadlineExceeded) || ie.Checkpoint == "" {
+		t.Fatalf("deadline: %v", err)
+	}
+	if _, err := os.Stat(ie.Checkpoint); err != nil {
+		t.Error(err)
+	}
+}
+
+// Resuming from a model file says what to do instead.
+func TestResumeFromModelFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyRun(t, dir)
+	if _, err := Train(context.Background(), cfg, TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Train(context.Background(), cfg, TrainOptions{Resume: cfg.Output.Model})
+	if _, ok := errors.AsType[*ConfigError](err); !ok || !strings.Contains(err.Error(), "--from") {
+		t.Errorf("resume from a model file: %v", err)
 	}
 }

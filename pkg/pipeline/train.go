@@ -129,7 +129,7 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 	}
 	var resume *train.Checkpoint
 	if opts.Resume != "" {
-		if resume, err = train.ReadCheckpoint(opts.Resume); err != nil {
+		if resume, err = readResume(opts.Resume); err != nil {
 			return nil, err
 		}
 	}
@@ -317,10 +317,22 @@ func fit(ctx context.Context, m *Model, trainDS, valDS *data.Dataset, resume *tr
 			return nil, err
 		}
 	}
-	if fitErr != nil && errors.Is(fitErr, context.Canceled) && res != nil {
+	if fitErr != nil && ctx.Err() != nil && res != nil { // cancelled, or past a deadline
 		return nil, keepInterrupted(res, cfg.Output.Model, fitErr)
 	}
 	return res, fitErr
+}
+
+// readResume reads the checkpoint to resume; a model file given instead
+// gets a pointer to what it can do.
+func readResume(path string) (*train.Checkpoint, error) {
+	ck, err := train.ReadCheckpoint(path)
+	if err != nil {
+		if _, _, mErr := model.Load(path); mErr == nil {
+			return nil, &ConfigError{fmt.Errorf("train: %s is a model file, not a checkpoint: --from starts from its weights (a checkpoint is what --checkpoint-dir or an interrupted run keeps)", path)}
+		}
+	}
+	return ck, err
 }
 
 // keepInterrupted makes sure the state of an interrupted run is on disk:

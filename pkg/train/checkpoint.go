@@ -276,7 +276,8 @@ func (t *Trainer) ResumeFrom(c *Checkpoint) error {
 		return fmt.Errorf("train: resume: Trainer.Model is nil")
 	}
 	if err := t.checkWeights(c); err != nil {
-		return err
+		// Other shapes mean another vocabulary, labels or architecture.
+		return fmt.Errorf("%w: %v; resume with the same data, vocabulary and settings", ErrFingerprint, err)
 	}
 	t.resume = c
 	return nil

@@ -47,6 +47,7 @@ import (
 
 	"github.com/lstmctl/lstmctl/internal/config"
 	"github.com/lstmctl/lstmctl/internal/pretrained"
+	"github.com/lstmctl/lstmctl/internal/shareddata"
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/embed"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
@@ -60,14 +61,15 @@ type set struct {
 	splits  []split // one, or the folds of MR
 	maxlen  int     // the peer's padding length
 	ftExtra []string
-	ftLower bool // lower-case fastText's files (20NG, as ../shared/data/README.md does)
+	ftLower bool // lower-case fastText's files (20NG, as the data set's README does)
 }
 
 func main() {
-	dataDir := flag.String("data", "../shared/data", "shared data directory")
+	defaultData, _ := shareddata.Locate()
+	dataDir := flag.String("data", defaultData, "shared data directory (default: "+shareddata.EnvVar+", or shared/data beside the repository)")
 	sets := flag.String("sets", "trec,sst2,mr,20news", "data sets to run (also 20news-late: the newest 20% of each newsgroup as test set)")
 	runFT := flag.Bool("fasttext", false, "also run fastText (Debian package fasttext)")
-	runPeer := flag.Bool("peer", false, "also run ../shared/peers/torch_lstm.py (python3-torch)")
+	runPeer := flag.Bool("peer", false, "also run the PyTorch peer, peers/torch_lstm.py beside the data folder (python3-torch)")
 	folds := flag.Int("folds", 10, "MR cross-validation folds")
 	modes := flag.String("modes", "defaults,config", "lstmctl runs: defaults, config (configs/<set>.yaml) and/or keras (configs/keras.yaml); none for only fastText or the peer")
 	seeds := flag.Int("seeds", 1, "train.seed F..F+N-1 (F = -first-seed) for every lstmctl run; cells show the mean (and the range over seeds when N > 1)")
@@ -75,6 +77,7 @@ func main() {
 	trainSize := flag.Int("train-size", 0, "train on a seeded sample of this many training samples (0 = all): the small-data regime")
 	vectors := flag.String("vectors", "", "pretrained word vectors for every run, a .vec file or a name (glove.6B.100d; none = random vectors): lstmctl --vectors, fastText -pretrainedVectors (not for none or a built-in set)")
 	flag.Parse()
+	peerPath = filepath.Join(filepath.Dir(*dataDir), "peers", "torch_lstm.py")
 	// The named vectors of the environment, as lstmctl finds them; a
 	// download is reported on stderr.
 	cache := pretrained.DefaultCache(os.Getenv)
@@ -247,7 +250,7 @@ func (s *set) sample(work string, n int) {
 }
 
 // newsgroups is a 20 Newsgroups split: configs/20news.yaml, and fastText
-// lower-cased with the learning rate ../shared/data/README.md raises.
+// lower-cased with the learning rate the data sets' README raises.
 func newsgroups(name, work string, tr, te []data.Example) set {
 	return set{name: name, config: "configs/20news.yaml", maxlen: 200, ftExtra: []string{"-lr", "0.5", "-epoch", "50"}, ftLower: true,
 		splits: []split{{toFastText(work, name+"-train", tr), toFastText(work, name+"-test", te)}}}
@@ -301,7 +304,7 @@ func lstmctlAcc(file string, sp split, model string, seed int, vectors string, c
 
 var p1 = regexp.MustCompile(`P@1\s+([0-9.]+)`)
 
-// fastText: tuned as in ../shared/data/README.md, on shuffled files,
+// fastText: tuned as in the data sets' README, on shuffled files,
 // lower-cased when lower is set (20NG). One thread and a fixed -seed make
 // its runs repeatable. TREC keeps its case, which is worth about a point to
 // fastText (90.9 against 89.7, seeds 1-3) as to lstmctl's config.
@@ -351,8 +354,12 @@ func vecDim(path string) int {
 	return v.Dim
 }
 
+// peerPath is the PyTorch peer's script, in the peers folder beside the
+// shared data (set in main).
+var peerPath string
+
 func peerAcc(sp split, maxlen int) float64 {
-	out := run("/usr/bin/python3", "../shared/peers/torch_lstm.py", "--train", sp.train, "--test", sp.test,
+	out := run("/usr/bin/python3", peerPath, "--train", sp.train, "--test", sp.test,
 		"--maxlen", strconv.Itoa(maxlen), "--epochs", "10", "--threads", "1")
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	var sum struct {

@@ -1,5 +1,5 @@
 // Command speed measures lstmctl's training and prediction speed beside the
-// PyTorch peer (../shared/peers/torch_lstm.py) on the same data, sequence
+// PyTorch peer (peers/torch_lstm.py beside the data folder) on the same data, sequence
 // length, batch size and epochs, in one run, and prints a Markdown table.
 // It is a development tool (make speed), not part of lstmctl.
 //
@@ -31,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lstmctl/lstmctl/internal/shareddata"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
@@ -41,7 +42,8 @@ type workload struct {
 }
 
 func main() {
-	dataDir := flag.String("data", "../shared/data", "shared data directory")
+	defaultData, _ := shareddata.Locate()
+	dataDir := flag.String("data", defaultData, "shared data directory (default: "+shareddata.EnvVar+", or shared/data beside the repository)")
 	sets := flag.String("sets", "trec,20news", "data sets")
 	epochs := flag.Int("epochs", 3, "epochs per run")
 	peer := flag.Bool("peer", false, "also run the PyTorch peer (python3-torch), padded and packed, 1 and 2 threads")
@@ -73,7 +75,7 @@ func main() {
 		if *peer {
 			for _, packed := range []bool{false, true} {
 				for _, th := range []string{"1", "2"} {
-					args := []string{"../shared/peers/torch_lstm.py", "--train", w.train, "--test", w.train, "--maxlen", strconv.Itoa(w.maxlen),
+					args := []string{filepath.Join(filepath.Dir(*dataDir), "peers", "torch_lstm.py"), "--train", w.train, "--test", w.train, "--maxlen", strconv.Itoa(w.maxlen),
 						"--epochs", strconv.Itoa(*epochs), "--threads", th}
 					if packed {
 						args = append(args, "--packed")
