@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lstmctl/lstmctl/internal/config"
+	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
@@ -19,6 +21,7 @@ type trainOptions struct {
 	From       string
 	Resume     string
 	SkipBad    bool
+	Format     string // output format of the --test metrics: text or json
 }
 
 var trainBindings = []flagBinding{
@@ -26,7 +29,9 @@ var trainBindings = []flagBinding{
 	{"validation", "data.validation"},
 	{"validation-split", "data.validation_split"},
 	{"test", "data.test"},
-	{"format", "data.format"},
+	{"data-format", "data.format"},
+	{"label-column", "data.label_column"},
+	{"text-column", "data.text_columns"},
 	{"model", "output.model"},
 	{"checkpoint-dir", "output.checkpoint_dir"},
 	{"checkpoint-every", "output.checkpoint_every"},
@@ -65,6 +70,9 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.ConfigFile, opts.Quiet = g.ConfigFile, g.Quiet
 			opts.Set = changedSettings(c, append(trainBindings, globalBindings...))
+			if err := opts.resolveFormat(c); err != nil {
+				return err
+			}
 			if opts.From != "" && opts.Resume != "" {
 				return &usageError{err: errors.New("train: --from and --resume exclude each other (a checkpoint already holds the weights)"), cmd: c.CommandPath()}
 			}
@@ -79,7 +87,9 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 	fl.String("validation", d.Data.Validation, "validation data `path` (default: split from --train)")
 	fl.Float64("validation-split", d.Data.ValidationSplit, "fraction of the training data held out for validation")
 	fl.String("test", d.Data.Test, "test data `path`, evaluated after training")
-	fl.String("format", d.Data.Format, "data format: auto, fasttext, csv, tsv, jsonl, dir")
+	fl.String("data-format", d.Data.Format, "input format: auto, fasttext, csv, tsv, jsonl, dir")
+	fl.StringVar(&opts.Format, "format", "text", "output format of the --test metrics: text or json")
+	addColumnFlags(fl, d.Data.LabelColumn, d.Data.TextColumns, "")
 	fl.String("model", d.Output.Model, "output model `file`")
 	fl.StringVar(&opts.From, "from", "", "start from this `model`'s weights, vocabulary and labels")
 	fl.StringVar(&opts.Resume, "resume", "", "continue training from this `checkpoint`")
@@ -129,8 +139,30 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		return err
 	}
 	rep.saved(res.Model.Config.Output.Model, res.Fit)
-	if res.Test != nil {
-		return writeMetricsText(ios.Out, res.Test, res.Model.Labels.Names())
+	if res.Test == nil {
+		return nil
 	}
+	if opts.Format == "json" {
+		return writeMetricsJSON(ios.Out, res.Test, res.Model.Labels.Names())
+	}
+	return writeMetricsText(ios.Out, res.Test, res.Model.Labels.Names())
+}
+
+// resolveFormat tells train's --format values apart: text and json choose
+// the output of the --test metrics; a data format is the deprecated
+// spelling of --data-format, taken with a warning.
+func (o *trainOptions) resolveFormat(c *cobra.Command) error {
+	v := o.Format
+	if v == "text" || v == "json" {
+		return nil
+	}
+	if v != data.FormatAuto && !slices.Contains(data.Formats, v) {
+		return &usageError{err: fmt.Errorf("train: --format must be text or json (the output of the --test metrics), not %q; the input format is --data-format", v), cmd: c.CommandPath()}
+	}
+	if df := c.Flags().Lookup("data-format"); df.Changed && df.Value.String() != v {
+		return &usageError{err: fmt.Errorf("train: --format %s (the deprecated spelling of --data-format) contradicts --data-format %s", v, df.Value.String()), cmd: c.CommandPath()}
+	}
+	fmt.Fprintf(o.IO.ErrOut, "warning: train --format %s is deprecated: use --data-format %s (--format now chooses the output of the --test metrics: text or json)\n", v, v)
+	o.Set["data.format"], o.Format = v, "text"
 	return nil
 }
