@@ -35,9 +35,13 @@ func newEvalCmd(f *factory, g *globalOptions, runF func(context.Context, *evalOp
 		Long: `Eval prints accuracy, loss, macro and weighted F1, per-class precision,
 recall, F1 and support, and the confusion matrix (rows: true class, columns:
 predicted class). With --fail-under it exits 4 when accuracy is below the
-given value: a quality gate for CI.`,
+given value: a quality gate for CI.
+
+The data's text and label columns are the model's, those it was trained
+with; --text-column and --label-column override them.`,
 		Example: `  lstmctl eval --model model.safetensors --data test.txt
-  lstmctl eval --model model.safetensors --data test.csv --format json --fail-under 0.85`,
+  lstmctl eval --model model.safetensors --data test.csv --format json --fail-under 0.85
+  lstmctl eval --model model.safetensors --data other.csv --label-column stars --text-column comment`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.ConfigFile = g.ConfigFile

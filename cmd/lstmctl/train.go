@@ -61,11 +61,12 @@ training split, trains the model and writes it as one safetensors file.
 
 Per epoch it reports train and validation loss and accuracy: a progress bar on
 a terminal, one line per epoch otherwise. With --test it prints test metrics
-to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
+to stdout (--format json: as eval --format json prints them). Ctrl-C finishes the current step, writes a checkpoint (into
 --checkpoint-dir, or next to --model) and exits 130; --resume continues it.`,
 		Example: `  lstmctl train --train data/train.txt
   lstmctl train --config configs/trec.yaml --train train.txt --test test.txt --model trec.safetensors
-  LSTMCTL_TRAIN_EPOCHS=3 lstmctl train --train reviews.csv --history history.csv`,
+  LSTMCTL_TRAIN_EPOCHS=3 lstmctl train --train reviews.csv --history history.csv
+  lstmctl train --train tickets.csv --label-column category --text-column title --text-column body`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.ConfigFile, opts.Quiet = g.ConfigFile, g.Quiet
@@ -88,7 +89,7 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 	fl.Float64("validation-split", d.Data.ValidationSplit, "fraction of the training data held out for validation")
 	fl.String("test", d.Data.Test, "test data `path`, evaluated after training")
 	fl.String("data-format", d.Data.Format, "input format: auto, fasttext, csv, tsv, jsonl, dir")
-	fl.StringVar(&opts.Format, "format", "text", "output format of the --test metrics: text or json")
+	fl.StringVar(&opts.Format, "format", "text", "output format of the --test metrics: text or json (a data format here is the deprecated spelling of --data-format)")
 	addColumnFlags(fl, d.Data.LabelColumn, d.Data.TextColumns, "")
 	fl.String("model", d.Output.Model, "output model `file`")
 	fl.StringVar(&opts.From, "from", "", "start from this `model`'s weights, vocabulary and labels")
