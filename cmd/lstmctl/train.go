@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lstmctl/lstmctl/internal/config"
 	"github.com/lstmctl/lstmctl/pkg/data"
@@ -84,13 +85,8 @@ to stdout (--format json: as eval --format json prints them). Ctrl-C finishes th
 		},
 	}
 	fl := c.Flags()
-	fl.String("train", d.Data.Train, "training data `path` (file or class directory)")
-	fl.String("validation", d.Data.Validation, "validation data `path` (default: split from --train)")
-	fl.Float64("validation-split", d.Data.ValidationSplit, "fraction of the training data held out for validation")
-	fl.String("test", d.Data.Test, "test data `path`, evaluated after training")
-	fl.String("data-format", d.Data.Format, "input format: auto, fasttext, csv, tsv, jsonl, dir")
+	addTrainDataFlags(fl, d.Data)
 	fl.StringVar(&opts.Format, "format", "text", "output format of the --test metrics: text or json (a data format here is the deprecated spelling of --data-format)")
-	addColumnFlags(fl, d.Data.LabelColumn, d.Data.TextColumns, "")
 	fl.String("model", d.Output.Model, "output model `file`")
 	fl.StringVar(&opts.From, "from", "", "start from this `model`'s weights, vocabulary and labels")
 	fl.StringVar(&opts.Resume, "resume", "", "continue training from this `checkpoint`")
@@ -108,6 +104,17 @@ to stdout (--format json: as eval --format json prints them). Ctrl-C finishes th
 	fl.String("history", d.Output.History, "write per-epoch history to this `file` (.csv or .json)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
 	return c
+}
+
+// addTrainDataFlags defines train's flags of the data section, with its
+// defaults d.
+func addTrainDataFlags(fl *pflag.FlagSet, d data.Config) {
+	fl.String("train", d.Train, "training data `path` (file or class directory)")
+	fl.String("validation", d.Validation, "validation data `path` (default: split from --train)")
+	fl.Float64("validation-split", d.ValidationSplit, "fraction of the training data held out for validation")
+	fl.String("test", d.Test, "test data `path`, evaluated after training")
+	fl.String("data-format", d.Format, "input format: auto, fasttext, csv, tsv, jsonl, dir")
+	addColumnFlags(fl, d.LabelColumn, d.TextColumns, "")
 }
 
 // runTrain loads the configuration, trains through the pipeline and
