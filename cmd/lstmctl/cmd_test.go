@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,18 +27,26 @@ import (
 
 // Level 1: flag parsing, through runF.
 
-func TestTrainFlagsBecomeSettings(t *testing.T) {
-	ios, _, _, _ := Test()
+// parseTrain parses a train command line and returns the options it
+// would run with, and its stderr.
+func parseTrain(t *testing.T, args ...string) (*trainOptions, *bytes.Buffer) {
+	t.Helper()
+	ios, _, _, errOut := Test()
 	var got *trainOptions
 	root := &cobra.Command{Use: "lstmctl"}
 	g := &globalOptions{}
 	addGlobalFlags(root, g)
 	root.AddCommand(newTrainCmd(&factory{IO: ios}, g, func(_ context.Context, o *trainOptions) error { got = o; return nil }))
-	root.SetArgs([]string{"train", "--train", "x.txt", "--epochs", "3", "--learning-rate", "0.01",
-		"--shuffle=false", "--threads", "2", "--sequence-length", "40", "--skip-bad", "--from", "m.safetensors"})
+	root.SetArgs(append([]string{"train"}, args...))
 	if err := root.Execute(); err != nil {
 		t.Fatal(err)
 	}
+	return got, errOut
+}
+
+func TestTrainFlagsBecomeSettings(t *testing.T) {
+	got, _ := parseTrain(t, "--train", "x.txt", "--epochs", "3", "--learning-rate", "0.01",
+		"--shuffle=false", "--threads", "2", "--sequence-length", "40", "--skip-bad", "--from", "m.safetensors")
 	want := map[string]any{
 		"data.train": "x.txt", "train.epochs": "3", "train.optimizer.learning_rate": "0.01",
 		"train.shuffle": "false", "train.threads": "2", "text.sequence_length": "40",

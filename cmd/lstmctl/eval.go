@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -33,13 +35,20 @@ func newEvalCmd(f *factory, g *globalOptions, runF func(context.Context, *evalOp
 		Long: `Eval prints accuracy, loss, macro and weighted F1, per-class precision,
 recall, F1 and support, and the confusion matrix (rows: true class, columns:
 predicted class). With --fail-under it exits 4 when accuracy is below the
-given value: a quality gate for CI.`,
+given value: a quality gate for CI.
+
+The data's text and label columns are the model's, those it was trained
+with; --text-column and --label-column override them.`,
 		Example: `  lstmctl eval --model model.safetensors --data test.txt
-  lstmctl eval --model model.safetensors --data test.csv --format json --fail-under 0.85`,
+  lstmctl eval --model model.safetensors --data test.csv --format json --fail-under 0.85
+  lstmctl eval --model model.safetensors --data other.csv --label-column stars --text-column comment`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.ConfigFile = g.ConfigFile
-			opts.Set = changedSettings(c, append([]flagBinding{{"data-format", "data.format"}}, globalBindings...))
+			opts.Set = changedSettings(c, slices.Concat([]flagBinding{{"data-format", "data.format"}}, columnBindings, globalBindings))
+			if opts.Set["data.format"] == pipeline.FormatLines {
+				return &usageError{err: errors.New("eval: --data-format lines reads bare text, without the labels eval compares with; use auto, fasttext, csv, tsv, jsonl or dir"), cmd: c.CommandPath()}
+			}
 			if opts.Format != "text" && opts.Format != "json" {
 				return &usageError{err: fmt.Errorf("eval: --format must be text or json, not %q", opts.Format), cmd: c.CommandPath()}
 			}
@@ -59,7 +68,8 @@ given value: a quality gate for CI.`,
 	fl.StringVar(&opts.Model, "model", "model.safetensors", "model `file`")
 	fl.StringVar(&opts.Data, "data", "", "labelled data `path` (- = stdin)")
 	fl.StringVar(&opts.Format, "format", "text", "output format: text or json")
-	fl.String("data-format", "auto", "data format: auto, fasttext, csv, tsv, jsonl, dir")
+	fl.String("data-format", "auto", "input format: auto, fasttext, csv, tsv, jsonl, dir")
+	addColumnFlags(fl, "", nil, " (default: the model's)")
 	fl.Float64Var(&opts.FailUnder, "fail-under", 0, "exit 4 when accuracy is below this value")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
 	return c

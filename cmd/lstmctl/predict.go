@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
@@ -21,6 +24,8 @@ type predictOptions struct {
 	Model      string
 	Format     string
 	TopK       int
+	DataFormat string
+	IDColumn   string
 	Files      []string
 }
 
@@ -28,24 +33,32 @@ func newPredictCmd(f *factory, g *globalOptions, runF func(context.Context, *pre
 	opts := &predictOptions{IO: f.IO}
 	c := &cobra.Command{
 		Use:   "predict --model MODEL [FILE...]",
-		Short: "Predict the label of each input line",
-		Long: `Predict reads bare text, one document per line, from the files given or
-from stdin, and writes exactly one line per input line, in order, an empty
-input line included:
+		Short: "Predict the label of each input line or record",
+		Long: `Predict reads the files given, or stdin, and writes one line per input, in
+order:
 
   tsv:   label<TAB>probability, then further label<TAB>probability pairs with --top-k
-  jsonl: {"label": ..., "probability": ..., "top": [{"label": ..., "probability": ...}, ...]}`,
+  jsonl: {"label": ..., "probability": ..., "top": [{"label": ..., "probability": ...}, ...]}
+
+Bare text (--data-format lines) is one document per line, and gets exactly
+one output line per input line, an empty line included. Records (fasttext,
+csv, tsv, jsonl, dir) get one output line per record, a header none; the
+text is in the model's text columns (--text-column overrides them), and a
+fastText line's labels are dropped. With --id-column an id column or field
+is copied into the output: the first TSV column, an "id" key in JSONL.
+
+--data-format auto tells the format by the extension: .csv, .tsv, .jsonl,
+.ndjson, a directory; a .txt file is fasttext when its first non-empty line
+starts with the label prefix, else lines; stdin and any other file are lines.`,
 		Example: `  lstmctl predict --model model.safetensors < questions.txt > labels.tsv
-  lstmctl predict --model model.safetensors --format jsonl --top-k 3 a.txt b.txt`,
+  lstmctl predict --model model.safetensors --format jsonl --top-k 3 a.txt b.txt
+  lstmctl predict --model model.safetensors --id-column id --text-column review reviews.csv`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ConfigFile = g.ConfigFile
-			opts.Set = changedSettings(c, globalBindings)
+			opts.Set = changedSettings(c, append(columnBindings, globalBindings...))
 			opts.Files = args
-			if opts.Format != "tsv" && opts.Format != "jsonl" {
-				return &usageError{err: fmt.Errorf("predict: --format must be tsv or jsonl, not %q", opts.Format), cmd: c.CommandPath()}
-			}
-			if opts.TopK < 1 {
-				return &usageError{err: fmt.Errorf("predict: --top-k must be at least 1, got %d", opts.TopK), cmd: c.CommandPath()}
+			if err := opts.check(); err != nil {
+				return &usageError{err: err, cmd: c.CommandPath()}
 			}
 			if runF != nil {
 				return runF(c.Context(), opts)
@@ -57,7 +70,24 @@ input line included:
 	fl.StringVar(&opts.Model, "model", "model.safetensors", "model `file`")
 	fl.StringVar(&opts.Format, "format", "tsv", "output format: tsv or jsonl")
 	fl.IntVar(&opts.TopK, "top-k", 1, "labels per line, most probable first")
+	fl.StringVar(&opts.DataFormat, "data-format", "auto", "input format: auto, lines, fasttext, csv, tsv, jsonl, dir")
+	fl.StringVar(&opts.IDColumn, "id-column", "", "copy this CSV/TSV column or JSONL field into the output")
+	addColumnFlags(fl, "", nil, " (default: the model's)")
 	return c
+}
+
+// check validates the options that need no model.
+func (o *predictOptions) check() error {
+	if o.Format != "tsv" && o.Format != "jsonl" {
+		return fmt.Errorf("predict: --format must be tsv or jsonl, not %q", o.Format)
+	}
+	if o.TopK < 1 {
+		return fmt.Errorf("predict: --top-k must be at least 1, got %d", o.TopK)
+	}
+	if !slices.Contains(pipeline.PredictFormats, o.DataFormat) {
+		return fmt.Errorf("predict: --data-format must be one of %s, not %q", strings.Join(pipeline.PredictFormats, ", "), o.DataFormat)
+	}
+	return nil
 }
 
 func runPredict(ctx context.Context, opts *predictOptions) error {
@@ -68,17 +98,38 @@ func runPredict(ctx context.Context, opts *predictOptions) error {
 	}
 	p := m.NewPredictor()
 	defer p.Close()
-	w := &predictionWriter{w: bufio.NewWriterSize(ios.Out, 64<<10), labels: m.Labels.Names(), k: min(opts.TopK, m.Labels.Len()), jsonl: opts.Format == "jsonl"}
+	w := &predictionWriter{w: bufio.NewWriterSize(ios.Out, 64<<10), labels: m.Labels.Names(), k: min(opts.TopK, m.Labels.Len()), jsonl: opts.Format == "jsonl", withID: opts.IDColumn != ""}
 	inputs := opts.Files
 	if len(inputs) == 0 {
 		inputs = []string{pipeline.Stdin}
 	}
 	for _, name := range inputs {
-		if err := predictFile(ctx, p, ios, name, w); err != nil {
+		if err := predictInput(ctx, m, p, opts, name, w); err != nil {
 			return err
 		}
 	}
 	return w.Flush()
+}
+
+// predictInput predicts one input ("-" = stdin) in its format: line by
+// line, or record by record.
+func predictInput(ctx context.Context, m *pipeline.Model, p *pipeline.Predictor, opts *predictOptions, name string, w *predictionWriter) error {
+	format, err := pipeline.PredictFormat(name, opts.DataFormat, m.Config.Data.LabelPrefix)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	if opts.IDColumn != "" && format != data.FormatCSV && format != data.FormatTSV && format != data.FormatJSONL {
+		return &usageError{err: fmt.Errorf("predict: --id-column needs csv, tsv or jsonl input, and %s is read as %s (set --data-format)", name, format), cmd: "lstmctl predict"}
+	}
+	if format == pipeline.FormatLines {
+		return predictFile(ctx, p, opts.IO, name, w)
+	}
+	r, err := m.OpenRecords(name, format, opts.IDColumn, opts.IO.In)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return p.PredictRecords(ctx, r, w)
 }
 
 // predictFile predicts the lines of one input ("-" = stdin).
@@ -107,6 +158,7 @@ type predictionWriter struct {
 	labels []string
 	k      int
 	jsonl  bool
+	withID bool // the id of each record comes first
 	order  []int
 	buf    []byte
 }
@@ -117,6 +169,7 @@ type topJSON struct {
 }
 
 type predictionJSON struct {
+	ID          *string   `json:"id,omitempty"`
 	Label       string    `json:"label"`
 	Probability float32   `json:"probability"`
 	Top         []topJSON `json:"top"`
@@ -125,8 +178,12 @@ type predictionJSON struct {
 // Flush writes out what is buffered.
 func (pw *predictionWriter) Flush() error { return pw.w.Flush() }
 
-// Put writes the prediction of one text.
-func (pw *predictionWriter) Put(probs []float32) error {
+// Put writes the prediction of one line.
+func (pw *predictionWriter) Put(probs []float32) error { return pw.PutRecord("", probs) }
+
+// PutRecord writes the prediction of one record, its id first when the
+// writer has ids.
+func (pw *predictionWriter) PutRecord(id string, probs []float32) error {
 	if cap(pw.order) < len(probs) {
 		pw.order = make([]int, len(probs))
 	}
@@ -139,6 +196,9 @@ func (pw *predictionWriter) Put(probs []float32) error {
 	top := order[:pw.k]
 	if pw.jsonl {
 		rec := predictionJSON{Label: pw.labels[top[0]], Probability: probs[top[0]], Top: make([]topJSON, len(top))}
+		if pw.withID {
+			rec.ID = &id
+		}
 		for i, c := range top {
 			rec.Top[i] = topJSON{Label: pw.labels[c], Probability: probs[c]}
 		}
@@ -151,6 +211,10 @@ func (pw *predictionWriter) Put(probs []float32) error {
 		return err
 	}
 	b := pw.buf[:0]
+	if pw.withID {
+		b = append(b, tsvField.Replace(id)...)
+		b = append(b, '\t')
+	}
 	for i, c := range top {
 		if i > 0 {
 			b = append(b, '\t')
@@ -164,3 +228,6 @@ func (pw *predictionWriter) Put(probs []float32) error {
 	_, err := pw.w.Write(b)
 	return err
 }
+
+// tsvField keeps a field on its TSV line and column.
+var tsvField = strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ", "\r", " ")

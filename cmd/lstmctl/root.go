@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lstmctl/lstmctl/internal/config"
 	"github.com/lstmctl/lstmctl/pkg/data"
@@ -235,11 +236,27 @@ func changedSettings(c *cobra.Command, bindings []flagBinding) map[string]any {
 	set := map[string]any{}
 	for _, b := range bindings {
 		fl := c.Flags().Lookup(b.flag)
-		if fl != nil && fl.Changed {
-			set[b.key] = fl.Value.String() // decoded like an environment value
+		if fl == nil || !fl.Changed {
+			continue
 		}
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			set[b.key] = sv.GetSlice() // each value whole, commas included
+			continue
+		}
+		set[b.key] = fl.Value.String() // decoded like an environment value
 	}
 	return set
+}
+
+// columnBindings are the config keys of the column flags (addColumnFlags).
+var columnBindings = []flagBinding{{"label-column", "data.label_column"}, {"text-column", "data.text_columns"}}
+
+// addColumnFlags defines the flags that name the columns (CSV, TSV) or
+// fields (JSONL) of the label and the text, with their defaults and a
+// note added to their help.
+func addColumnFlags(fl *pflag.FlagSet, label string, text []string, note string) {
+	fl.String("label-column", label, "CSV/TSV column or JSONL field of the label"+note)
+	fl.StringArray("text-column", text, "CSV/TSV column or JSONL field of the text; repeat it to join several with a space"+note)
 }
 
 // flagBinding ties a command-line flag to a config key.

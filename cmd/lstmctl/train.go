@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lstmctl/lstmctl/internal/config"
+	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
@@ -19,6 +22,7 @@ type trainOptions struct {
 	From       string
 	Resume     string
 	SkipBad    bool
+	Format     string // output format of the --test metrics: text or json
 }
 
 var trainBindings = []flagBinding{
@@ -26,7 +30,9 @@ var trainBindings = []flagBinding{
 	{"validation", "data.validation"},
 	{"validation-split", "data.validation_split"},
 	{"test", "data.test"},
-	{"format", "data.format"},
+	{"data-format", "data.format"},
+	{"label-column", "data.label_column"},
+	{"text-column", "data.text_columns"},
 	{"model", "output.model"},
 	{"checkpoint-dir", "output.checkpoint_dir"},
 	{"checkpoint-every", "output.checkpoint_every"},
@@ -56,15 +62,19 @@ training split, trains the model and writes it as one safetensors file.
 
 Per epoch it reports train and validation loss and accuracy: a progress bar on
 a terminal, one line per epoch otherwise. With --test it prints test metrics
-to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
+to stdout (--format json: as eval --format json prints them). Ctrl-C finishes the current step, writes a checkpoint (into
 --checkpoint-dir, or next to --model) and exits 130; --resume continues it.`,
 		Example: `  lstmctl train --train data/train.txt
   lstmctl train --config configs/trec.yaml --train train.txt --test test.txt --model trec.safetensors
-  LSTMCTL_TRAIN_EPOCHS=3 lstmctl train --train reviews.csv --history history.csv`,
+  LSTMCTL_TRAIN_EPOCHS=3 lstmctl train --train reviews.csv --history history.csv
+  lstmctl train --train tickets.csv --label-column category --text-column title --text-column body`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.ConfigFile, opts.Quiet = g.ConfigFile, g.Quiet
 			opts.Set = changedSettings(c, append(trainBindings, globalBindings...))
+			if err := opts.resolveFormat(c); err != nil {
+				return err
+			}
 			if opts.From != "" && opts.Resume != "" {
 				return &usageError{err: errors.New("train: --from and --resume exclude each other (a checkpoint already holds the weights)"), cmd: c.CommandPath()}
 			}
@@ -75,11 +85,8 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 		},
 	}
 	fl := c.Flags()
-	fl.String("train", d.Data.Train, "training data `path` (file or class directory)")
-	fl.String("validation", d.Data.Validation, "validation data `path` (default: split from --train)")
-	fl.Float64("validation-split", d.Data.ValidationSplit, "fraction of the training data held out for validation")
-	fl.String("test", d.Data.Test, "test data `path`, evaluated after training")
-	fl.String("format", d.Data.Format, "data format: auto, fasttext, csv, tsv, jsonl, dir")
+	addTrainDataFlags(fl, d.Data)
+	fl.StringVar(&opts.Format, "format", "text", "output format of the --test metrics: text or json (a data format here is the deprecated spelling of --data-format)")
 	fl.String("model", d.Output.Model, "output model `file`")
 	fl.StringVar(&opts.From, "from", "", "start from this `model`'s weights, vocabulary and labels")
 	fl.StringVar(&opts.Resume, "resume", "", "continue training from this `checkpoint`")
@@ -97,6 +104,17 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 	fl.String("history", d.Output.History, "write per-epoch history to this `file` (.csv or .json)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
 	return c
+}
+
+// addTrainDataFlags defines train's flags of the data section, with its
+// defaults d.
+func addTrainDataFlags(fl *pflag.FlagSet, d data.Config) {
+	fl.String("train", d.Train, "training data `path` (file or class directory)")
+	fl.String("validation", d.Validation, "validation data `path` (default: split from --train)")
+	fl.Float64("validation-split", d.ValidationSplit, "fraction of the training data held out for validation")
+	fl.String("test", d.Test, "test data `path`, evaluated after training")
+	fl.String("data-format", d.Format, "input format: auto, fasttext, csv, tsv, jsonl, dir")
+	addColumnFlags(fl, d.LabelColumn, d.TextColumns, "")
 }
 
 // runTrain loads the configuration, trains through the pipeline and
@@ -126,8 +144,30 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		return err
 	}
 	rep.saved(res.Model.Config.Output.Model, res.Fit)
-	if res.Test != nil {
-		return writeMetricsText(ios.Out, res.Test, res.Model.Labels.Names())
+	if res.Test == nil {
+		return nil
 	}
+	if opts.Format == "json" {
+		return writeMetricsJSON(ios.Out, res.Test, res.Model.Labels.Names())
+	}
+	return writeMetricsText(ios.Out, res.Test, res.Model.Labels.Names())
+}
+
+// resolveFormat tells train's --format values apart: text and json choose
+// the output of the --test metrics; a data format is the deprecated
+// spelling of --data-format, taken with a warning.
+func (o *trainOptions) resolveFormat(c *cobra.Command) error {
+	v := o.Format
+	if v == "text" || v == "json" {
+		return nil
+	}
+	if v != data.FormatAuto && !slices.Contains(data.Formats, v) {
+		return &usageError{err: fmt.Errorf("train: --format must be text or json (the output of the --test metrics), not %q; the input format is --data-format", v), cmd: c.CommandPath()}
+	}
+	if df := c.Flags().Lookup("data-format"); df.Changed && df.Value.String() != v {
+		return &usageError{err: fmt.Errorf("train: --format %s (the deprecated spelling of --data-format) contradicts --data-format %s", v, df.Value.String()), cmd: c.CommandPath()}
+	}
+	fmt.Fprintf(o.IO.ErrOut, "warning: train --format %s is deprecated: use --data-format %s (--format now chooses the output of the --test metrics: text or json)\n", v, v)
+	o.Set["data.format"], o.Format = v, "text"
 	return nil
 }

@@ -137,6 +137,13 @@ type ReadOptions struct {
 	LabelColumn string   // CSV/TSV column or JSON field holding the label
 	TextColumns []string // CSV/TSV columns or JSON fields joined (one space) into the text
 	SkipBad     bool     // skip and count malformed records instead of failing
+	// Unlabelled reads texts to predict: the label column need not exist
+	// and is ignored, and a fastText line's labels, if any, are dropped
+	// (Label is then "").
+	Unlabelled bool
+	// IDColumn, when set, names the CSV/TSV column or JSON field copied
+	// into Example.ID.
+	IDColumn string
 }
 
 // ReadOptionsFrom returns the read options of a `data` section.

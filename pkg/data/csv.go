@@ -9,15 +9,25 @@ import (
 	"strings"
 )
 
-// columns maps the configured label and text columns to header positions.
+// columns maps the configured label, text and id columns to header
+// positions (label and id -1 when not read).
 type columns struct {
 	label int
 	text  []int
+	id    int
 	n     int // number of header fields
 }
 
+// The flags that name each kind of column, for the errors of a header
+// that lacks one.
+const (
+	fixLabelColumn = "name the label column with --label-column (data.label_column)"
+	fixTextColumn  = "name the text column with --text-column (data.text_columns; repeat it to join several)"
+	fixIDColumn    = "name the id column with --id-column"
+)
+
 func findColumns(file string, header []string, opt ReadOptions) (columns, error) {
-	c := columns{label: -1, n: len(header)}
+	c := columns{label: -1, id: -1, n: len(header)}
 	index := func(name string) int {
 		for i, h := range header {
 			if h == name {
@@ -26,31 +36,49 @@ func findColumns(file string, header []string, opt ReadOptions) (columns, error)
 		}
 		return -1
 	}
-	if opt.LabelColumn == "" {
+	var missing []string // what the header lacks, and the flag that fixes it
+	lack := func(kind, name, fix string) {
+		missing = append(missing, fmt.Sprintf("no %s column %q: %s", kind, name, fix))
+	}
+	if opt.LabelColumn == "" && !opt.Unlabelled {
 		return c, fmt.Errorf("data: no label column configured")
 	}
 	if len(opt.TextColumns) == 0 {
 		return c, fmt.Errorf("data: no text columns configured")
 	}
-	c.label = index(opt.LabelColumn)
-	if c.label < 0 {
-		return c, malformed(file, 1, "header has no label column %q (columns: %s)", opt.LabelColumn, strings.Join(header, ", "))
+	if !opt.Unlabelled {
+		if c.label = index(opt.LabelColumn); c.label < 0 {
+			lack("label", opt.LabelColumn, fixLabelColumn)
+		}
 	}
 	for _, name := range opt.TextColumns {
 		i := index(name)
 		if i < 0 {
-			return c, malformed(file, 1, "header has no text column %q (columns: %s)", name, strings.Join(header, ", "))
+			lack("text", name, fixTextColumn)
 		}
 		c.text = append(c.text, i)
+	}
+	if opt.IDColumn != "" {
+		if c.id = index(opt.IDColumn); c.id < 0 {
+			lack("id", opt.IDColumn, fixIDColumn)
+		}
+	}
+	if len(missing) > 0 {
+		return c, malformed(file, 1, "the header (columns: %s) has %s", strings.Join(header, ", "), strings.Join(missing, "; and "))
 	}
 	return c, nil
 }
 
 // example builds the example of one record whose fields are valid UTF-8.
 func (c *columns) example(file string, line int, fields []string) (Example, error) {
-	label := fields[c.label]
-	if label == "" {
-		return Example{}, malformed(file, line, "empty label")
+	var label, id string
+	if c.label >= 0 {
+		if label = fields[c.label]; label == "" {
+			return Example{}, malformed(file, line, "empty label")
+		}
+	}
+	if c.id >= 0 {
+		id = fields[c.id]
 	}
 	var text string
 	if len(c.text) == 1 {
@@ -65,7 +93,7 @@ func (c *columns) example(file string, line int, fields []string) (Example, erro
 		}
 		text = sb.String()
 	}
-	return Example{Text: text, Label: label, File: file, Line: line}, nil
+	return Example{Text: text, Label: label, File: file, Line: line, ID: id}, nil
 }
 
 // csvSource reads RFC 4180 CSV with a header row through encoding/csv

@@ -15,9 +15,10 @@ import (
 // classification). The text is the rest of the line with surrounding white
 // space trimmed, possibly empty. Blank lines are skipped.
 type fastTextSource struct {
-	lr     *lineReader
-	name   string
-	prefix string
+	lr         *lineReader
+	name       string
+	prefix     string
+	unlabelled bool // labels optional and dropped (ReadOptions.Unlabelled)
 }
 
 func (s *fastTextSource) next() (Example, error) {
@@ -29,6 +30,9 @@ func (s *fastTextSource) next() (Example, error) {
 		line := strings.TrimSpace(repair(raw))
 		if line == "" {
 			continue
+		}
+		if s.unlabelled {
+			return Example{Text: stripLabels(line, s.prefix), File: s.name, Line: s.lr.n}, nil
 		}
 		first, rest := cutField(line)
 		if !strings.HasPrefix(first, s.prefix) {
@@ -47,6 +51,19 @@ func (s *fastTextSource) next() (Example, error) {
 		}
 		return Example{Text: rest, Label: label, File: s.name, Line: s.lr.n}, nil
 	}
+}
+
+// stripLabels removes the leading fields of line that start with a
+// non-empty prefix.
+func stripLabels(line, prefix string) string {
+	for prefix != "" {
+		f, rest := cutField(line)
+		if f == "" || !strings.HasPrefix(f, prefix) {
+			break
+		}
+		line = rest
+	}
+	return line
 }
 
 // cutField splits s (without leading space) into its first white-space

@@ -22,7 +22,7 @@ type jsonlSource struct {
 }
 
 func newJSONLSource(r io.Reader, name string, opt ReadOptions) (*jsonlSource, error) {
-	if opt.LabelColumn == "" {
+	if opt.LabelColumn == "" && !opt.Unlabelled {
 		return nil, fmt.Errorf("data: no label field configured")
 	}
 	if len(opt.TextColumns) == 0 {
@@ -50,30 +50,26 @@ func (s *jsonlSource) next() (Example, error) {
 			return Example{}, malformed(s.name, s.lr.n, "invalid JSON: %s", msg)
 		}
 		n := s.lr.n
-		lv, ok := s.obj[s.opt.LabelColumn]
-		if !ok {
-			return Example{}, malformed(s.name, n, "no field %q", s.opt.LabelColumn)
-		}
-		var label string
-		switch c := firstByte(lv); {
-		case c == '"':
-			if err := json.Unmarshal(lv, &label); err != nil {
-				return Example{}, malformed(s.name, n, "field %q: %v", s.opt.LabelColumn, err)
+		var label, id string
+		if !s.opt.Unlabelled {
+			if label, err = s.scalar(n, s.opt.LabelColumn, fixLabelColumn); err != nil {
+				return Example{}, err
 			}
-		case c == '-' || (c >= '0' && c <= '9'):
-			label = string(lv)
-		default:
-			return Example{}, malformed(s.name, n, "field %q must be a string or a number, got %s", s.opt.LabelColumn, short(string(lv)))
+			if label == "" {
+				return Example{}, malformed(s.name, n, "empty label")
+			}
 		}
-		if label == "" {
-			return Example{}, malformed(s.name, n, "empty label")
+		if s.opt.IDColumn != "" {
+			if id, err = s.scalar(n, s.opt.IDColumn, fixIDColumn); err != nil {
+				return Example{}, err
+			}
 		}
 		var sb strings.Builder
 		var text string
 		for k, col := range s.opt.TextColumns {
 			tv, ok := s.obj[col]
 			if !ok {
-				return Example{}, malformed(s.name, n, "no field %q", col)
+				return Example{}, malformed(s.name, n, "no field %q; %s", col, fixTextColumn)
 			}
 			if firstByte(tv) != '"' {
 				return Example{}, malformed(s.name, n, "field %q must be a string, got %s", col, short(string(tv)))
@@ -92,8 +88,28 @@ func (s *jsonlSource) next() (Example, error) {
 			sb.WriteString(t)
 			text = sb.String()
 		}
-		return Example{Text: text, Label: label, File: s.name, Line: n}, nil
+		return Example{Text: text, Label: label, File: s.name, Line: n, ID: id}, nil
 	}
+}
+
+// scalar returns the field col of the current object, a string or a
+// number taken as written; fix says which flag names the field.
+func (s *jsonlSource) scalar(line int, col, fix string) (string, error) {
+	v, ok := s.obj[col]
+	if !ok {
+		return "", malformed(s.name, line, "no field %q; %s", col, fix)
+	}
+	switch c := firstByte(v); {
+	case c == '"':
+		var str string
+		if err := json.Unmarshal(v, &str); err != nil {
+			return "", malformed(s.name, line, "field %q: %v", col, err)
+		}
+		return str, nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return string(v), nil
+	}
+	return "", malformed(s.name, line, "field %q must be a string or a number, got %s", col, short(string(v)))
 }
 
 func firstByte(b json.RawMessage) byte {

@@ -15,6 +15,7 @@ type Example struct {
 	Label string // class name, never empty
 	File  string // input name; for the dir format the document's path
 	Line  int    // 1-based line (CSV: line where the record starts); 0 for the dir format
+	ID    string // the id column's value (ReadOptions.IDColumn), else ""
 }
 
 // source is one input format.
@@ -64,7 +65,7 @@ func DetectFormat(path, format string) (string, error) {
 	case ".jsonl", ".ndjson":
 		return FormatJSONL, nil
 	}
-	return "", fmt.Errorf("data: cannot tell the format of %q from its extension (known: .txt .csv .tsv .jsonl .ndjson, or a directory); set data.format (--format) to fasttext, csv, tsv, jsonl or dir", path)
+	return "", fmt.Errorf("data: cannot tell the format of %q from its extension (known: .txt .csv .tsv .jsonl .ndjson, or a directory); set data.format (--data-format) to fasttext, csv, tsv, jsonl or dir", path)
 }
 
 // Open opens path ("-" = standard input) for reading with opt. CSV and TSV
@@ -121,7 +122,7 @@ func NewReader(r io.Reader, name string, opt ReadOptions) (*Reader, error) {
 	switch format {
 	case FormatFastText:
 		// A valid prefix can only match whole runes of a repaired line.
-		src = &fastTextSource{lr: newLineReader(r), name: name, prefix: repairString(opt.LabelPrefix)}
+		src = &fastTextSource{lr: newLineReader(r), name: name, prefix: repairString(opt.LabelPrefix), unlabelled: opt.Unlabelled}
 	case FormatCSV:
 		src, err = newCSVSource(r, name, opt)
 	case FormatTSV:
