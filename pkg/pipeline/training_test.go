@@ -32,7 +32,9 @@ func TestSummaryCountsFileTensors(t *testing.T) {
 	}{
 		{"default", func(m *ModelConfig) { m.Config = model.DefaultConfig(); m.EmbeddingDim = 100 }},
 		{"bidirectional", func(m *ModelConfig) { m.LSTM, m.Bidirectional = []int{6, 5}, true }},
-		{"pooling", func(m *ModelConfig) { m.LSTM, m.Pooling, m.DenseDropout, m.EmbeddingDropout = []int{7}, model.PoolMean, 0.2, 0.1 }},
+		{"pooling", func(m *ModelConfig) {
+			m.LSTM, m.Pooling, m.DenseDropout, m.EmbeddingDropout = []int{7}, model.PoolMean, 0.2, 0.1
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
