@@ -133,6 +133,10 @@ func writeInspection(w io.Writer, in inspection) error {
 		}
 		fmt.Fprintln(w)
 	}
-	_, err := fmt.Fprintf(w, "data fingerprint: sha256:%s\nlstmctl version: %s\n", tr.DataFingerprint, tr.Version)
+	version := tr.Version
+	if version == "" {
+		version = "not recorded"
+	}
+	_, err := fmt.Fprintf(w, "data fingerprint: sha256:%s\nlstmctl version: %s\n", tr.DataFingerprint, version)
 	return err
 }

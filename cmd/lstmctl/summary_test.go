@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lstmctl/lstmctl/pkg/model"
+	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
 func TestWriteSummary(t *testing.T) {
@@ -31,5 +32,26 @@ func TestWriteSummary(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// A model file of a version that did not record its training, and one
+// trained through the library without a version, say so.
+func TestWriteInspectionUnrecorded(t *testing.T) {
+	in := inspection{Path: "old.safetensors", Kind: "model", Summary: model.Summarize(model.DefaultConfig(), 10, 2), Labels: []string{"a", "b"}, VocabSize: 10}
+	var b strings.Builder
+	if err := writeInspection(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(b.String(), "\ntraining: not recorded in this file\n") {
+		t.Errorf("no training info:\n%s", b.String())
+	}
+	in.Training = &pipeline.TrainingInfo{DataFingerprint: "ab", Epochs: 3, Status: "completed"}
+	b.Reset()
+	if err := writeInspection(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(b.String(), "\ntraining: 3 epochs (completed)\ndata fingerprint: sha256:ab\nlstmctl version: not recorded\n") {
+		t.Errorf("no version:\n%s", b.String())
 	}
 }

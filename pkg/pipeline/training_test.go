@@ -115,6 +115,18 @@ func TestTrainingInfo(t *testing.T) {
 		tr.Version != "v9.9.9-test" || tr.BestEpoch < 1 || tr.BestValue == nil || tr.Monitor == "" || m.Checkpoint != nil {
 		t.Fatalf("training info %+v, checkpoint %+v", tr, m.Checkpoint)
 	}
+	// A file without the entry (an older version's) opens without it.
+	m.Training = nil
+	old := filepath.Join(dir, "old.safetensors")
+	if err := m.Save(old); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := Open(old); err != nil || o.Training != nil {
+		t.Errorf("a file without training info: %v, %+v", err, o)
+	}
+	if parseTraining(map[string]string{metaTraining: "{nope"}) != nil {
+		t.Error("an unreadable training entry gave information")
+	}
 	ck, err := Open(filepath.Join(cfg.Output.CheckpointDir, "last.safetensors"))
 	if err != nil {
 		t.Fatal(err)
