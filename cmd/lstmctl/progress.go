@@ -7,6 +7,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/lstmctl/lstmctl/pkg/model"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
@@ -100,6 +101,14 @@ func (p *progress) Start(s pipeline.StartReport) {
 	}
 	fmt.Fprintf(p.w, "train: %d samples (%d validation), %d classes, vocabulary %d, %d threads\n",
 		s.Train, s.Validation, s.Classes, s.Vocab, s.Threads)
+}
+
+// Summary prints the layers of the model about to be trained, as inspect
+// and Keras' model.summary() do.
+func (p *progress) Summary(s model.Summary) {
+	if !p.quiet {
+		writeSummary(p.w, s)
+	}
 }
 
 // saved reports the model file written and the weights it holds.

@@ -198,6 +198,7 @@ func newRootCmd(f *factory) *cobra.Command {
 		newEvalCmd(f, g, nil),
 		newPredictCmd(f, g, nil),
 		newVectorsCmd(f, g),
+		newInspectCmd(f, nil),
 		newVersionCmd(f),
 	)
 	return root

@@ -11,6 +11,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/lstmctl/lstmctl/internal/pretrained"
+	"github.com/lstmctl/lstmctl/internal/safetensors"
 	"github.com/lstmctl/lstmctl/pkg/model"
 )
 
@@ -36,6 +37,7 @@ func TestScripts(t *testing.T) {
 			"sametensors": cmdSameTensors,
 			"flipbyte":    cmdFlipByte,
 			"truncate":    cmdTruncate,
+			"tensorsum":   cmdTensorSum,
 			// exitcode N cmd args...: runs cmd and requires exit status N;
 			// stdout and stderr are then available to the stdout/stderr checks.
 			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -82,6 +84,27 @@ func cmdSameTensors(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if same == neg {
 		ts.Fatalf("tensors of %s and %s: same = %v", args[0], args[1], same)
+	}
+}
+
+// tensorsum FILE N: the tensors of the safetensors file hold N values in
+// all (read from the file's header, not through the model).
+func cmdTensorSum(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: tensorsum FILE N")
+	}
+	tensors, _, err := safetensors.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	sum := 0
+	for _, t := range tensors {
+		n := 1
+		for _, d := range t.Shape {
+			n *= d
+		}
+		sum += n
+	}
+	if (strconv.Itoa(sum) == args[1]) == neg {
+		ts.Fatalf("the tensors of %s hold %d values (want %s: %v)", args[0], sum, args[1], !neg)
 	}
 }
 

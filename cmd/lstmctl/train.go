@@ -136,6 +136,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		EmbeddingDimSet: cfg.Explicit["model.embedding_dim"],
 		Vectors:         vectorsCache(ios, opts.Quiet),
 		Reporter:        rep,
+		Version:         buildVersion(),
 	})
 	if ie, ok := errors.AsType[*pipeline.InterruptedError](err); ok && ie.Checkpoint != "" {
 		fmt.Fprintf(ios.ErrOut, "interrupted: checkpoint written to %s\nresume with the same data and config: lstmctl train ... --resume %s\n", ie.Checkpoint, ie.Checkpoint)

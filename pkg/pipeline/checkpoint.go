@@ -18,11 +18,16 @@ const (
 	metaLabels = "labels" // JSON array of the label names
 )
 
-// checkpointMeta is the metadata of the checkpoints of a run.
-func checkpointMeta(cfg *Config, vocab *data.Vocab, labels *data.Labels) map[string]string {
-	v, _ := json.Marshal(vocab.Tokens())
-	l, _ := json.Marshal(labels.Names())
-	return map[string]string{metaConfig: string(cfg.JSON()), metaVocab: string(v), metaLabels: string(l)}
+// checkpointMeta is the metadata of the checkpoints of a run (with the
+// data fingerprint and version of m.Training when set).
+func checkpointMeta(m *Model) map[string]string {
+	v, _ := json.Marshal(m.Vocab.Tokens())
+	l, _ := json.Marshal(m.Labels.Names())
+	meta := map[string]string{metaConfig: string(m.Config.JSON()), metaVocab: string(v), metaLabels: string(l)}
+	if m.Training != nil {
+		meta[metaTraining] = m.Training.json()
+	}
+	return meta
 }
 
 // fingerprintExtra is what the weights depend on beyond the train section

@@ -21,6 +21,12 @@ type Model struct {
 	Vocab   *data.Vocab
 	Labels  *data.Labels
 	Encoder *data.Encoder // texts to token ids, by Config.Text and Vocab
+	// Training says how the model was trained; nil for a file of a
+	// version that did not store it.
+	Training *TrainingInfo
+	// Checkpoint says where in its run a checkpoint was taken; nil for a
+	// model file.
+	Checkpoint *CheckpointInfo
 }
 
 // newModel bundles a classifier with its configuration, vocabulary and
@@ -50,7 +56,12 @@ func Open(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return bundle(path, clf, cfg, meta.Vocab, meta.Labels)
+	m, err := bundle(path, clf, cfg, meta.Vocab, meta.Labels)
+	if err != nil {
+		return nil, err
+	}
+	m.Training = parseTraining(meta.Extra)
+	return m, nil
 }
 
 // bundle checks a loaded vocabulary and label list and makes a Model.
@@ -70,9 +81,13 @@ func bundle(path string, clf *model.Classifier, cfg *Config, vocab, labels []str
 	return m, nil
 }
 
-// Save writes the model file.
+// Save writes the model file (with m.Training when set).
 func (m *Model) Save(path string) error {
-	return model.Save(path, m.Classifier, model.Meta{Config: m.Config.JSON(), Vocab: m.Vocab.Tokens(), Labels: m.Labels.Names()})
+	meta := model.Meta{Config: m.Config.JSON(), Vocab: m.Vocab.Tokens(), Labels: m.Labels.Names()}
+	if m.Training != nil {
+		meta.Extra = map[string]string{metaTraining: m.Training.json()}
+	}
+	return model.Save(path, m.Classifier, meta)
 }
 
 // Configure takes the settings of how the model is run (data, train and
@@ -164,5 +179,11 @@ func fromCheckpoint(path string, ck *train.Checkpoint) (*Model, error) {
 	for _, p := range clf.Params() {
 		copy(p.Data, weights[p.Name].Data)
 	}
-	return bundle(path, clf, cfg, vocab, labels)
+	m, err := bundle(path, clf, cfg, vocab, labels)
+	if err != nil {
+		return nil, err
+	}
+	m.Training = parseTraining(ck.Meta)
+	m.Checkpoint = &CheckpointInfo{EpochsDone: ck.Epoch, Batch: ck.Batch, Step: ck.Iterations}
+	return m, nil
 }

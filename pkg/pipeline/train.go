@@ -36,6 +36,8 @@ type Reporter interface {
 	Start(StartReport)
 	// Warn: a setting that will not do what it seems to.
 	Warn(msg string)
+	// Summary: the layers of the model about to be trained.
+	Summary(model.Summary)
 }
 
 // VectorsReport describes the pretrained vectors of a run.
@@ -71,6 +73,9 @@ type TrainOptions struct {
 	EmbeddingDimSet bool
 	Vectors         VectorSource // loads model.embedding_vectors; nil refuses them
 	Reporter        Reporter     // nil reports nothing
+	// Version is the version of the program that trains, stored in the
+	// model file (TrainingInfo.Version).
+	Version string
 }
 
 // TrainResult is what a completed run made.
@@ -150,11 +155,15 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 	if err != nil {
 		return nil, err
 	}
+	m.Training = &TrainingInfo{DataFingerprint: DataFingerprint(m.Vocab, m.Labels, trainDS, valDS), Version: opts.Version}
+	m.Checkpoint = nil
+	rep.Summary(m.Summary())
 	rep.Start(StartReport{Train: len(trainEx), Validation: len(valEx), Classes: m.Labels.Len(), Vocab: m.Vocab.Len(), Threads: cfg.Threads()})
 	res, err := fit(ctx, m, trainDS, valDS, resume, rep)
 	if err != nil {
 		return nil, err
 	}
+	m.Training = m.Training.finished(res)
 	if err := m.Save(cfg.Output.Model); err != nil {
 		return nil, err
 	}
@@ -299,7 +308,7 @@ func fit(ctx context.Context, m *Model, trainDS, valDS *data.Dataset, resume *tr
 		Recorder:         rep,
 		CheckpointDir:    cfg.Output.CheckpointDir,
 		CheckpointEvery:  cfg.Output.CheckpointEvery,
-		CheckpointMeta:   checkpointMeta(cfg, m.Vocab, m.Labels),
+		CheckpointMeta:   checkpointMeta(m),
 		FingerprintExtra: fingerprintExtra(cfg, m.Vocab),
 	}
 	var err error
@@ -398,3 +407,4 @@ func (nopReporter) Skipped(string, int)   {}
 func (nopReporter) Vectors(VectorsReport) {}
 func (nopReporter) Start(StartReport)     {}
 func (nopReporter) Warn(string)           {}
+func (nopReporter) Summary(model.Summary) {}

@@ -2,11 +2,9 @@ package train
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"math"
 	"strconv"
 	"strings"
@@ -343,32 +341,9 @@ func (t *Trainer) fingerprint(trainDS, valDS *data.Dataset) string {
 		h.Write([]byte("\nclass_weights"))
 		h.Write(b)
 	}
-	hashDataset(h, "train", trainDS)
-	hashDataset(h, "val", valDS)
+	data.HashDataset(h, "train", trainDS)
+	data.HashDataset(h, "val", valDS)
 	h.Write([]byte("\nextra\n"))
 	h.Write(t.FingerprintExtra)
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-func hashDataset(h hash.Hash, name string, ds *data.Dataset) {
-	buf := make([]byte, 0, 64<<10)
-	buf = append(buf, '\n')
-	buf = append(buf, name...)
-	if ds == nil {
-		h.Write(append(buf, "-none"...))
-		return
-	}
-	buf = binary.LittleEndian.AppendUint64(buf, uint64(ds.Len()))
-	for i, s := range ds.Seqs {
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(s)))
-		for _, id := range s {
-			buf = binary.LittleEndian.AppendUint32(buf, uint32(id))
-		}
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(ds.Labels[i]))
-		if len(buf) > 60<<10 {
-			h.Write(buf)
-			buf = buf[:0]
-		}
-	}
-	h.Write(buf)
 }
