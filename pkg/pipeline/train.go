@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
@@ -111,6 +113,12 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 		rep = nopReporter{}
 	}
 	opts.Read.Skipped = rep.Skipped
+	if cfg.Data.Train == "" {
+		return nil, &ConfigError{errors.New("train: no training data: set --train or data.train")}
+	}
+	if err := preflight(&cfg, opts); err != nil {
+		return nil, err
+	}
 	var from *Model
 	if opts.From != "" {
 		var err error
@@ -119,9 +127,6 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 		}
 		// The text pipeline and the architecture belong to the weights.
 		cfg.Text, cfg.Model = from.Config.Text, from.Config.Model
-	}
-	if cfg.Data.Train == "" {
-		return nil, &ConfigError{errors.New("train: no training data: set --train or data.train")}
 	}
 	trainEx, valEx, err := readSplit(&cfg, opts.Read)
 	if err != nil {
@@ -151,12 +156,15 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 		return nil, err
 	}
 	rep.Start(StartReport{Train: len(trainEx), Validation: len(valEx), Classes: m.Labels.Len(), Vocab: m.Vocab.Len(), Threads: cfg.Threads()})
-	res, err := fit(ctx, m, trainDS, valDS, resume, rep)
+	res, histErr, err := fit(ctx, m, trainDS, valDS, resume, rep)
 	if err != nil {
 		return nil, err
 	}
 	if err := m.Save(cfg.Output.Model); err != nil {
-		return nil, err
+		return nil, rescue(m, cfg.Output.Model, err)
+	}
+	if histErr != nil {
+		return nil, fmt.Errorf("%w (the model was saved to %s)", histErr, cfg.Output.Model)
 	}
 	out := &TrainResult{Model: m, Fit: res}
 	if cfg.Data.Test != "" {
@@ -283,9 +291,10 @@ func loadVectors(ctx context.Context, cfg *Config, vocab *data.Vocab, opts Train
 	return v, nil
 }
 
-// fit trains m, writes the history file, and keeps the state of an
-// interrupted run.
-func fit(ctx context.Context, m *Model, trainDS, valDS *data.Dataset, resume *train.Checkpoint, rep Reporter) (*train.Result, error) {
+// fit trains m, writing the history file as it goes, and keeps the state
+// of an interrupted run. histErr is a failure to write the history, which
+// does not stop the run: the weights matter more.
+func fit(ctx context.Context, m *Model, trainDS, valDS *data.Dataset, resume *train.Checkpoint, rep Reporter) (res *train.Result, histErr, err error) {
 	cfg := &m.Config
 	tcfg := cfg.Train
 	tcfg.Threads = cfg.Threads()
@@ -299,25 +308,74 @@ func fit(ctx context.Context, m *Model, trainDS, valDS *data.Dataset, resume *tr
 		CheckpointMeta:   checkpointMeta(cfg, m.Vocab, m.Labels),
 		FingerprintExtra: fingerprintExtra(cfg, m.Vocab),
 	}
-	var err error
 	if tr.ClassWeights, err = ClassWeights(cfg.Train.ClassWeights, m.Labels); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var prior []train.EpochStats
 	if resume != nil {
 		if err := tr.ResumeFrom(resume); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		prior = resume.History
 	}
-	res, fitErr := tr.Fit(ctx, trainDS, valDS)
-	if res != nil && cfg.Output.History != "" && len(res.History) > 0 {
-		if err := train.WriteHistory(cfg.Output.History, res.History); err != nil {
-			return nil, err
+	if cfg.Output.History != "" {
+		h, err := train.CreateHistory(cfg.Output.History, prior)
+		if err != nil {
+			return nil, nil, err
 		}
+		hr := &historyRecorder{Reporter: rep, file: h}
+		tr.Recorder = hr
+		defer func() {
+			if cerr := h.Close(); hr.err == nil {
+				hr.err = cerr
+			}
+			histErr = hr.err
+		}()
 	}
-	if fitErr != nil && errors.Is(fitErr, context.Canceled) && res != nil {
-		return nil, keepInterrupted(res, cfg.Output.Model, fitErr)
+	res, err = tr.Fit(ctx, trainDS, valDS)
+	if err != nil && errors.Is(err, context.Canceled) && res != nil {
+		return nil, nil, keepInterrupted(res, cfg.Output.Model, err)
 	}
-	return res, fitErr
+	return res, nil, err
+}
+
+// historyRecorder appends each epoch's row to the history file as the
+// run's reporter hears of the epoch.
+type historyRecorder struct {
+	Reporter
+	file *train.HistoryFile
+	err  error // the first write that failed; no row is written after it
+}
+
+func (h *historyRecorder) EpochEnd(s train.EpochStats) {
+	h.Reporter.EpochEnd(s)
+	if h.err == nil {
+		h.err = h.file.Append(s)
+	}
+}
+
+// rescue saves the weights of a run whose model file could not be written
+// under a new name (lstmctl-rescued-NAME-RANDOM.safetensors) beside the
+// model file, or else in the temporary directory, and returns the error
+// that says where they are. Nothing removes a rescued file.
+func rescue(m *Model, path string, saveErr error) error {
+	base := strings.TrimSuffix(filepath.Base(path), ".safetensors")
+	for _, dir := range []string{filepath.Dir(path), os.TempDir()} {
+		f, err := os.CreateTemp(dir, "lstmctl-rescued-"+base+"-*.safetensors")
+		if err != nil {
+			continue
+		}
+		name := f.Name()
+		f.Close()
+		if err := m.Save(name); err != nil {
+			_ = os.Remove(name)
+			continue
+		}
+		_ = os.Chmod(name, 0o644)
+		return fmt.Errorf("train: writing the model to %s failed: %w; the trained weights were saved to %s instead (move it into place: mv %s %s)",
+			path, saveErr, name, name, path)
+	}
+	return fmt.Errorf("train: writing the model to %s failed: %w; saving the weights beside it and in %s failed as well", path, saveErr, os.TempDir())
 }
 
 // keepInterrupted makes sure the state of an interrupted run is on disk:
