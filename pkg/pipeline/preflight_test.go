@@ -292,3 +292,41 @@ func fullRun(t *testing.T, dir string) (Config, *TrainResult) {
 	}
 	return cfg, res
 }
+
+// An interrupted run whose checkpoint cannot be written beside the model
+// keeps it in a rescue file in the temporary directory, which resumes.
+func TestRescueInterruptCheckpoint(t *testing.T) {
+	dir, tmp := t.TempDir(), t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	cfg, full := fullRun(t, dir)
+	sub := filepath.Join(dir, "out")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Output.Model = filepath.Join(sub, "m.safetensors")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Train(ctx, cfg, TrainOptions{Reporter: stepHook{f: func(epoch, step int) {
+		if epoch == 2 && step == 1 {
+			os.Remove(sub)
+			os.WriteFile(sub, nil, 0o644)
+			cancel()
+		}
+	}}})
+	ie, ok := errors.AsType[*InterruptedError](err)
+	if !ok {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	found, _ := filepath.Glob(filepath.Join(tmp, "lstmctl-rescued-m.checkpoint-*.safetensors"))
+	if len(found) != 1 || ie.Checkpoint != found[0] {
+		t.Fatalf("checkpoint %q, rescue files %v", ie.Checkpoint, found)
+	}
+	cfg.Output.Model = filepath.Join(dir, "resumed.safetensors")
+	resumed, err := Train(context.Background(), cfg, TrainOptions{Resume: ie.Checkpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameParams(paramBytes(resumed.Model), paramBytes(full.Model)) {
+		t.Error("resumed weights differ from the uninterrupted run's")
+	}
+}

@@ -355,37 +355,56 @@ func (h *historyRecorder) EpochEnd(s train.EpochStats) {
 }
 
 // rescue saves the weights of a run whose model file could not be written
-// under a new name (lstmctl-rescued-NAME-RANDOM.safetensors) beside the
-// model file, or else in the temporary directory, and returns the error
-// that says where they are. Nothing removes a rescued file.
+// to a rescue file (rescueFile) and returns the error that says where they
+// are.
 func rescue(m *Model, path string, saveErr error) error {
+	name, err := rescueFile(path, m.Save)
+	if err != nil {
+		return fmt.Errorf("train: writing the model to %s failed: %w; saving the weights beside it and in %s failed as well: %v", path, saveErr, os.TempDir(), err)
+	}
+	return fmt.Errorf("train: writing the model to %s failed: %w; the trained weights were saved to %s instead (move it into place: mv %s %s)",
+		path, saveErr, name, name, path)
+}
+
+// rescueFile saves what a file at path was to hold under a new name,
+// lstmctl-rescued-NAME-RANDOM.safetensors, beside path or else in the
+// temporary directory, and returns that name. Nothing removes a rescued
+// file.
+func rescueFile(path string, save func(string) error) (string, error) {
 	base := strings.TrimSuffix(filepath.Base(path), ".safetensors")
+	var errs []error
 	for _, dir := range []string{filepath.Dir(path), os.TempDir()} {
 		f, err := os.CreateTemp(dir, "lstmctl-rescued-"+base+"-*.safetensors")
 		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
 		name := f.Name()
 		f.Close()
-		if err := m.Save(name); err != nil {
+		if err := save(name); err != nil {
+			errs = append(errs, err)
 			_ = os.Remove(name)
 			continue
 		}
 		_ = os.Chmod(name, 0o644)
-		return fmt.Errorf("train: writing the model to %s failed: %w; the trained weights were saved to %s instead (move it into place: mv %s %s)",
-			path, saveErr, name, name, path)
+		return name, nil
 	}
-	return fmt.Errorf("train: writing the model to %s failed: %w; saving the weights beside it and in %s failed as well", path, saveErr, os.TempDir())
+	return "", errors.Join(errs...)
 }
 
 // keepInterrupted makes sure the state of an interrupted run is on disk:
-// in the checkpoint directory, or beside the model file.
+// in the checkpoint directory, or beside the model file, or else in a
+// rescue file (rescueFile).
 func keepInterrupted(res *train.Result, modelPath string, fitErr error) error {
 	path := res.CheckpointPath
 	if path == "" && res.Checkpoint != nil {
 		path = InterruptCheckpointPath(modelPath)
 		if err := res.Checkpoint.WriteFile(path); err != nil {
-			return &InterruptedError{Err: fmt.Errorf("%w (and the checkpoint could not be written: %v)", fitErr, err)}
+			rescued, rerr := rescueFile(path, res.Checkpoint.WriteFile)
+			if rerr != nil {
+				return &InterruptedError{Err: fmt.Errorf("%w (and the checkpoint could not be written: %v; nor beside it or in %s: %v)", fitErr, err, os.TempDir(), rerr)}
+			}
+			path = rescued
 		}
 	}
 	return &InterruptedError{Checkpoint: path, Err: fitErr}
