@@ -102,11 +102,14 @@ type ConfigError struct{ Err error }
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// Train runs a whole training: it reads data.train (and data.validation, or
-// splits off data.validation_split), builds the vocabulary and the labels
-// (or takes them from opts.From), starts the embedding from
-// model.embedding_vectors, fits, writes output.history and output.model,
-// and evaluates data.test when set. cfg must be valid (Config.Validate).
+// Train runs a whole training: it checks that every input opens and every
+// output can be written (a *ConfigError otherwise, before any data is
+// read), reads data.train (and data.validation, or splits off
+// data.validation_split), builds the vocabulary and the labels (or takes
+// them from opts.From), starts the embedding from model.embedding_vectors,
+// fits, writing a row of output.history after every epoch, writes
+// output.model (or, when that fails, a rescue file the error names), and
+// evaluates data.test when set. cfg must be valid (Config.Validate).
 func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, error) {
 	rep := opts.Reporter
 	if rep == nil {
