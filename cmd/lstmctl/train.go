@@ -101,7 +101,7 @@ to stdout (--format json: as eval --format json prints them). Ctrl-C finishes th
 	fl.Int("sequence-length", d.Text.SequenceLength, "tokens kept per text")
 	fl.Int("max-tokens", d.Text.MaxTokens, "vocabulary size, including padding and [UNK]")
 	fl.String("vectors", d.Model.EmbeddingVectors, "pretrained word vectors to start the embedding from: a .vec or GloVe text `file`, a name of lstmctl vectors (the built-in glove.6B.100d.int8, glove.6B.100d), or none for random vectors")
-	fl.String("history", d.Output.History, "write per-epoch history to this `file` (.csv or .json)")
+	fl.String("history", d.Output.History, "write a row of history to this `file` after every epoch (.csv, .jsonl or .json)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
 	return c
 }

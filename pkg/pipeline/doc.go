@@ -12,9 +12,12 @@
 // and model sections of a Model's configuration belong to its weights: a
 // caller may change how a Model is run (Configure), never how it reads text.
 //
-// Train holds the whole training run: reading, splitting, vocabulary and
-// labels, pretrained vectors, fitting (package train), the history file,
-// the model file and the optional test set. It reports through a Reporter
+// Train holds the whole training run: a preflight that every input opens
+// and every output can be written, reading, splitting, vocabulary and
+// labels, pretrained vectors, fitting (package train), the history file
+// (a row per epoch as the run goes), the model file (or, when it cannot be
+// written, a rescue file beside it or in the temporary directory that the
+// error names) and the optional test set. It reports through a Reporter
 // and, when interrupted, saves a checkpoint and returns an *InterruptedError
 // naming it. The metadata, fingerprint and file name of checkpoints are
 // this package's (checkpoint.go), so that Open and Train's resume read what

@@ -168,16 +168,11 @@ func (c cancelAfter) Step(epoch, step int, loss, acc float64) {
 // of an uninterrupted run.
 func TestInterruptOpenResume(t *testing.T) {
 	dir := t.TempDir()
-	cfg := tinyRun(t, dir)
-	cfg.Data.Test = ""
-	full, err := Train(context.Background(), cfg, TrainOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, full := fullRun(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cfg.Output.Model = filepath.Join(dir, "again.safetensors")
-	_, err = Train(ctx, cfg, TrainOptions{Reporter: cancelAfter{cancel: cancel}})
+	_, err := Train(ctx, cfg, TrainOptions{Reporter: cancelAfter{cancel: cancel}})
 	ie, ok := errors.AsType[*InterruptedError](err)
 	if !ok || !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)

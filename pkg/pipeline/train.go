@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
@@ -105,17 +107,26 @@ type ConfigError struct{ Err error }
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// Train runs a whole training: it reads data.train (and data.validation, or
-// splits off data.validation_split), builds the vocabulary and the labels
-// (or takes them from opts.From), starts the embedding from
-// model.embedding_vectors, fits, writes output.history and output.model,
-// and evaluates data.test when set. cfg must be valid (Config.Validate).
+// Train runs a whole training: it checks that every input opens and every
+// output can be written (a *ConfigError otherwise, before any data is
+// read), reads data.train (and data.validation, or splits off
+// data.validation_split), builds the vocabulary and the labels (or takes
+// them from opts.From), starts the embedding from model.embedding_vectors,
+// fits, writing a row of output.history after every epoch, writes
+// output.model (or, when that fails, a rescue file the error names), and
+// evaluates data.test when set. cfg must be valid (Config.Validate).
 func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, error) {
 	rep := opts.Reporter
 	if rep == nil {
 		rep = nopReporter{}
 	}
 	opts.Read.Skipped = rep.Skipped
+	if cfg.Data.Train == "" {
+		return nil, &ConfigError{errors.New("train: no training data: set --train or data.train")}
+	}
+	if err := preflight(&cfg, opts); err != nil {
+		return nil, err
+	}
 	var from *Model
 	if opts.From != "" {
 		var err error
@@ -124,9 +135,6 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 		}
 		// The text pipeline and the architecture belong to the weights.
 		cfg.Text, cfg.Model = from.Config.Text, from.Config.Model
-	}
-	if cfg.Data.Train == "" {
-		return nil, &ConfigError{errors.New("train: no training data: set --train or data.train")}
 	}
 	trainEx, valEx, err := readSplit(&cfg, opts.Read)
 	if err != nil {
@@ -159,13 +167,16 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 	m.Checkpoint = nil
 	rep.Summary(m.Summary())
 	rep.Start(StartReport{Train: len(trainEx), Validation: len(valEx), Classes: m.Labels.Len(), Vocab: m.Vocab.Len(), Threads: cfg.Threads()})
-	res, err := fit(ctx, m, trainDS, valDS, resume, rep)
+	res, histErr, err := fit(ctx, m, trainDS, valDS, resume, rep)
 	if err != nil {
 		return nil, err
 	}
 	m.Training = m.Training.finished(res)
 	if err := m.Save(cfg.Output.Model); err != nil {
-		return nil, err
+		return nil, rescue(m, cfg.Output.Model, err)
+	}
+	if histErr != nil {
+		return nil, fmt.Errorf("%w (the model was saved to %s)", histErr, cfg.Output.Model)
 	}
 	out := &TrainResult{Model: m, Fit: res}
 	if cfg.Data.Test != "" {
@@ -295,9 +306,10 @@ func loadVectors(ctx context.Context, cfg *Config, vocab *data.Vocab, opts Train
 	return v, nil
 }
 
-// fit trains m, writes the history file, and keeps the state of an
-// interrupted run.
-func fit(ctx context.Context, m *Model, trainDS, valDS *data.Dataset, resume *train.Checkpoint, rep Reporter) (*train.Result, error) {
+// fit trains m, writing the history file as it goes, and keeps the state
+// of an interrupted run. histErr is a failure to write the history, which
+// does not stop the run: the weights matter more.
+func fit(ctx context.Context, m *Model, trainDS, valDS *data.Dataset, resume *train.Checkpoint, rep Reporter) (res *train.Result, histErr, err error) {
 	cfg := &m.Config
 	tcfg := cfg.Train
 	tcfg.Threads = cfg.Threads()
@@ -311,25 +323,88 @@ func fit(ctx context.Context, m *Model, trainDS, valDS *data.Dataset, resume *tr
 		CheckpointMeta:   checkpointMeta(m),
 		FingerprintExtra: fingerprintExtra(cfg, m.Vocab),
 	}
-	var err error
 	if tr.ClassWeights, err = ClassWeights(cfg.Train.ClassWeights, m.Labels); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var prior []train.EpochStats
 	if resume != nil {
 		if err := tr.ResumeFrom(resume); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		prior = resume.History
 	}
-	res, fitErr := tr.Fit(ctx, trainDS, valDS)
-	if res != nil && cfg.Output.History != "" && len(res.History) > 0 {
-		if err := train.WriteHistory(cfg.Output.History, res.History); err != nil {
-			return nil, err
+	if cfg.Output.History != "" {
+		h, err := train.CreateHistory(cfg.Output.History, prior)
+		if err != nil {
+			return nil, nil, err
 		}
+		hr := &historyRecorder{Reporter: rep, file: h}
+		tr.Recorder = hr
+		defer func() {
+			if cerr := h.Close(); hr.err == nil {
+				hr.err = cerr
+			}
+			histErr = hr.err
+		}()
 	}
-	if fitErr != nil && ctx.Err() != nil && res != nil { // cancelled, or past a deadline
-		return nil, keepInterrupted(res, cfg.Output.Model, fitErr)
+	res, err = tr.Fit(ctx, trainDS, valDS)
+	if err != nil && ctx.Err() != nil && res != nil { // cancelled, or past a deadline
+		return nil, nil, keepInterrupted(res, cfg.Output.Model, err)
 	}
-	return res, fitErr
+	return res, nil, err
+}
+
+// historyRecorder appends each epoch's row to the history file as the
+// run's reporter hears of the epoch.
+type historyRecorder struct {
+	Reporter
+	file *train.HistoryFile
+	err  error // the first write that failed; no row is written after it
+}
+
+func (h *historyRecorder) EpochEnd(s train.EpochStats) {
+	h.Reporter.EpochEnd(s)
+	if h.err == nil {
+		h.err = h.file.Append(s)
+	}
+}
+
+// rescue saves the weights of a run whose model file could not be written
+// to a rescue file (rescueFile) and returns the error that says where they
+// are.
+func rescue(m *Model, path string, saveErr error) error {
+	name, err := rescueFile(path, m.Save)
+	if err != nil {
+		return fmt.Errorf("train: writing the model to %s failed: %w; saving the weights beside it and in %s failed as well: %v", path, saveErr, os.TempDir(), err)
+	}
+	return fmt.Errorf("train: writing the model to %s failed: %w; the trained weights were saved to %s instead (move it into place: mv %s %s)",
+		path, saveErr, name, name, path)
+}
+
+// rescueFile saves what a file at path was to hold under a new name,
+// lstmctl-rescued-NAME-RANDOM.safetensors, beside path or else in the
+// temporary directory, and returns that name. Nothing removes a rescued
+// file.
+func rescueFile(path string, save func(string) error) (string, error) {
+	base := strings.TrimSuffix(filepath.Base(path), ".safetensors")
+	var errs []error
+	for _, dir := range []string{filepath.Dir(path), os.TempDir()} {
+		f, err := os.CreateTemp(dir, "lstmctl-rescued-"+base+"-*.safetensors")
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		name := f.Name()
+		f.Close()
+		if err := save(name); err != nil {
+			errs = append(errs, err)
+			_ = os.Remove(name)
+			continue
+		}
+		_ = os.Chmod(name, 0o644)
+		return name, nil
+	}
+	return "", errors.Join(errs...)
 }
 
 // readResume reads the checkpoint to resume; a model file given instead
@@ -345,13 +420,18 @@ func readResume(path string) (*train.Checkpoint, error) {
 }
 
 // keepInterrupted makes sure the state of an interrupted run is on disk:
-// in the checkpoint directory, or beside the model file.
+// in the checkpoint directory, or beside the model file, or else in a
+// rescue file (rescueFile).
 func keepInterrupted(res *train.Result, modelPath string, fitErr error) error {
 	path := res.CheckpointPath
 	if path == "" && res.Checkpoint != nil {
 		path = InterruptCheckpointPath(modelPath)
 		if err := res.Checkpoint.WriteFile(path); err != nil {
-			return &InterruptedError{Err: fmt.Errorf("%w (and the checkpoint could not be written: %v)", fitErr, err)}
+			rescued, rerr := rescueFile(path, res.Checkpoint.WriteFile)
+			if rerr != nil {
+				return &InterruptedError{Err: fmt.Errorf("%w (and the checkpoint could not be written: %v; nor beside it or in %s: %v)", fitErr, err, os.TempDir(), rerr)}
+			}
+			path = rescued
 		}
 	}
 	return &InterruptedError{Checkpoint: path, Err: fitErr}

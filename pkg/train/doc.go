@@ -86,8 +86,8 @@
 // masking as the model is configured. Per epoch the Recorder sees
 // EpochStart, one Step per batch (with the epoch's running means) and
 // EpochEnd with train loss/accuracy, validation loss/accuracy, learning
-// rate, seconds and samples per second; WriteHistory stores them as CSV or
-// JSON.
+// rate, seconds and samples per second; WriteHistory stores them as CSV,
+// JSON or JSON lines, and HistoryFile does so as the run goes.
 //
 // Data parallelism: a batch of B samples is cut into n = min(8, ceil(B/32))
 // contiguous shards (ShardSize, MaxShards), a rule that depends on B only.

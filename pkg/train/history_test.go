@@ -3,6 +3,7 @@ package train
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,4 +107,101 @@ func assertNoTemp(t *testing.T, dir string, n int) {
 	if files != n {
 		t.Errorf("%d files in %s, want %d", files, dir, n)
 	}
+}
+
+// A HistoryFile has every epoch's row in the file as soon as Append
+// returns; created with a resumed run's history, it keeps those rows and
+// drops the later ones a previous run wrote.
+func TestHistoryFileLive(t *testing.T) {
+	for _, name := range []string{"h.csv", "h.jsonl", "h.json"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, name)
+			h, err := CreateHistory(p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := historyEpochs(t, p); len(got) != 0 {
+				t.Errorf("fresh file holds epochs %v", got)
+			}
+			for i, s := range sampleHistory {
+				if err := h.Append(s); err != nil {
+					t.Fatal(err)
+				}
+				if got := historyEpochs(t, p); len(got) != i+1 || got[i] != s.Epoch {
+					t.Errorf("after epoch %d the file holds epochs %v", s.Epoch, got)
+				}
+			}
+			if err := h.Close(); err != nil {
+				t.Fatal(err)
+			}
+			// The same content as WriteHistory at the end.
+			live, _ := os.ReadFile(p)
+			whole := filepath.Join(t.TempDir(), name)
+			if err := WriteHistory(whole, sampleHistory); err != nil {
+				t.Fatal(err)
+			}
+			if want, _ := os.ReadFile(whole); string(live) != string(want) {
+				t.Errorf("live file\n%s\nWriteHistory\n%s", live, want)
+			}
+			// Resume from a checkpoint after epoch 1: epoch 2 is written once.
+			h, err = CreateHistory(p, sampleHistory[:1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := historyEpochs(t, p); len(got) != 1 || got[0] != 1 {
+				t.Errorf("resumed file holds epochs %v, want [1]", got)
+			}
+			if err := h.Append(sampleHistory[1]); err != nil {
+				t.Fatal(err)
+			}
+			h.Close()
+			if again, _ := os.ReadFile(p); string(again) != string(live) {
+				t.Errorf("resumed file\n%s\nwant\n%s", again, live)
+			}
+			assertNoTemp(t, dir, 1)
+		})
+	}
+}
+
+// historyEpochs reads the epoch column of a history file of any format.
+func historyEpochs(t *testing.T, path string) []int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []historyRecord
+	switch historyFormat(path) {
+	case historyJSON:
+		if err := json.Unmarshal(b, &recs); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+	case historyJSONL:
+		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			if line == "" {
+				continue
+			}
+			var r historyRecord
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			recs = append(recs, r)
+		}
+	default:
+		rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+		if err != nil || len(rows) == 0 || rows[0][0] != "epoch" {
+			t.Fatalf("%s: %v", b, err)
+		}
+		for _, r := range rows[1:] {
+			e := 0
+			fmt.Sscan(r[0], &e)
+			recs = append(recs, historyRecord{Epoch: e})
+		}
+	}
+	var epochs []int
+	for _, r := range recs {
+		epochs = append(epochs, r.Epoch)
+	}
+	return epochs
 }
