@@ -103,7 +103,7 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 // renders the outcome.
 func runTrain(ctx context.Context, opts *trainOptions) error {
 	ios := opts.IO
-	cfg, err := config.Load(opts.ConfigFile, nil, ios.Env, opts.Set)
+	cfg, err := loadConfig(ios, opts.ConfigFile, nil, opts.Set)
 	if err != nil {
 		return err
 	}
