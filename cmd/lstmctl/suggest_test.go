@@ -90,3 +90,17 @@ func TestRootHelpNamesCommands(t *testing.T) {
 		t.Error("the root help describes what lstmctl does not do")
 	}
 }
+
+// TestTrainHelpSaysEmbeddingWidth: the help states the embedding's default
+// width, which comes from the vectors, not from model.embedding_dim.
+func TestTrainHelpSaysEmbeddingWidth(t *testing.T) {
+	ios, _, out, _ := Test()
+	if code := run(context.Background(), ios, []string{"train", "--help"}); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, s := range []string{"the built-in glove.6B.100d.int8, 100 wide", "takes their width", "random embedding 64 wide"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("train --help lacks %q", s)
+		}
+	}
+}

@@ -93,7 +93,7 @@ to stdout. Ctrl-C finishes the current step, writes a checkpoint (into
 	fl.Int("patience", d.Train.EarlyStopping.Patience, "early stopping patience in epochs (0 = off)")
 	fl.Int("sequence-length", d.Text.SequenceLength, "tokens kept per text")
 	fl.Int("max-tokens", d.Text.MaxTokens, "vocabulary size, including padding and [UNK]")
-	fl.String("vectors", d.Model.EmbeddingVectors, "pretrained word vectors to start the embedding from: a .vec or GloVe text `file`, a name of lstmctl vectors (the built-in glove.6B.100d.int8, glove.6B.100d), or none for random vectors")
+	fl.String("vectors", d.Model.EmbeddingVectors, fmt.Sprintf("pretrained word vectors that start the embedding, which takes their width: a .vec or GloVe text `file`, a name of lstmctl vectors (the built-in glove.6B.100d.int8, 100 wide; glove.6B.100d), or none for a random embedding %d wide (model.embedding_dim)", d.Model.EmbeddingDim))
 	fl.String("history", d.Output.History, "write per-epoch history to this `file` (.csv or .json)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
 	return c
