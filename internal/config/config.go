@@ -210,7 +210,7 @@ func mergeFile(v *viper.Viper, file string, defaults map[string]any) (map[string
 		if s := suggest.ClosestKey(unknown[0], sortedKeys(defaults), "."); s != "" {
 			hint = fmt.Sprintf(" (did you mean %s?)", s)
 		}
-		return nil, Errorf("config: %s: unknown key %q%s; configs/default.yaml lists every key", file, unknown[0], hint)
+		return nil, Errorf("config: %s: unknown key %q%s; configs/default.yaml lists every key", fileLine(file, raw, unknown[0]), unknown[0], hint)
 	}
 	if err := v.MergeConfigMap(root); err != nil {
 		return nil, Errorf("config: %s: %w", file, err)
@@ -219,6 +219,32 @@ func mergeFile(v *viper.Viper, file string, defaults map[string]any) (map[string
 		explicit[k] = true
 	}
 	return explicit, nil
+}
+
+// fileLine is file:line of a dotted key in the YAML document raw, or file
+// when the line cannot be told.
+func fileLine(file string, raw []byte, key string) string {
+	var doc yaml.Node
+	if yaml.Unmarshal(raw, &doc) != nil || len(doc.Content) == 0 {
+		return file
+	}
+	n, line := doc.Content[0], 0
+	for _, part := range strings.Split(key, ".") {
+		if n.Kind != yaml.MappingNode {
+			return file
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if strings.EqualFold(n.Content[i].Value, part) {
+				next, line = n.Content[i+1], n.Content[i].Line
+			}
+		}
+		if next == nil {
+			return file
+		}
+		n = next
+	}
+	return fmt.Sprintf("%s:%d", file, line)
 }
 
 // decodeSettings decodes v into settings, settles the values that depend

@@ -90,10 +90,11 @@ func TestErrorType(t *testing.T) {
 
 func TestUnknownKeySuggestion(t *testing.T) {
 	for _, c := range []struct{ yaml, key, want string }{
-		{"train:\n  learning_rate: 0.01\n", "train.learning_rate", "did you mean train.optimizer.learning_rate?"},
+		{"# lr\ntrain:\n  epochs: 3\n  learning_rate: 0.01\n", "train.learning_rate", "c.yaml:4: unknown key \"train.learning_rate\" (did you mean train.optimizer.learning_rate?)"},
 		{"train:\n  epoch: 3\n", "train.epoch", "did you mean train.epochs?"},
 		{"text:\n  sequence_lenght: 3\n", "text.sequence_lenght", "did you mean text.sequence_length?"},
-		{"colour: blue\n", "colour", ""},
+		{"colour: blue\n", "colour", "c.yaml:1: "},
+		{"Train: {Epochz: 3}\n", "train.epochz", "c.yaml:1: "},
 	} {
 		file := filepath.Join(t.TempDir(), "c.yaml")
 		if err := os.WriteFile(file, []byte(c.yaml), 0o644); err != nil {
@@ -104,7 +105,7 @@ func TestUnknownKeySuggestion(t *testing.T) {
 			t.Errorf("%q: %v", c.yaml, err)
 			continue
 		}
-		if c.want == "" && strings.Contains(err.Error(), "did you mean") || !strings.Contains(err.Error(), c.want) {
+		if c.key == "colour" && strings.Contains(err.Error(), "did you mean") || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %v, want %q", c.yaml, err, c.want)
 		}
 	}
