@@ -188,6 +188,7 @@ func newRootCmd(f *factory) *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	root.SetFlagErrorFunc(flagError)
+	root.SetHelpCommand(newHelpCmd())
 	addGlobalFlags(root, g)
 	root.AddCommand(
 		newTrainCmd(f, g, nil),

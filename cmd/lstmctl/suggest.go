@@ -46,6 +46,25 @@ func unknownCommand(c *cobra.Command, name string) error {
 	return &usageError{err: errors.New(msg), cmd: c.CommandPath()}
 }
 
+// newHelpCmd is `lstmctl help [command]`; an unknown topic is an unknown
+// command, with its suggestion.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := c.Root().Find(args)
+			if err != nil {
+				return err
+			}
+			if len(rest) > 0 {
+				return unknownCommand(cmd, rest[0])
+			}
+			return cmd.Help()
+		},
+	}
+}
+
 // loadConfig is config.Load with the streams' environment, after a warning
 // for each LSTMCTL_ variable that sets nothing (a misspelt one would
 // otherwise be ignored silently).

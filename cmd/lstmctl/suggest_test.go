@@ -19,6 +19,8 @@ func TestSuggestions(t *testing.T) {
 		{[]string{"train", "--no-such-flag"}, "lstmctl: unknown flag: --no-such-flag\nRun 'lstmctl train --help' for usage.\n"},
 		{[]string{"trian"}, "lstmctl: unknown command \"trian\" for \"lstmctl\" (did you mean train?)\nRun 'lstmctl --help' for usage.\n"},
 		{[]string{"frobnicate"}, "lstmctl: unknown command \"frobnicate\" for \"lstmctl\"\nRun 'lstmctl --help' for usage.\n"},
+		{[]string{"help", "trian"}, "lstmctl: unknown command \"trian\" for \"lstmctl\" (did you mean train?)\nRun 'lstmctl --help' for usage.\n"},
+		{[]string{"help", "vectors", "fecth"}, "lstmctl: unknown command \"fecth\" for \"lstmctl vectors\" (did you mean fetch?)\nRun 'lstmctl vectors --help' for usage.\n"},
 		{[]string{"vectors", "fecth"}, "lstmctl: unknown command \"fecth\" for \"lstmctl vectors\" (did you mean fetch?)\nRun 'lstmctl vectors --help' for usage.\n"},
 	} {
 		ios, _, out, errOut := Test()
@@ -29,10 +31,12 @@ func TestSuggestions(t *testing.T) {
 			t.Errorf("%v: stderr\n%s\nwant\n%s(stdout %q)", c.args, errOut, c.want, out)
 		}
 	}
-	// Without arguments, lstmctl prints its help.
-	ios, _, out, _ := Test()
-	if code := run(context.Background(), ios, nil); code != exitOK || !strings.Contains(out.String(), "Available Commands") {
-		t.Errorf("lstmctl: exit %d, stdout %q", code, out)
+	// Without arguments, lstmctl prints its help, as help does.
+	for _, args := range [][]string{nil, {"help"}, {"help", "vectors", "fetch"}} {
+		ios, _, out, _ := Test()
+		if code := run(context.Background(), ios, args); code != exitOK || !strings.Contains(out.String(), "Usage:") {
+			t.Errorf("lstmctl %v: exit %d, stdout %q", args, code, out)
+		}
 	}
 }
 
