@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lstmctl/lstmctl/internal/config"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
@@ -83,7 +82,7 @@ func openModel(ios *IOStreams, path, configFile string, set map[string]any) (*pi
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(configFile, m.Config.JSON(), ios.Env, set)
+	cfg, err := loadConfig(ios, configFile, m.Config.JSON(), set)
 	if err != nil {
 		return nil, err
 	}

@@ -19,16 +19,20 @@ type IOStreams struct {
 	ErrTTY bool
 	// Env looks up environment variables (LSTMCTL_* configuration).
 	Env func(string) (string, bool)
+	// Environ lists the environment as NAME=value entries (for the warning
+	// about LSTMCTL_* variables that lstmctl does not read).
+	Environ func() []string
 }
 
 // System returns the process's streams.
 func System() *IOStreams {
 	return &IOStreams{
-		In:     os.Stdin,
-		Out:    os.Stdout,
-		ErrOut: os.Stderr,
-		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
-		Env:    os.LookupEnv,
+		In:      os.Stdin,
+		Out:     os.Stdout,
+		ErrOut:  os.Stderr,
+		ErrTTY:  term.IsTerminal(int(os.Stderr.Fd())),
+		Env:     os.LookupEnv,
+		Environ: os.Environ,
 	}
 }
 
@@ -36,9 +40,10 @@ func System() *IOStreams {
 func Test() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
 	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{
-		In:     in,
-		Out:    out,
-		ErrOut: errOut,
-		Env:    func(string) (string, bool) { return "", false },
+		In:      in,
+		Out:     out,
+		ErrOut:  errOut,
+		Env:     func(string) (string, bool) { return "", false },
+		Environ: func() []string { return nil },
 	}, in, out, errOut
 }

@@ -95,7 +95,7 @@ func run(ctx context.Context, ios *IOStreams, args []string) int {
 		return exitOK
 	}
 	code := exitCode(err)
-	fmt.Fprintf(ios.ErrOut, "lstmctl: %s\n", oneLine(err.Error()))
+	printError(ios.ErrOut, err)
 	if code == exitUsage {
 		var ue *usageError
 		name := cmd.CommandPath()
@@ -150,11 +150,6 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
-// oneLine keeps an error on one line of stderr.
-func oneLine(s string) string {
-	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
-}
-
 const rootLong = `lstmctl trains LSTM text classifiers, evaluates them and predicts with them.
 
 The default model is the Keras example's LSTM(64) -> LSTM(32) ->
@@ -188,10 +183,13 @@ func newRootCmd(f *factory) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       buildVersion(),
+		// An argument is an unknown command (with a suggestion, exit 2);
+		// none prints the help.
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &usageError{err: err, cmd: c.CommandPath()}
-	})
+	root.SetFlagErrorFunc(flagError)
+	root.SetHelpCommand(newHelpCmd())
 	addGlobalFlags(root, g)
 	root.AddCommand(
 		newTrainCmd(f, g, nil),
@@ -224,8 +222,12 @@ func newVersionCmd(f *factory) *cobra.Command {
 	}
 }
 
-// noArgs rejects positional arguments as a usage error.
+// noArgs rejects positional arguments as a usage error; for a command with
+// subcommands, as an unknown command.
 func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 && c.HasAvailableSubCommands() {
+		return unknownCommand(c, args[0])
+	}
 	if len(args) > 0 {
 		return &usageError{err: fmt.Errorf("unexpected argument %q", args[0]), cmd: c.CommandPath()}
 	}

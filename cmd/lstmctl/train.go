@@ -100,7 +100,7 @@ to stdout (--format json: as eval --format json prints them). Ctrl-C finishes th
 	fl.Int("patience", d.Train.EarlyStopping.Patience, "early stopping patience in epochs (0 = off)")
 	fl.Int("sequence-length", d.Text.SequenceLength, "tokens kept per text")
 	fl.Int("max-tokens", d.Text.MaxTokens, "vocabulary size, including padding and [UNK]")
-	fl.String("vectors", d.Model.EmbeddingVectors, "pretrained word vectors to start the embedding from: a .vec or GloVe text `file`, a name of lstmctl vectors (the built-in glove.6B.100d.int8, glove.6B.100d), or none for random vectors")
+	fl.String("vectors", d.Model.EmbeddingVectors, fmt.Sprintf("pretrained word vectors that start the embedding, which takes their width: a .vec or GloVe text `file`, a name of lstmctl vectors (the built-in glove.6B.100d.int8, 100 wide; glove.6B.100d), or none for a random embedding %d wide (model.embedding_dim)", d.Model.EmbeddingDim))
 	fl.String("history", d.Output.History, "write a row of history to this `file` after every epoch (.csv, .jsonl or .json)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
 	return c
@@ -121,7 +121,7 @@ func addTrainDataFlags(fl *pflag.FlagSet, d data.Config) {
 // renders the outcome.
 func runTrain(ctx context.Context, opts *trainOptions) error {
 	ios := opts.IO
-	cfg, err := config.Load(opts.ConfigFile, nil, ios.Env, opts.Set)
+	cfg, err := loadConfig(ios, opts.ConfigFile, nil, opts.Set)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lstmctl/lstmctl/configs"
+	"github.com/lstmctl/lstmctl/internal/suggest"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
@@ -80,7 +81,7 @@ func Load(file string, base []byte, env func(string) (string, bool), set map[str
 	}
 	// Environment: LSTMCTL_TRAIN_EPOCHS=3 sets train.epochs.
 	for k := range defaults {
-		name := "LSTMCTL_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(k))
+		name := envName(k)
 		if val, ok := env(name); ok && val != "" { // empty = unset, as viper does
 			v.Set(k, val)
 			explicit[k] = true
@@ -91,6 +92,79 @@ func Load(file string, base []byte, env func(string) (string, bool), set map[str
 		explicit[k] = true
 	}
 	return decodeSettings(v, explicit)
+}
+
+// envPrefix starts every environment variable lstmctl reads.
+const envPrefix = "LSTMCTL_"
+
+// OtherEnv are the environment variables lstmctl reads that are not
+// configuration keys.
+var OtherEnv = []string{
+	"LSTMCTL_CACHE_DIR",        // the vectors cache (internal/pretrained)
+	"LSTMCTL_REQUIRE_AVX512",   // tests: fail instead of skip a kernel variant (internal/kernels)
+	"LSTMCTL_SHARED_DATA",      // tests: the shared data sets (internal/shareddata)
+	"LSTMCTL_VECTORS_REGISTRY", // the vectors registry mirror (internal/pretrained)
+}
+
+// envName is the environment variable of a config key:
+// train.optimizer.learning_rate is LSTMCTL_TRAIN_OPTIMIZER_LEARNING_RATE.
+func envName(key string) string {
+	return envPrefix + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+}
+
+// EnvWarnings checks an environment (os.Environ's NAME=value entries) for
+// LSTMCTL_ variables that lstmctl does not read, which would otherwise be
+// ignored silently, and returns one warning for each, with the closest
+// variable it does read. An empty value counts as unset, as in Load.
+func EnvWarnings(environ []string) []string {
+	root, err := parseYAML(configs.Default)
+	if err != nil {
+		return nil // Load reports it
+	}
+	keys := sortedKeys(flatten(root))
+	known := map[string]bool{}
+	for _, k := range keys {
+		known[envName(k)] = true
+	}
+	for _, o := range OtherEnv {
+		known[o] = true
+	}
+	var warnings []string
+	for _, kv := range environ {
+		name, val, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, envPrefix) || known[name] || val == "" {
+			continue
+		}
+		msg := fmt.Sprintf("%s is not a setting of lstmctl and is ignored", name)
+		if s := closestEnv(name, keys); s != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", s)
+		}
+		warnings = append(warnings, msg)
+	}
+	sort.Strings(warnings)
+	return warnings
+}
+
+// closestEnv returns the variable lstmctl reads that name most likely
+// misspells: a config key's, or one of OtherEnv.
+func closestEnv(name string, keys []string) string {
+	if o := suggest.Closest(name, OtherEnv); o != "" {
+		return o
+	}
+	if k := suggest.ClosestKey(strings.ToLower(strings.TrimPrefix(name, envPrefix)), keys, "_"); k != "" {
+		return envName(k)
+	}
+	return ""
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // mergeStored merges a model's stored configuration (JSON) into v.
@@ -132,7 +206,11 @@ func mergeFile(v *viper.Viper, file string, defaults map[string]any) (map[string
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return nil, Errorf("config: %s: unknown key %q (see configs/default.yaml for every key)", file, unknown[0])
+		hint := ""
+		if s := suggest.ClosestKey(unknown[0], sortedKeys(defaults), "."); s != "" {
+			hint = fmt.Sprintf(" (did you mean %s?)", s)
+		}
+		return nil, Errorf("config: %s: unknown key %q%s; configs/default.yaml lists every key", fileLine(file, raw, unknown[0]), unknown[0], hint)
 	}
 	if err := v.MergeConfigMap(root); err != nil {
 		return nil, Errorf("config: %s: %w", file, err)
@@ -141,6 +219,32 @@ func mergeFile(v *viper.Viper, file string, defaults map[string]any) (map[string
 		explicit[k] = true
 	}
 	return explicit, nil
+}
+
+// fileLine is file:line of a dotted key in the YAML document raw, or file
+// when the line cannot be told.
+func fileLine(file string, raw []byte, key string) string {
+	var doc yaml.Node
+	if yaml.Unmarshal(raw, &doc) != nil || len(doc.Content) == 0 {
+		return file
+	}
+	n, line := doc.Content[0], 0
+	for _, part := range strings.Split(key, ".") {
+		if n.Kind != yaml.MappingNode {
+			return file
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if strings.EqualFold(n.Content[i].Value, part) {
+				next, line = n.Content[i+1], n.Content[i].Line
+			}
+		}
+		if next == nil {
+			return file
+		}
+		n = next
+	}
+	return fmt.Sprintf("%s:%d", file, line)
 }
 
 // decodeSettings decodes v into settings, settles the values that depend

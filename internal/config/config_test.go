@@ -2,10 +2,13 @@ package config
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
@@ -82,5 +85,92 @@ func TestErrorType(t *testing.T) {
 	_, err := Load(file, nil, NoEnv, nil)
 	if _, ok := errors.AsType[*Error](err); !ok {
 		t.Errorf("unknown key: %v (%T), want an *Error", err, err)
+	}
+}
+
+func TestUnknownKeySuggestion(t *testing.T) {
+	for _, c := range []struct{ yaml, key, want string }{
+		{"# lr\ntrain:\n  epochs: 3\n  learning_rate: 0.01\n", "train.learning_rate", "c.yaml:4: unknown key \"train.learning_rate\" (did you mean train.optimizer.learning_rate?)"},
+		{"train:\n  epoch: 3\n", "train.epoch", "did you mean train.epochs?"},
+		{"text:\n  sequence_lenght: 3\n", "text.sequence_lenght", "did you mean text.sequence_length?"},
+		{"colour: blue\n", "colour", "c.yaml:1: "},
+		{"Train: {Epochz: 3}\n", "train.epochz", "c.yaml:1: "},
+	} {
+		file := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(file, []byte(c.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(file, nil, NoEnv, nil)
+		if err == nil || !strings.Contains(err.Error(), `unknown key "`+c.key+`"`) || !strings.Contains(err.Error(), "c.yaml") {
+			t.Errorf("%q: %v", c.yaml, err)
+			continue
+		}
+		if c.key == "colour" && strings.Contains(err.Error(), "did you mean") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}
+
+func TestEnvWarnings(t *testing.T) {
+	got := EnvWarnings([]string{
+		"HOME=/root",
+		"LSTMCTL_TRAIN_EPOCHS=3",             // a key
+		"LSTMCTL_CACHE_DIR=/tmp/x",           // documented, not a key
+		"LSTMCTL_TRAIN_EPOCH=3",              // a typo
+		"LSTMCTL_TRAIN_LEARNING_RATE=0.1",    // a section left out
+		"LSTMCTL_CACHEDIR=/tmp/x",            // a typo of another variable
+		"LSTMCTL_COLOUR=blue",                // nothing near
+		"LSTMCTL_TRAIN_BATCHSIZE=",           // empty: unset
+		"lstmctl_train_epochs=3",             // not ours: the prefix is upper case
+		"LSTMCTL_TEXT_SEQUENCE_LENGTH=7=8=9", // a key, '=' in the value
+		"OTHER_LSTMCTL_TRAIN_EPOCHS=3",       // another program's
+	})
+	want := []string{
+		"LSTMCTL_CACHEDIR is not a setting of lstmctl and is ignored (did you mean LSTMCTL_CACHE_DIR?)",
+		"LSTMCTL_COLOUR is not a setting of lstmctl and is ignored",
+		"LSTMCTL_TRAIN_EPOCH is not a setting of lstmctl and is ignored (did you mean LSTMCTL_TRAIN_EPOCHS?)",
+		"LSTMCTL_TRAIN_LEARNING_RATE is not a setting of lstmctl and is ignored (did you mean LSTMCTL_TRAIN_OPTIMIZER_LEARNING_RATE?)",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestOtherEnvComplete: every LSTMCTL_ variable the code reads is a
+// configuration key's or listed in OtherEnv, so that EnvWarnings never
+// warns about a variable lstmctl reads.
+func TestOtherEnvComplete(t *testing.T) {
+	root := filepath.Join("..", "..")
+	re := regexp.MustCompile(`"(LSTMCTL_[A-Z0-9_]+)"`)
+	listed := map[string]bool{}
+	for _, o := range OtherEnv {
+		listed[o] = true
+	}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			if !listed[m[1]] && m[1] != envPrefix {
+				t.Errorf("%s reads %s: add it to OtherEnv", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(EnvWarnings([]string{"LSTMCTL_SHARED_DATA=x", "LSTMCTL_REQUIRE_AVX512=1", "LSTMCTL_VECTORS_REGISTRY=x"})) != 0 {
+		t.Error("a variable of OtherEnv draws a warning")
 	}
 }
