@@ -159,12 +159,14 @@ vectors, trained with Adam on sparse categorical cross-entropy, all in Go.
   lstmctl train   --train data/train.txt            # writes model.safetensors
   lstmctl eval    --model model.safetensors --data data/test.txt
   lstmctl predict --model model.safetensors < file.txt > labels.tsv
+  lstmctl inspect model.safetensors                  # layers, parameters, labels
 
 stdout carries data only (predictions, metrics); stderr carries progress,
 logs and errors.
 
-Configuration: built-in defaults (configs/default.yaml) < --config FILE <
-LSTMCTL_* environment (LSTMCTL_TRAIN_EPOCHS=3) < flags.
+Configuration: built-in defaults (configs/default.yaml) < a model's stored
+configuration (eval, predict, train --from) < --config FILE < LSTMCTL_*
+environment (LSTMCTL_TRAIN_EPOCHS=3) < flags.
 
 Exit codes:
   0    success
