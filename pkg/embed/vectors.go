@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrMalformed is wrapped by every *ParseError about the content of a
@@ -303,8 +304,9 @@ type parser struct {
 	firstNum bool    // the first value is a number
 	badAt    int     // 0-based index of the first bad value of a kept row, or -1
 	bad      string
-	nonNum   int  // 1-based index of the first value holding a byte no number has, or 0
-	nonByte  byte // that byte
+	nonNum   int    // 1-based index of the first value holding a byte no number has, or 0
+	nonByte  byte   // that byte
+	nonTok   string // that value quoted, when known (value 1)
 }
 
 func (p *parser) run() error {
@@ -374,9 +376,11 @@ func (p *parser) startRow(word []byte, long bool) {
 	p.start = len(p.v.data)
 	p.firstNum = false
 	p.badAt = -1
-	p.nonNum = 0
-	if i := bytes.IndexByte(word, 0); i >= 0 {
+	p.nonNum, p.nonTok = 0, ""
+	if bytes.IndexByte(word, 0) >= 0 {
 		p.nonNum, p.nonByte = -1, 0 // a NUL in the word: binary data
+	} else if b, ok := controlByte(word); ok && p.first {
+		p.nonNum, p.nonByte = -1, b // the first word of a text file is text
 	}
 }
 
@@ -399,6 +403,11 @@ func (p *parser) value(tok []byte, long bool) {
 			p.firstNum = err == nil
 			if c, ok := nonNumber(tok); ok && !long && p.nonNum == 0 {
 				p.nonNum, p.nonByte = 1, c
+				if b, bin := binaryByte(tok); bin {
+					p.nonByte = b
+				} else {
+					p.nonTok = quote(tok, false)
+				}
 			}
 		}
 		if keep {
@@ -465,11 +474,11 @@ func (p *parser) endRow() error {
 		}
 	}
 	if p.dim == 0 {
-		if p.n == 0 {
-			return p.errf("no values after the word%s", notVectors)
-		}
 		if p.nonNum != 0 {
 			return p.errf("%s%s", p.nonNumMsg(), notVectors)
+		}
+		if p.n == 0 {
+			return p.errf("no values after the word%s", notVectors)
 		}
 		if p.n > MaxDim {
 			return p.errf("%d values, want at most %d", p.n, MaxDim)
@@ -505,9 +514,11 @@ const notVectors = ": not a text vectors file (lines \"word v1 v2 ...\", as GloV
 func (p *parser) nonNumMsg() string {
 	switch c := p.nonByte; {
 	case p.nonNum < 0:
-		return "binary data (a NUL byte in the word)"
+		return fmt.Sprintf("binary data (byte 0x%02x in the word)", c)
 	case c < 0x20 || c == 0x7f:
 		return fmt.Sprintf("binary data (byte 0x%02x in value %d)", c, p.nonNum)
+	case p.nonTok != "":
+		return fmt.Sprintf("value %d %s is not a number", p.nonNum, p.nonTok)
 	case c >= 0x80:
 		return fmt.Sprintf("value %d is not a number (it holds the byte 0x%02x)", p.nonNum, c)
 	default:
@@ -529,6 +540,32 @@ var class = func() (t [256]uint8) {
 	t[' '], t['\t'], t['\r'] = 1, 1, 1
 	return t
 }()
+
+// binaryByte returns the first control byte of tok, else, when tok is not
+// valid UTF-8, its first non-ASCII byte: what is not quoted in a message.
+func binaryByte(tok []byte) (byte, bool) {
+	if c, ok := controlByte(tok); ok {
+		return c, true
+	}
+	if !utf8.Valid(tok) {
+		for _, c := range tok {
+			if c >= 0x80 {
+				return c, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// controlByte returns the first ASCII control byte of tok.
+func controlByte(tok []byte) (byte, bool) {
+	for _, c := range tok {
+		if c < 0x20 || c == 0x7f {
+			return c, true
+		}
+	}
+	return 0, false
+}
 
 // nonNumber returns the first byte of tok that no number holds.
 func nonNumber(tok []byte) (byte, bool) {
