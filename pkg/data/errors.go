@@ -29,7 +29,8 @@ type ParseError struct {
 }
 
 // Error returns "FILE:LINE: msg" ("FILE: msg" when Line is 0), where msg is
-// Err's message without its "data: " prefix.
+// Err's message without its "data: " prefix; without a File (a LineReader's
+// error, which its caller prefixes with the name) "line LINE: msg" or msg.
 func (e *ParseError) Error() string {
 	msg := "invalid input"
 	if e.Err != nil {
