@@ -1,8 +1,12 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"strconv"
@@ -38,6 +42,9 @@ func TestScripts(t *testing.T) {
 			"flipbyte":    cmdFlipByte,
 			"truncate":    cmdTruncate,
 			"tensorsum":   cmdTensorSum,
+			"gzip":        cmdGzip,
+			"zip":         cmdZip,
+			"randbytes":   cmdRandBytes,
 			// exitcode N cmd args...: runs cmd and requires exit status N;
 			// stdout and stderr are then available to the stdout/stderr checks.
 			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -136,4 +143,49 @@ func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
 	frac, err := strconv.ParseFloat(args[1], 64)
 	ts.Check(err)
 	ts.Check(os.Truncate(path, int64(float64(fi.Size())*frac)))
+}
+
+// gzip FILE: writes FILE.gz beside FILE (testscript has no gzip).
+func cmdGzip(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: gzip FILE")
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write([]byte(ts.ReadFile(args[0])))
+	ts.Check(err)
+	ts.Check(zw.Close())
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]+".gz"), buf.Bytes(), 0o644))
+}
+
+// zip ARCHIVE FILE...: writes a zip archive of the files, by their names.
+func cmdZip(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: zip ARCHIVE FILE...")
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range args[1:] {
+		w, err := zw.Create(name)
+		ts.Check(err)
+		_, err = w.Write([]byte(ts.ReadFile(name)))
+		ts.Check(err)
+	}
+	ts.Check(zw.Close())
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes(), 0o644))
+}
+
+// randbytes FILE N: writes N seeded pseudo-random bytes (always the same).
+func cmdRandBytes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: randbytes FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	r := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
 }

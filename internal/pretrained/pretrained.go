@@ -165,7 +165,8 @@ func (c *Cache) Cached(s Source) (bool, error) {
 }
 
 // Load reads the vectors of vocab's tokens (embed.ReadVectors) from what
-// value names: an existing file (a path always wins over a name), a
+// value names: an existing file (a path always wins over a name; plain,
+// gzip, or a file in a zip archive as embed.Open names it), a
 // built-in set, or a known source, read from the cache and fetched first
 // when it is not there yet. from says where a name was found: "built in"
 // or the cached file's path ("" for a path).
@@ -183,7 +184,7 @@ func (c *Cache) Load(ctx context.Context, value string, vocab []string) (v *embe
 	if path != value {
 		from = path
 	}
-	f, err := os.Open(path)
+	f, err := embed.Open(path)
 	if err != nil {
 		return nil, "", err
 	}
@@ -193,12 +194,16 @@ func (c *Cache) Load(ctx context.Context, value string, vocab []string) (v *embe
 }
 
 // Resolve returns the path of the file that value names: value itself when
-// it is an existing file (a path always wins over a name), else the cached
+// it is an existing file (a path always wins over a name) or a file in an
+// existing zip archive (ARCHIVE#MEMBER, see embed.Open), else the cached
 // file of the known source called value, fetched first when it is not in
 // the cache yet. A built-in set has no file (Load reads it).
 func (c *Cache) Resolve(ctx context.Context, value string) (string, error) {
 	_, statErr := os.Stat(value)
 	if statErr == nil {
+		return value, nil
+	}
+	if _, _, ok := embed.SplitMember(value); ok {
 		return value, nil
 	}
 	if _, ok := LookupBuiltin(value); ok {

@@ -1,7 +1,9 @@
 package pretrained
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -295,5 +297,46 @@ func TestFetchUnwritableCache(t *testing.T) {
 	}
 	if r.hits.Load() != 0 {
 		t.Error("downloaded with nowhere to put it")
+	}
+}
+
+// Load reads a gzip-compressed file, and a file inside a zip archive named
+// ARCHIVE#MEMBER (GloVe's glove.6B.zip), without the network.
+func TestLoadCompressedPaths(t *testing.T) {
+	dir := t.TempDir()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, tinyVec)
+	zw.Close()
+	vecGz := filepath.Join(dir, "cc.xx.3.vec.gz")
+	if err := os.WriteFile(vecGz, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(dir, "glove.zip")
+	f, err := os.Create(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	za := zip.NewWriter(f)
+	for _, name := range []string{"a.txt", "b.txt"} {
+		w, _ := za.Create(name)
+		io.WriteString(w, strings.Replace(tinyVec, "2 3\n", "", 1))
+	}
+	za.Close()
+	f.Close()
+	c := &Cache{Dir: t.TempDir(), Registry: "http://127.0.0.1:1"}
+	vocab := []string{"", "[UNK]", "the", "big", "cat"}
+	for _, value := range []string{vecGz, archive + "#b.txt"} {
+		v, from, err := c.Load(context.Background(), value, vocab)
+		if err != nil {
+			t.Fatalf("%s: %v", value, err)
+		}
+		if found, _ := v.Coverage(); found != 2 || v.Dim != 3 || from != "" {
+			t.Errorf("%s: %d found, %d dimensions, from %q", value, found, v.Dim, from)
+		}
+	}
+	if _, _, err := c.Load(context.Background(), archive+"#c.txt", vocab); err == nil ||
+		!strings.Contains(err.Error(), `glove.zip has no file "c.txt" (it holds: a.txt, b.txt)`) {
+		t.Errorf("a missing member: %v", err)
 	}
 }

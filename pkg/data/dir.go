@@ -16,7 +16,9 @@ import (
 // regular file below it (sub-folders included, walked in lexical order) is
 // one document, whatever its extension. Classes are visited in ascending
 // name order. Names starting with "." (hidden files and folders) are
-// skipped, and so are files directly in the root. A UTF-8 byte order mark at
+// skipped, and so are files directly in the root. A gzip-compressed
+// document (told by its first bytes; a name ending in .gz must be one) is
+// decompressed. A UTF-8 byte order mark at
 // the start of a document is dropped; its content is otherwise the text as
 // is (invalid UTF-8 repaired). A file or folder that cannot be read is a
 // *ParseError naming it (Line 0), so --skip-bad skips it.
@@ -109,7 +111,7 @@ func (s *dirSource) next() (Example, error) {
 	if e.err != nil {
 		return Example{}, unreadable(e.path, e.err)
 	}
-	b, err := os.ReadFile(e.path)
+	b, err := readFile(e.path)
 	if err != nil {
 		return Example{}, unreadable(e.path, err)
 	}
@@ -119,7 +121,20 @@ func (s *dirSource) next() (Example, error) {
 	return Example{Text: repair(b), Label: s.label, File: e.path}, nil
 }
 
+// readFile reads a document, decompressed when it is gzip.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readDocument(f, path)
+}
+
 func unreadable(path string, err error) *ParseError {
+	if pe, ok := errors.AsType[*ParseError](err); ok {
+		return pe
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) && pe.Path == path {
 		err = fmt.Errorf("%s: %w", pe.Op, pe.Err)

@@ -23,21 +23,33 @@
 //
 //   - fasttext: "__label__X some text" lines. The label is the first white-space
 //     separated field, which must start with the prefix; a line without it is
-//     malformed. Of several leading labels only the first is kept, the others
-//     are dropped (this is a single-label classifier). Blank lines are skipped.
+//     malformed. A field starting with the prefix anywhere in the line is a
+//     label, as in fastText; a line with several different labels is a
+//     ParseError wrapping ErrMultiLabel (this is a single-label classifier;
+//     SkipBad skips it), and repeats of the first label are dropped. Blank
+//     lines are skipped.
 //   - csv: RFC 4180 (encoding/csv, LazyQuotes off) with a header row; every
 //     record must have as many fields as the header; the line of a record is
 //     the line where it starts.
 //   - tsv: header row, fields split on tabs, no quote processing at all
 //     (texts may contain quotes as they are); a wrong number of fields is malformed.
 //   - jsonl: one object per line; the label field may be a string or a
-//     number (taken as written: 1 -> "1"); text fields must be strings.
-//     Blank lines are skipped.
+//     number (taken as written: 1 -> "1"), or a list of one of them (a list
+//     of several is ErrMultiLabel); text fields must be strings. Blank lines
+//     are skipped.
 //   - dir: one folder per class (sorted names), every non-hidden regular file
 //     below it one document (sorted paths, any extension), like Keras
 //     text_dataset_from_directory. An unreadable file is a ParseError naming it.
 //   - LineReader: bare text for predict, one document per line, empty lines
 //     included.
+//
+// Every input may be gzip-compressed: the first bytes (1f 8b) tell, a name
+// ending in .gz must be gzip, and DetectFormat looks through the .gz
+// (reviews.csv.gz is csv). Decompression streams; a decompressed line (a
+// class folder's document) longer than MaxDecompressedLine is an error, so
+// that a small file cannot expand beyond memory. Data that does not
+// decompress ends the input with a ParseError (ErrUnreadable) even under
+// SkipBad.
 //
 // In every format label_column and text_columns name the label and text
 // (several text columns are joined with one space). Lines may be of any

@@ -14,6 +14,10 @@ var (
 	ErrUnknownLabel = errors.New("data: unknown label")
 	ErrUnreadable   = errors.New("data: unreadable file")
 	ErrFormat       = errors.New("data: unknown format")
+	// ErrMultiLabel: a record has several labels (fastText lines with
+	// several label fields, a JSONL label that is a list), and lstmctl
+	// trains single-label classifiers.
+	ErrMultiLabel = errors.New("data: several labels on one record")
 )
 
 // ParseError is a problem with one record of an input file (or with a whole
@@ -21,17 +25,23 @@ var (
 type ParseError struct {
 	File string // file name as given ("<stdin>" for standard input); for a class folder, the document's path
 	Line int    // 1-based line of the record (CSV: the line where the record starts); 0 = the whole file
-	Err  error  // wraps ErrMalformed, ErrUnreadable, ErrUnknownLabel or ErrEmpty
+	Err  error  // wraps ErrMalformed, ErrMultiLabel, ErrUnreadable, ErrUnknownLabel or ErrEmpty
 }
 
 // Error returns "FILE:LINE: msg" ("FILE: msg" when Line is 0), where msg is
-// Err's message without its "data: " prefix.
+// Err's message without its "data: " prefix; without a File (a LineReader's
+// error, which its caller prefixes with the name) "line LINE: msg" or msg.
 func (e *ParseError) Error() string {
 	msg := "invalid input"
 	if e.Err != nil {
 		msg = strings.TrimPrefix(e.Err.Error(), "data: ")
 	}
-	if e.Line > 0 {
+	switch {
+	case e.File == "" && e.Line > 0: // a reader given no name
+		return fmt.Sprintf("line %d: %s", e.Line, msg)
+	case e.File == "":
+		return msg
+	case e.Line > 0:
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
 	}
 	return e.File + ": " + msg
@@ -55,4 +65,14 @@ func short(s string) string {
 		return fmt.Sprintf("%q...", s[:cut])
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// multiLabel is the error of a record with several labels.
+func multiLabel(file string, line int, labels []string) *ParseError {
+	quoted := make([]string, len(labels))
+	for i, l := range labels {
+		quoted[i] = short(l)
+	}
+	return &ParseError{File: file, Line: line, Err: fmt.Errorf("%w (%s): multi-label training is not supported yet; give each record one label (or --skip-bad skips such records)",
+		ErrMultiLabel, strings.Join(quoted, ", "))}
 }

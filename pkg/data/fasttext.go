@@ -1,6 +1,7 @@
 package data
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -10,9 +11,10 @@ import (
 // The label is the first whitespace-separated field, which must start with
 // the prefix (an empty prefix makes any first field the label); the prefix
 // is removed and the rest must not be empty. fastText allows several labels
-// per line: further fields starting with the prefix right after the first
-// are dropped and only the first label is kept (single-label
-// classification). The text is the rest of the line with surrounding white
+// per line, as fields starting with the prefix anywhere in it; lstmctl
+// trains single-label classifiers, so a line with another label is a
+// *ParseError wrapping ErrMultiLabel (repeats of the first label right after
+// it are dropped). The text is the rest of the line with surrounding white
 // space trimmed, possibly empty. Blank lines are skipped.
 type fastTextSource struct {
 	lr         *lineReader
@@ -44,10 +46,15 @@ func (s *fastTextSource) next() (Example, error) {
 		}
 		for s.prefix != "" {
 			f, r := cutField(rest)
-			if f == "" || !strings.HasPrefix(f, s.prefix) {
+			if f != first {
 				break
 			}
 			rest = r
+		}
+		if s.prefix != "" && strings.Contains(rest, s.prefix) {
+			if other := otherLabels(rest, s.prefix, first); len(other) > 0 {
+				return Example{}, multiLabel(s.name, s.lr.n, append([]string{first}, other...))
+			}
 		}
 		return Example{Text: rest, Label: label, File: s.name, Line: s.lr.n}, nil
 	}
@@ -75,4 +82,16 @@ func cutField(s string) (field, rest string) {
 		return s, ""
 	}
 	return s[:i], strings.TrimLeftFunc(s[i:], unicode.IsSpace)
+}
+
+// otherLabels returns the fields of text that start with prefix and are
+// not first, each once, in order.
+func otherLabels(text, prefix, first string) []string {
+	var out []string
+	for _, f := range strings.Fields(text) {
+		if strings.HasPrefix(f, prefix) && f != first && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

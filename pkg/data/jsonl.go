@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
 // jsonlSource reads JSON Lines: one JSON object per line, the label in the
 // field named by the label column (a string, or a number taken literally as
-// written, e.g. 1 -> "1"), the text in the fields named by the text columns
+// written, e.g. 1 -> "1", or a list holding one of them; a list of several
+// labels is a *ParseError wrapping ErrMultiLabel), the text in the fields named by the text columns
 // (strings; several are joined with one space). Other fields are ignored; a
 // repeated key keeps its last value. Blank lines are skipped. Invalid UTF-8
 // is repaired before decoding.
@@ -52,11 +54,12 @@ func (s *jsonlSource) next() (Example, error) {
 		n := s.lr.n
 		var label, id string
 		if !s.opt.Unlabelled {
-			if label, err = s.scalar(n, s.opt.LabelColumn, fixLabelColumn); err != nil {
-				return Example{}, err
+			lv, ok := s.obj[s.opt.LabelColumn]
+			if !ok {
+				return Example{}, malformed(s.name, n, "no field %q; %s", s.opt.LabelColumn, fixLabelColumn)
 			}
-			if label == "" {
-				return Example{}, malformed(s.name, n, "empty label")
+			if label, err = s.label(lv, n); err != nil {
+				return Example{}, err
 			}
 		}
 		if s.opt.IDColumn != "" {
@@ -110,6 +113,54 @@ func (s *jsonlSource) scalar(line int, col, fix string) (string, error) {
 		return string(v), nil
 	}
 	return "", malformed(s.name, line, "field %q must be a string or a number, got %s", col, short(string(v)))
+}
+
+// label reads the label field's value lv: a string, a number, or a list
+// of one of them. A list of several labels is a multi-label record.
+func (s *jsonlSource) label(lv json.RawMessage, n int) (string, error) {
+	if firstByte(lv) == '[' {
+		var list []json.RawMessage
+		if err := json.Unmarshal(lv, &list); err != nil {
+			return "", malformed(s.name, n, "field %q: %v", s.opt.LabelColumn, err)
+		}
+		var labels []string
+		for _, v := range list {
+			l, err := s.label1(v, n)
+			if err != nil {
+				return "", err
+			}
+			if !slices.Contains(labels, l) {
+				labels = append(labels, l)
+			}
+		}
+		switch len(labels) {
+		case 0:
+			return "", malformed(s.name, n, "empty label list")
+		case 1:
+			return labels[0], nil
+		}
+		return "", multiLabel(s.name, n, labels)
+	}
+	return s.label1(lv, n)
+}
+
+// label1 reads one label: a string, or a number taken as written.
+func (s *jsonlSource) label1(lv json.RawMessage, n int) (string, error) {
+	var label string
+	switch c := firstByte(lv); {
+	case c == '"':
+		if err := json.Unmarshal(lv, &label); err != nil {
+			return "", malformed(s.name, n, "field %q: %v", s.opt.LabelColumn, err)
+		}
+	case c == '-' || (c >= '0' && c <= '9'):
+		label = string(bytes.TrimSpace(lv))
+	default:
+		return "", malformed(s.name, n, "field %q must be a string or a number, got %s", s.opt.LabelColumn, short(string(lv)))
+	}
+	if label == "" {
+		return "", malformed(s.name, n, "empty label")
+	}
+	return label, nil
 }
 
 func firstByte(b json.RawMessage) byte {

@@ -85,11 +85,14 @@ func trimEOL(b []byte) []byte {
 // LineReader reads bare text, one document per line, for predict.
 type LineReader struct {
 	lr *lineReader
+	in *gunzip
 }
 
-// NewLineReader returns a reader of the lines of r.
+// NewLineReader returns a reader of the lines of r, decompressed when r
+// holds gzip (told by its first bytes, read at the first Next).
 func NewLineReader(r io.Reader) *LineReader {
-	return &LineReader{lr: newLineReader(r)}
+	g := newGunzip(r, "")
+	return &LineReader{lr: newLineReader(g), in: g}
 }
 
 // Next returns the next line without its "\n" or "\r\n", with invalid UTF-8
@@ -109,4 +112,4 @@ func (l *LineReader) Line() int { return l.lr.n }
 // Buffered reports whether input is already buffered, so that Next will
 // return without waiting for more input. predict uses it to answer an
 // interactive stream line by line instead of waiting for a full chunk.
-func (l *LineReader) Buffered() bool { return l.lr.br.Buffered() > 0 }
+func (l *LineReader) Buffered() bool { return l.lr.br.Buffered() > 0 || l.in.br.Buffered() > 0 }

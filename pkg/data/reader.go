@@ -40,8 +40,9 @@ const stdinName = "<stdin>"
 // DetectFormat resolves format for path. A concrete format is checked and
 // returned as is. For "auto" (or ""): "-" (stdin) is fasttext, a directory is
 // dir, and otherwise the extension decides: .txt fasttext, .csv csv, .tsv tsv,
-// .jsonl and .ndjson jsonl (case-insensitive). Any other extension is an error
-// asking for data.format.
+// .jsonl and .ndjson jsonl (case-insensitive), looking through a final .gz
+// (reviews.csv.gz is csv). Any other extension is an error asking for
+// data.format.
 func DetectFormat(path, format string) (string, error) {
 	if err := checkFormat(format); err != nil {
 		return "", err
@@ -55,7 +56,7 @@ func DetectFormat(path, format string) (string, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return FormatDir, nil
 	}
-	switch strings.ToLower(filepath.Ext(path)) {
+	switch strings.ToLower(filepath.Ext(trimGzip(path))) {
 	case ".txt":
 		return FormatFastText, nil
 	case ".csv":
@@ -65,7 +66,7 @@ func DetectFormat(path, format string) (string, error) {
 	case ".jsonl", ".ndjson":
 		return FormatJSONL, nil
 	}
-	return "", fmt.Errorf("data: cannot tell the format of %q from its extension (known: .txt .csv .tsv .jsonl .ndjson, or a directory); set data.format (--data-format) to fasttext, csv, tsv, jsonl or dir", path)
+	return "", fmt.Errorf("data: cannot tell the format of %q from its extension (known: .txt .csv .tsv .jsonl .ndjson, each also with .gz, or a directory); set data.format (--data-format) to fasttext, csv, tsv, jsonl or dir", path)
 }
 
 // Open opens path ("-" = standard input) for reading with opt. CSV and TSV
@@ -109,7 +110,9 @@ func Open(path string, opt ReadOptions) (*Reader, error) {
 
 // NewReader reads a stream format (fasttext, csv, tsv, jsonl) from r; name
 // is used in examples and errors. With format auto the format is detected
-// from name's extension. Closing the Reader does not close r.
+// from name's extension. Gzip-compressed input (told by its first bytes) is
+// decompressed; a name ending in .gz must hold gzip. Closing the Reader
+// does not close r.
 func NewReader(r io.Reader, name string, opt ReadOptions) (*Reader, error) {
 	if name == "" {
 		name = "<input>"
@@ -117,6 +120,9 @@ func NewReader(r io.Reader, name string, opt ReadOptions) (*Reader, error) {
 	format, err := DetectFormat(name, opt.Format)
 	if err != nil {
 		return nil, err
+	}
+	if format != FormatDir {
+		r = newGunzip(r, name)
 	}
 	var src source
 	switch format {
@@ -155,7 +161,7 @@ func (r *Reader) Next() (Example, error) {
 		}
 		var pe *ParseError
 		if errors.As(err, &pe) {
-			if r.skipBad {
+			if r.skipBad && (r.format == FormatDir || !isDamaged(err)) {
 				r.skipped++
 				continue
 			}

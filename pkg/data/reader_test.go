@@ -1,6 +1,7 @@
 package data
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"os"
@@ -50,6 +51,7 @@ type readCase struct {
 	want    []Example
 	errLine int    // >0: a *ParseError at this line is expected after want
 	errHas  string // substring of the error message
+	errIs   error  // what the error wraps; nil: ErrMalformed
 	openErr bool   // the error comes from NewReader (header)
 }
 
@@ -77,8 +79,8 @@ func runReadCases(t *testing.T, format, name string, cases []readCase) {
 				if pe.File != name || pe.Line != tt.errLine {
 					t.Errorf("ParseError at %s:%d, want %s:%d (%v)", pe.File, pe.Line, name, tt.errLine, err)
 				}
-				if !errors.Is(err, ErrMalformed) {
-					t.Errorf("error %v does not wrap ErrMalformed", err)
+				if want := cmp.Or(tt.errIs, ErrMalformed); !errors.Is(err, want) {
+					t.Errorf("error %v does not wrap %v", err, want)
 				}
 				if !strings.Contains(err.Error(), tt.errHas) {
 					t.Errorf("error %q does not contain %q", err, tt.errHas)
@@ -108,8 +110,17 @@ func TestFastText(t *testing.T) {
 			want: []Example{ex(1, "a", ""), ex(2, "b", "")}},
 		{name: "blank lines skipped, numbers kept", in: "\n  \n__label__a x\n\n__label__b y\n",
 			want: []Example{ex(3, "a", "x"), ex(5, "b", "y")}},
-		{name: "several labels: first kept, others dropped", in: "__label__a __label__b __label__c text __label__d\n",
-			want: []Example{ex(1, "a", "text __label__d")}},
+		{name: "several labels: not supported yet", in: "__label__a x\n__label__a __label__b __label__c text __label__d\n",
+			want: []Example{ex(1, "a", "x")}, errLine: 2, errIs: ErrMultiLabel,
+			errHas: `several labels on one record ("__label__a", "__label__b", "__label__c", "__label__d"): multi-label training is not supported yet`},
+		{name: "a second label later in the text", in: "__label__a some text __label__b\n",
+			errLine: 1, errIs: ErrMultiLabel, errHas: `("__label__a", "__label__b")`},
+		{name: "a repeated label is one label", in: "__label__a __label__a text\n",
+			want: []Example{ex(1, "a", "text")}},
+		{name: "the prefix inside a word is text", in: "__label__a my__label__b text\n",
+			want: []Example{ex(1, "a", "my__label__b text")}},
+		{name: "custom prefix: several labels", in: "#pos #neg good\n", opt: func(o *ReadOptions) { o.LabelPrefix = "#" },
+			errLine: 1, errIs: ErrMultiLabel, errHas: `("#pos", "#neg")`},
 		{name: "leading space", in: "   __label__a text\n", want: []Example{ex(1, "a", "text")}},
 		{name: "bom", in: "\xEF\xBB\xBF__label__a text\n", want: []Example{ex(1, "a", "text")}},
 		{name: "invalid utf8 repaired", in: "__label__a caf\xe9 ok\n", want: []Example{ex(1, "a", "caf\uFFFD ok")}},
@@ -200,7 +211,36 @@ func TestJSONL(t *testing.T) {
 		{name: "number text", in: `{"text":3,"label":"a"}`, errLine: 1, errHas: "must be a string"},
 		{name: "empty label", in: `{"text":"x","label":""}`, errLine: 1, errHas: "empty label"},
 		{name: "trailing garbage", in: `{"text":"x","label":"a"} x`, errLine: 1, errHas: "invalid JSON"},
+		{name: "a list of one label", in: `{"text":"a","label":["x"]}` + "\n" + `{"text":"b","label":[ 7 , 7 ]}`,
+			want: []Example{ex(1, "x", "a"), ex(2, "7", "b")}},
+		{name: "a list of several labels", in: `{"text":"a","label":"x"}` + "\n" + `{"text":"b","label":["x", "y", 3]}`,
+			want: []Example{ex(1, "x", "a")}, errLine: 2, errIs: ErrMultiLabel,
+			errHas: `several labels on one record ("x", "y", "3"): multi-label training is not supported yet; give each record one label`},
+		{name: "an empty list", in: `{"text":"a","label":[]}`, errLine: 1, errHas: "empty label list"},
+		{name: "a list of lists", in: `{"text":"a","label":[["x"]]}`, errLine: 1, errHas: "string or a number"},
 	})
+}
+
+// Records with several labels are skipped and counted under SkipBad.
+func TestSkipBadMultiLabel(t *testing.T) {
+	opt := defaultReadOptions(FormatFastText)
+	opt.SkipBad = true
+	got, skipped, err := readString(t, "__label__a x\n__label__a __label__b y\n__label__b z\n", "m.txt", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []Example{ex(1, "a", "x"), ex(3, "b", "z")}; !reflect.DeepEqual(got, want) || skipped != 1 {
+		t.Errorf("got %v skipped %d, want %v skipped 1", got, skipped, want)
+	}
+	opt = defaultReadOptions(FormatJSONL)
+	opt.SkipBad = true
+	got, skipped, err = readString(t, `{"text":"x","label":["a","b"]}`+"\n"+`{"text":"y","label":"a"}`, "m.jsonl", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []Example{ex(2, "a", "y")}; !reflect.DeepEqual(got, want) || skipped != 1 {
+		t.Errorf("got %v skipped %d, want %v skipped 1", got, skipped, want)
+	}
 }
 
 func TestSkipBad(t *testing.T) {

@@ -10,6 +10,9 @@ import (
 // lower_and_strip_punctuation deletes: !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~
 const punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
+// Punctuation is the set lower_and_strip_punctuation deletes.
+const Punctuation = punctuation
+
 var asciiPunct, asciiSpace [utf8.RuneSelf]bool
 
 func init() {

@@ -59,6 +59,20 @@
 //   - A word that is not valid UTF-8 simply matches no token (the tokenizer
 //     repairs text, so no token holds invalid UTF-8). Ids 0 ("") and 1
 //     ("[UNK]") are never looked up.
+//   - A file that is not a vectors file is refused rather than read as no
+//     vectors: every value must be made of the bytes a number can hold
+//     (values of words that are not kept are checked so, not parsed), a
+//     NUL byte in a word is binary data, the first line must be a header or
+//     a word with values, and a file without any word vector is an error.
+//     The first error of a first line says the file is not a vectors file.
+//   - Gzip-compressed input (told by its first bytes: a fastText .vec.gz)
+//     is decompressed as it streams; a damaged stream is a *ParseError at
+//     the line reached. Other compressed files and zip archives are
+//     refused by name; Open reads a file inside a zip archive
+//     (glove.6B.zip#glove.6B.100d.txt).
+//   - Vectors.CaseOnly counts the tokens without a vector whose upper-case
+//     forms the file has ("Paris" for the token "paris"), for a warning
+//     that the file keeps case and the text does not.
 //   - Every problem is a *ParseError "embed: FILE:LINE: msg" (physical
 //     1-based line, header and blank lines counted; "embed: FILE: msg" for
 //     the header's word count) wrapping ErrMalformed, for example

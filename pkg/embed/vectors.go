@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrMalformed is wrapped by every *ParseError about the content of a
@@ -45,6 +46,10 @@ type Vectors struct {
 	Words   int    // word lines in the file (header, blank and skipped lines excluded)
 	Skipped int    // lines skipped as multi-word entries (see the package doc)
 	Lowered int    // tokens whose vector is their lower-cased form's (no exact entry)
+	// CaseOnly counts the tokens without a vector for which the file has
+	// a word in another case that lower-cases to the token ("Paris" for
+	// "paris"): a sign that the file keeps case and the text does not.
+	CaseOnly int
 
 	rows []int32   // per vocabulary id: row in data, or -1
 	data []float32 // [kept rows × Dim], row-major; a row can serve several tokens (the lower-case fallback)
@@ -121,13 +126,16 @@ func ReadVectors(r io.Reader, name string, vocab []string, dim int) (*Vectors, e
 		return nil, fmt.Errorf("embed: %s: dimension must be in [1, %d] (or 0: from the file), got %d", name, MaxDim, dim)
 	}
 	m := newMatcher(name, vocab, dim)
+	br, err := decompress(bufio.NewReaderSize(r, max(minBuffer, m.longest+2)), name)
+	if err != nil {
+		return nil, err
+	}
 	p := &parser{
-		lx:      lexer{br: bufio.NewReaderSize(r, max(minBuffer, m.longest+2))},
+		lx:      lexer{br: br, size: br.Size()},
 		matcher: m,
 		dim:     dim,
 		line:    1,
 	}
-	p.lx.size = p.lx.br.Size()
 	if err := p.run(); err != nil {
 		return nil, err
 	}
@@ -138,6 +146,13 @@ func ReadVectors(r io.Reader, name string, vocab []string, dim int) (*Vectors, e
 	p.v.Dim = p.dim
 	if p.header && p.v.Words+p.v.Skipped != p.headerN {
 		return nil, &ParseError{File: name, Msg: fmt.Sprintf("header says %d words, file has %d", p.headerN, p.v.Words+p.v.Skipped)}
+	}
+	if p.v.Words == 0 {
+		msg := "no word vectors in the file"
+		if p.v.Skipped > 0 {
+			msg += fmt.Sprintf(" (its %d lines hold words with spaces, which are skipped)", p.v.Skipped)
+		}
+		return nil, &ParseError{File: name, Msg: msg}
 	}
 	return p.v, nil
 }
@@ -151,6 +166,7 @@ type matcher struct {
 	longest  int                // bytes of the longest token
 	v        *Vectors
 	fallback []int32 // per vocabulary id: row of its lower-cased form's vector, or -1
+	caseHit  []bool  // per vocabulary id: the file has a word that lower-cases to the token
 }
 
 func newMatcher(name string, vocab []string, dim int) *matcher {
@@ -159,6 +175,7 @@ func newMatcher(name string, vocab []string, dim int) *matcher {
 		lower:    map[string][]int32{},
 		v:        &Vectors{Name: name, Dim: dim, rows: make([]int32, len(vocab))},
 		fallback: make([]int32, len(vocab)),
+		caseHit:  make([]bool, len(vocab)),
 	}
 	for i, tok := range vocab {
 		m.v.rows[i], m.fallback[i] = -1, -1
@@ -179,6 +196,7 @@ func newMatcher(name string, vocab []string, dim int) *matcher {
 // lookup returns the id whose vector word's row is, or -1, and the ids
 // that would take it as their lower-cased form's (nil when none needs it).
 func (m *matcher) lookup(word []byte) (id int32, lowerOf []int32) {
+	m.seeCase(word)
 	id = -1
 	if i, ok := m.index[string(word)]; ok && m.v.rows[i] < 0 {
 		id = i
@@ -190,6 +208,24 @@ func (m *matcher) lookup(word []byte) (id int32, lowerOf []int32) {
 		}
 	}
 	return id, nil
+}
+
+// seeCase notes the token that word, holding ASCII upper case, would
+// give its vector to if matching ignored case (Vectors.CaseOnly).
+func (m *matcher) seeCase(word []byte) {
+	upper := false
+	for _, c := range word {
+		if 'A' <= c && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return
+	}
+	if i, ok := m.index[strings.ToLower(string(word))]; ok {
+		m.caseHit[i] = true
+	}
 }
 
 // add counts a word and records that row (of v.data) is the vector of id
@@ -213,6 +249,11 @@ func (m *matcher) finish() {
 		if r >= 0 && m.v.rows[id] < 0 {
 			m.v.rows[id] = r
 			m.v.Lowered++
+		}
+	}
+	for id, hit := range m.caseHit {
+		if hit && m.v.rows[id] < 0 {
+			m.v.CaseOnly++
 		}
 	}
 }
@@ -263,13 +304,16 @@ type parser struct {
 	firstNum bool    // the first value is a number
 	badAt    int     // 0-based index of the first bad value of a kept row, or -1
 	bad      string
+	nonNum   int    // 1-based index of the first value holding a byte no number has, or 0
+	nonByte  byte   // that byte
+	nonTok   string // that value quoted, when known (value 1)
 }
 
 func (p *parser) run() error {
 	for {
 		tok, kind, long, err := p.lx.next()
 		if err != nil {
-			return fmt.Errorf("embed: %s: %w", p.v.Name, err)
+			return p.readErr(err)
 		}
 		switch kind {
 		case tokEOF:
@@ -288,15 +332,30 @@ func (p *parser) run() error {
 				p.value(tok, long)
 				if !p.kept() || p.badAt >= 0 || (p.dim > 0 && p.n >= p.dim) {
 					// The rest of the row is not kept: just count its fields.
-					k, err := p.lx.countRest()
+					k, bad, c, err := p.lx.countRest()
 					if err != nil {
-						return fmt.Errorf("embed: %s: %w", p.v.Name, err)
+						return p.readErr(err)
+					}
+					if bad > 0 && p.nonNum == 0 {
+						p.nonNum, p.nonByte = p.n+bad, c
 					}
 					p.n += k
 				}
 			}
 		}
 	}
+}
+
+// readErr is a read error at the current line: a *ParseError of the
+// decompressor gets the line, others are wrapped with the file's name.
+func (p *parser) readErr(err error) error {
+	if pe, ok := errors.AsType[*ParseError](err); ok {
+		if pe.Line == 0 {
+			pe.Line = p.line
+		}
+		return pe
+	}
+	return fmt.Errorf("embed: %s: %w", p.v.Name, err)
 }
 
 var bom = []byte("\xef\xbb\xbf")
@@ -317,6 +376,12 @@ func (p *parser) startRow(word []byte, long bool) {
 	p.start = len(p.v.data)
 	p.firstNum = false
 	p.badAt = -1
+	p.nonNum, p.nonTok = 0, ""
+	if bytes.IndexByte(word, 0) >= 0 {
+		p.nonNum, p.nonByte = -1, 0 // a NUL in the word: binary data
+	} else if b, ok := controlByte(word); ok && p.first {
+		p.nonNum, p.nonByte = -1, b // the first word of a text file is text
+	}
 }
 
 // kept reports whether the current row is stored: its word is a token's,
@@ -336,6 +401,14 @@ func (p *parser) value(tok []byte, long bool) {
 		}
 		if p.n == 0 {
 			p.firstNum = err == nil
+			if c, ok := nonNumber(tok); ok && !long && p.nonNum == 0 {
+				p.nonNum, p.nonByte = 1, c
+				if b, bin := binaryByte(tok); bin {
+					p.nonByte = b
+				} else {
+					p.nonTok = quote(tok, false)
+				}
+			}
 		}
 		if keep {
 			if err != nil {
@@ -401,8 +474,11 @@ func (p *parser) endRow() error {
 		}
 	}
 	if p.dim == 0 {
+		if p.nonNum != 0 {
+			return p.errf("%s%s", p.nonNumMsg(), notVectors)
+		}
 		if p.n == 0 {
-			return p.errf("no values after the word")
+			return p.errf("no values after the word%s", notVectors)
 		}
 		if p.n > MaxDim {
 			return p.errf("%d values, want at most %d", p.n, MaxDim)
@@ -419,12 +495,86 @@ func (p *parser) endRow() error {
 		undo()
 		return p.errf("value %d %s", p.badAt+1, p.bad)
 	}
+	if p.nonNum != 0 {
+		undo()
+		return p.errf("%s", p.nonNumMsg())
+	}
 	if p.n != p.dim {
 		undo()
 		return p.errf("%d values, want %d", p.n, p.dim)
 	}
 	p.add(int32(p.start/p.dim), p.id, p.lowerOf)
 	return nil
+}
+
+// notVectors ends the error of a first line that is no vectors line.
+const notVectors = ": not a text vectors file (lines \"word v1 v2 ...\", as GloVe's .txt and fastText's .vec; plain, .gz or in a .zip)"
+
+// nonNumMsg describes the value that holds a byte no number has.
+func (p *parser) nonNumMsg() string {
+	switch c := p.nonByte; {
+	case p.nonNum < 0:
+		return fmt.Sprintf("binary data (byte 0x%02x in the word)", c)
+	case c < 0x20 || c == 0x7f:
+		return fmt.Sprintf("binary data (byte 0x%02x in value %d)", c, p.nonNum)
+	case p.nonTok != "":
+		return fmt.Sprintf("value %d %s is not a number", p.nonNum, p.nonTok)
+	case c >= 0x80:
+		return fmt.Sprintf("value %d is not a number (it holds the byte 0x%02x)", p.nonNum, c)
+	default:
+		return fmt.Sprintf("value %d is not a number (it holds %q)", p.nonNum, c)
+	}
+}
+
+// class[c] has bit 0 set for the field separators within a line and bit 1
+// for the bytes that no number strconv.ParseFloat accepts holds (digits,
+// signs, '.', '_', exponents, hex digits and prefix, "inf", "infinity" and
+// "nan" are allowed).
+var class = func() (t [256]uint8) {
+	for c := range 256 {
+		t[c] = 2
+	}
+	for _, c := range []byte("0123456789+-._xXpPabcdefABCDEFiInNtTyY") {
+		t[c] = 0
+	}
+	t[' '], t['\t'], t['\r'] = 1, 1, 1
+	return t
+}()
+
+// binaryByte returns the first control byte of tok, else, when tok is not
+// valid UTF-8, its first non-ASCII byte: what is not quoted in a message.
+func binaryByte(tok []byte) (byte, bool) {
+	if c, ok := controlByte(tok); ok {
+		return c, true
+	}
+	if !utf8.Valid(tok) {
+		for _, c := range tok {
+			if c >= 0x80 {
+				return c, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// controlByte returns the first ASCII control byte of tok.
+func controlByte(tok []byte) (byte, bool) {
+	for _, c := range tok {
+		if c < 0x20 || c == 0x7f {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// nonNumber returns the first byte of tok that no number holds.
+func nonNumber(tok []byte) (byte, bool) {
+	for _, c := range tok {
+		if class[c]&2 != 0 {
+			return c, true
+		}
+	}
+	return 0, false
 }
 
 func isUint(b []byte) bool {
@@ -532,37 +682,49 @@ func (x *lexer) next() (tok []byte, kind tokKind, long bool, err error) {
 }
 
 // countRest consumes the rest of the current line up to its '\n' (left
-// for next) and returns how many fields it had.
-func (x *lexer) countRest() (int, error) {
-	n := 0
+// for next) and returns how many fields it had, and the 1-based number of
+// the first field holding a byte that no number has (0: none) and that
+// byte.
+func (x *lexer) countRest() (n, bad int, badByte byte, err error) {
 	prev := uint8(1) // next stopped at a separator, or at the end of input
 	for {
 		buf, err := x.fill(0)
 		if len(buf) == 0 {
 			if err == io.EOF {
-				return n, nil
+				return n, bad, badByte, nil
 			}
-			return n, err
+			return n, bad, badByte, err
 		}
 		seg := buf
 		nl := bytes.IndexByte(buf, '\n')
 		if nl >= 0 {
 			seg = buf[:nl]
 		}
+		n0, prev0, any := n, prev, uint8(0)
 		for _, c := range seg { // a field starts where a blank is followed by a non-blank
-			b := blank[c]
+			k := class[c]
+			b := k & 1
 			n += int(prev &^ b)
 			prev = b
+			any |= k
+		}
+		if any&2 != 0 && bad == 0 { // rare: find the field again
+			n, prev = n0, prev0
+			for _, c := range seg {
+				b := class[c] & 1
+				n += int(prev &^ b)
+				prev = b
+				if class[c]&2 != 0 && bad == 0 {
+					bad, badByte = n, c
+				}
+			}
 		}
 		x.br.Discard(len(seg))
 		if nl >= 0 {
-			return n, nil
+			return n, bad, badByte, nil
 		}
 	}
 }
-
-// blank[c] is 1 for the field separators within a line.
-var blank = [256]uint8{' ': 1, '\t': 1, '\r': 1}
 
 // skipField discards the rest of a field longer than the buffer.
 func (x *lexer) skipField() error {

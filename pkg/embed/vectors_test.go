@@ -2,6 +2,7 @@ package embed
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,14 @@ import (
 )
 
 var testVocab = []string{"", "[UNK]", "the", "cat", "sat", "mat", "\uFFFD"}
+
+func gz(s string) string {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	io.WriteString(zw, s)
+	zw.Close()
+	return buf.String()
+}
 
 func TestReadVectors(t *testing.T) {
 	long := "x" + strings.Repeat("y", 200_000) // a 200 001-byte word: no match
@@ -60,8 +69,8 @@ func TestReadVectors(t *testing.T) {
 			want: map[string][]float32{"cat": slices.Repeat([]float32{0.5}, 50_000), "the": slices.Repeat([]float32{1}, 50_000)}, words: 2},
 		{name: "multi-word entry skipped", in: "at name@domain.com 1 2\n. . . 3 4\nthe 1 1\n", dim: 2,
 			want: map[string][]float32{"the": {1, 1}}, words: 1, skipped: 2},
-		{name: "multi-word entry starting with a token", in: "cat name@x 1 2\n", dim: 2,
-			want: map[string][]float32{}, words: 0, skipped: 1},
+		{name: "multi-word entry starting with a token", in: "cat name@x 1 2\ndog 1 2\n", dim: 2,
+			want: map[string][]float32{}, words: 1, skipped: 1},
 		{name: "numeric word with dim 1 is not a header", in: "7 3\nthe 1\n", dim: 1,
 			want: map[string][]float32{"the": {1}}, words: 2},
 		{name: "header with dim 1", in: "1 1\nthe 1\n", dim: 1,
@@ -70,8 +79,30 @@ func TestReadVectors(t *testing.T) {
 			want: map[string][]float32{"the": {150, -0.25}}, words: 1},
 		{name: "underflow is zero", in: "the 1e-50 1\n", dim: 2,
 			want: map[string][]float32{"the": {0, 1}}, words: 1},
-		{name: "empty file, dim given", in: "", dim: 3, want: map[string][]float32{}, words: 0},
-		{name: "header only", in: "0 3\n", dim: 3, want: map[string][]float32{}, words: 0},
+		{name: "gzip", in: gz("2 2\nthe 1 2\ncat 3 4\n"), dim: 0,
+			want: map[string][]float32{"the": {1, 2}, "cat": {3, 4}}, words: 2, wantDim: 2},
+		{name: "value letters of inf and hex", in: "dog inf -Infinity\nthe 0x1p-2 0X1P+1\n", dim: 0,
+			want: map[string][]float32{"the": {0.25, 2}}, words: 2, wantDim: 2},
+
+		// Files that are not vectors are refused, not read as 0 vectors.
+		{name: "empty file, dim given", in: "", dim: 3, err: "embed: vec.txt: no word vectors in the file"},
+		{name: "header only", in: "0 3\n", dim: 3, err: "embed: vec.txt: no word vectors in the file"},
+		{name: "only words with spaces", in: "at name@x 1 2\n", dim: 2, err: "no word vectors in the file (its 1 lines hold words with spaces"},
+		{name: "a fastText training file", in: "__label__a some text\n", dim: 0,
+			err: `embed: vec.txt:1: value 1 "some" is not a number: not a text vectors file (lines "word v1 v2 ...",`},
+		{name: "a word list", in: "cat\ndog\n", dim: 0, err: "embed: vec.txt:1: no values after the word: not a text vectors file"},
+		{name: "binary: NUL in a value", in: "dog 1\x002 3\n", dim: 0, err: "embed: vec.txt:1: binary data (byte 0x00 in value 1): not a text vectors file"},
+		{name: "binary: NUL in the word", in: "the 1 2\nd\x00g 1 2\n", dim: 0, err: "embed: vec.txt:2: binary data (byte 0x00 in the word)"},
+		{name: "binary: a control byte in the first word", in: "\x01\x02\x03", dim: 0, err: "embed: vec.txt:1: binary data (byte 0x01 in the word): not a text vectors file"},
+		{name: "invalid UTF-8 in value 1", in: "w \xff\xfe", dim: 0, err: "embed: vec.txt:1: value 1 is not a number (it holds the byte 0xff): not a text vectors file"},
+		{name: "binary: a control byte in value 1", in: "w \x01", dim: 0, err: "embed: vec.txt:1: binary data (byte 0x01 in value 1): not a text vectors file"},
+		{name: "garbage in an unused row", in: "the 1 2\ndog 1 \xe9\n", dim: 0, err: "embed: vec.txt:2: value 2 is not a number (it holds the byte 0xe9)"},
+		{name: "garbage in the first value of an unused row", in: "the 1 2\ndog 1! 2\n", dim: 0, err: `embed: vec.txt:2: value 1 "1!" is not a number`},
+		{name: "garbage after a long value", in: "the 1 2\ndog 1 " + strings.Repeat("9", 70_000) + "z\n", dim: 0, err: `embed: vec.txt:2: value 2 is not a number (it holds 'z')`},
+		{name: "zip archive", in: "PK\x03\x04rest", dim: 0, err: "embed: vec.txt: a zip archive, not a text vectors file (name the file inside as vec.txt#MEMBER)"},
+		{name: "bzip2", in: "BZh91AY&SY", dim: 0, err: "embed: vec.txt: bzip2-compressed, not a text vectors file: decompress it first"},
+		{name: "damaged gzip", in: gz("2 2\nthe 1 2\ncat 3 4\n")[:20], dim: 0, err: "embed: vec.txt:2: damaged gzip data: unexpected EOF (fetch the file again)"},
+		{name: "damaged gzip header", in: "\x1f\x8b\x00", dim: 0, err: "embed: vec.txt:1: damaged gzip header"},
 
 		{name: "too few values", in: "the 1 2\ncat 1 2 3\n", dim: 3, err: "embed: vec.txt:1: 2 values, want 3"},
 		{name: "too few values, word not in vocabulary", in: "the 1 2 3\n\ndog 1 2\n", dim: 3, err: "embed: vec.txt:3: 2 values, want 3"},
@@ -363,6 +394,9 @@ func FuzzReadVectors(f *testing.F) {
 		"cat\n",
 		"the 1 2 3 4 5 6 7 8 9",
 		"99999999999999999999999 2\n",
+		gz("the 1 2\ncat 3 4\n"),
+		gz("the 1 2\ncat 3 4\n")[:25],
+		"dog 1 \xe9\x00\n",
 	} {
 		for _, dim := range []int{0, 1, 2} {
 			f.Add([]byte(s), dim)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lstmctl/lstmctl/internal/pretrained"
+	"github.com/lstmctl/lstmctl/pkg/embed"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
 
@@ -40,7 +41,11 @@ func preflight(cfg *Config, opts TrainOptions) error {
 	in("--from", opts.From, false)
 	in("--resume", opts.Resume, false)
 	if v := cfg.Model.EmbeddingVectors; v != "" && opts.From == "" && opts.Resume == "" && !knownVectors(v) {
-		if fi, err := checkInput(v); err != nil {
+		file := v
+		if archive, _, ok := embed.SplitMember(v); ok {
+			file = archive // ARCHIVE#MEMBER: the member is looked up when read
+		}
+		if fi, err := checkInput(file); err != nil {
 			errs = append(errs, fmt.Errorf("train: --vectors (model.embedding_vectors) %s: %s (known vector names: %s); give a vectors file or one of the names",
 				v, reason(err), strings.Join(pretrained.Names(), ", ")))
 		} else {

@@ -303,6 +303,9 @@ func loadVectors(ctx context.Context, cfg *Config, vocab *data.Vocab, opts Train
 	}
 	found, total := v.Coverage()
 	rep.Vectors(VectorsReport{Name: cfg.Model.EmbeddingVectors, From: from, Found: found, Total: total, Lowered: v.Lowered, Dim: v.Dim})
+	if msg := coverageWarning(cfg.Model.EmbeddingVectors, v, vocab, cfg.Text); msg != "" {
+		rep.Warn(msg)
+	}
 	return v, nil
 }
 

@@ -1,0 +1,71 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/embed"
+)
+
+// coverageWarning returns a warning when the vectors give less than half
+// of the vocabulary its vector ("" otherwise), naming the likely cause:
+//
+//   - tokenization, when most tokens without a vector hold punctuation the
+//     vectors' words do not have (text.standardize keeps it), or are
+//     longer than words are (a text not split into words by spaces);
+//   - numbers, when most of them are numbers (GloVe as lstmctl fetches it
+//     has none);
+//   - case, when many of them are in the file in another case ("Paris"
+//     for "paris": cased vectors, lower-cased text);
+//   - else language: the text's common words are not in the file.
+//
+// The most frequent tokens without a vector are named, so the user sees
+// at once what the file misses.
+func coverageWarning(name string, v *embed.Vectors, vocab *data.Vocab, text data.TextConfig) string {
+	found, total := v.Coverage()
+	if total == 0 || 2*found >= total {
+		return ""
+	}
+	var missing, punct, long, number int
+	var examples []string
+	for id := int32(2); int(id) < vocab.Len(); id++ {
+		if v.Vector(id) != nil {
+			continue
+		}
+		tok := vocab.Token(id)
+		missing++
+		if strings.ContainsAny(tok, data.Punctuation) {
+			punct++
+		}
+		if utf8.RuneCountInString(tok) > 20 {
+			long++
+		}
+		if strings.Trim(tok, "0123456789") == "" {
+			number++
+		}
+		if len(examples) < 5 {
+			examples = append(examples, fmt.Sprintf("%q", tok))
+		}
+	}
+	var cause string
+	switch {
+	case 2*punct >= missing:
+		cause = fmt.Sprintf("tokenization: %d of the %d tokens without a vector hold punctuation, which the vectors' words do not (text.standardize %s removes it)",
+			punct, missing, data.StandardizeLowerStrip)
+	case 2*long >= missing:
+		cause = fmt.Sprintf("tokenization: %d of the %d tokens without a vector are longer than 20 characters; is the text written without spaces between words?", long, missing)
+	case 2*number >= missing:
+		cause = fmt.Sprintf("numbers: %d of the %d tokens without a vector are numbers, which the vectors do not hold", number, missing)
+	case 4*v.CaseOnly >= missing:
+		cause = fmt.Sprintf("case: %d tokens have a vector only in another case (as \"Paris\" for \"paris\"): the vectors keep case", v.CaseOnly)
+		if text.Standardize == data.StandardizeLowerStrip || text.Standardize == data.StandardizeLower {
+			cause += fmt.Sprintf(" and the text is lower-cased (text.standardize %s keeps case)", data.StandardizeStrip)
+		}
+	default:
+		cause = "language: are the vectors for the text's language?"
+	}
+	return fmt.Sprintf("vectors: %s covers only %.1f%% of the vocabulary (%d of %d tokens); likely cause, %s; most frequent tokens without a vector: %s",
+		name, 100*float64(found)/float64(total), found, total, cause, strings.Join(examples, ", "))
+}
