@@ -122,6 +122,7 @@ func TestExitCodes(t *testing.T) {
 		{errors.New("boom"), exitFailure},
 		{fmt.Errorf("x: %w", context.Canceled), exitInterrupted},
 		{fmt.Errorf("%w: accuracy", errQualityGate), exitQuality},
+		{fmt.Errorf("%w: cannot tell the format", data.ErrFormat), exitUsage},
 		{&data.ParseError{File: "f", Line: 3, Err: errors.New("bad")}, exitData},
 		{fmt.Errorf("f: %w", data.ErrEmpty), exitData},
 		{&usageError{err: errors.New("u")}, exitUsage},

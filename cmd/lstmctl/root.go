@@ -127,6 +127,9 @@ func exitCode(err error) int {
 	if _, ok := errors.AsType[*usageError](err); ok {
 		return exitUsage
 	}
+	if errors.Is(err, data.ErrFormat) { // a format no reader has, or none the path tells
+		return exitUsage
+	}
 	if _, ok := errors.AsType[*config.Error](err); ok {
 		return exitUsage
 	}

@@ -66,7 +66,7 @@ func DetectFormat(path, format string) (string, error) {
 	case ".jsonl", ".ndjson":
 		return FormatJSONL, nil
 	}
-	return "", fmt.Errorf("data: cannot tell the format of %q from its extension (known: .txt .csv .tsv .jsonl .ndjson, each also with .gz, or a directory); set data.format (--data-format) to fasttext, csv, tsv, jsonl or dir", path)
+	return "", fmt.Errorf("%w: cannot tell the format of %q from its extension (known: .txt .csv .tsv .jsonl .ndjson, each also with .gz, or a directory); set data.format (--data-format) to fasttext, csv, tsv, jsonl or dir", ErrFormat, path)
 }
 
 // Open opens path ("-" = standard input) for reading with opt. CSV and TSV

@@ -275,7 +275,7 @@ func (t *Trainer) ResumeFrom(c *Checkpoint) error {
 	}
 	if err := t.checkWeights(c); err != nil {
 		// Other shapes mean another vocabulary, labels or architecture.
-		return fmt.Errorf("%w: %v; resume with the same data, vocabulary and settings", ErrFingerprint, err)
+		return fmt.Errorf("%w: %s; resume with the same data, vocabulary and settings", ErrFingerprint, strings.TrimPrefix(err.Error(), "train: checkpoint: "))
 	}
 	t.resume = c
 	return nil
