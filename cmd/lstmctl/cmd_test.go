@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -318,6 +319,57 @@ func TestPredictStreams(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+
+	// Ctrl-C while the input stays open: predict stops at once, with the
+	// lines it answered written, and reports the interruption (exit 130).
+	inR, inW = io.Pipe()
+	var out2 bytes.Buffer
+	ios, _, _, _ = Test()
+	ios.In, ios.Out = inR, &syncWriter{w: &out2}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		done <- runPredict(ctx, &predictOptions{IO: ios, Model: modelPath, Format: "tsv", TopK: 1})
+	}()
+	if _, err := io.WriteString(inW, "alpha beta\n"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(ios.Out.(*syncWriter).String(), "\n"); {
+		if time.Now().After(deadline) {
+			t.Fatal("no prediction for the first line")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if exitCode(err) != exitInterrupted {
+			t.Errorf("interrupted predict: %v (exit %d)", err, exitCode(err))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("predict went on reading after the context ended")
+	}
+	if n := strings.Count(ios.Out.(*syncWriter).String(), "\n"); n != 1 {
+		t.Errorf("%d lines written, want the 1 answered", n)
+	}
+	inW.Close()
+}
+
+// syncWriter is a writer safe to read while another goroutine writes.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
 }
 
 // optimizer.name adamw is Keras' AdamW: adam with weight_decay 0.004 unless set.

@@ -91,6 +91,7 @@ func openModel(ios *IOStreams, path, configFile string, set map[string]any) (*pi
 }
 
 func runEval(ctx context.Context, opts *evalOptions) error {
+	opts.IO = opts.IO.Interruptible(ctx)
 	ios := opts.IO
 	m, err := openModel(ios, opts.Model, opts.ConfigFile, opts.Set)
 	if err != nil {

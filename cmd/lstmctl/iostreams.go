@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 
@@ -46,4 +47,26 @@ func Test() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
 		Env:     func(string) (string, bool) { return "", false },
 		Environ: func() []string { return nil },
 	}, in, out, errOut
+}
+
+// Interruptible returns streams whose In stops when ctx ends: a read
+// blocked on a pipe or a terminal (`(echo hi; sleep 30) | lstmctl
+// predict`) would otherwise hold Ctrl-C off until the writer is done. In
+// is then read by a goroutine through a pipe, which ctx's end closes with
+// ctx's error; a regular file, which never blocks, is read directly.
+func (s *IOStreams) Interruptible(ctx context.Context) *IOStreams {
+	if f, ok := s.In.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			return s
+		}
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, s.In)
+		pw.CloseWithError(err) // nil: EOF
+	}()
+	context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
+	c := *s
+	c.In = pr
+	return &c
 }

@@ -91,6 +91,7 @@ func (o *predictOptions) check() error {
 }
 
 func runPredict(ctx context.Context, opts *predictOptions) error {
+	opts.IO = opts.IO.Interruptible(ctx)
 	ios := opts.IO
 	m, err := openModel(ios, opts.Model, opts.ConfigFile, opts.Set)
 	if err != nil {

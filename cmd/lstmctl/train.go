@@ -120,6 +120,7 @@ func addTrainDataFlags(fl *pflag.FlagSet, d data.Config) {
 // runTrain loads the configuration, trains through the pipeline and
 // renders the outcome.
 func runTrain(ctx context.Context, opts *trainOptions) error {
+	opts.IO = opts.IO.Interruptible(ctx)
 	ios := opts.IO
 	cfg, err := loadConfig(ios, opts.ConfigFile, nil, opts.Set)
 	if err != nil {
