@@ -15,9 +15,12 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -189,7 +192,7 @@ func mergeFile(v *viper.Viper, file string, defaults map[string]any) (map[string
 	if file == "" {
 		return explicit, nil
 	}
-	raw, err := os.ReadFile(file)
+	raw, err := readBounded(file, MaxFileSize)
 	if err != nil {
 		return nil, Errorf("config: %w", err)
 	}
@@ -257,6 +260,7 @@ func decodeSettings(v *viper.Viper, explicit map[string]bool) (*Settings, error)
 		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
 			mapstructure.StringToSliceHookFunc(","),
 			stringToIntSliceHook,
+			wholeNumberHook,
 		)
 	}
 	if err := v.Unmarshal(&cfg, dec); err != nil {
@@ -347,4 +351,57 @@ func flatten(root map[string]any) map[string]any {
 	}
 	walk("", root)
 	return out
+}
+
+// MaxFileSize bounds a config file: a few kilobytes in practice, so a path
+// such as /dev/zero is refused instead of read until memory runs out.
+const MaxFileSize = 1 << 20
+
+// readBounded reads at most limit bytes of path, and fails if it holds more.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(raw)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes, which no configuration needs", path, limit)
+	}
+	return raw, nil
+}
+
+// wholeNumberHook refuses a number with a fraction for an integer setting
+// (epochs: 1.5 would otherwise run 1 epoch).
+func wholeNumberHook(from, to reflect.Type, val any) (any, error) {
+	switch to.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	default:
+		return val, nil
+	}
+	var f float64
+	switch v := val.(type) {
+	case float64:
+		f = v
+	case float32:
+		f = float64(v)
+	case string:
+		if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+			return val, nil
+		}
+		var err error
+		if f, err = strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
+			return val, nil // not a number: the decoder says so
+		}
+	default:
+		return val, nil
+	}
+	if f != math.Trunc(f) || math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, fmt.Errorf("%v is not a whole number", val)
+	}
+	return val, nil
 }

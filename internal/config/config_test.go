@@ -174,3 +174,49 @@ func TestOtherEnvComplete(t *testing.T) {
 		t.Error("a variable of OtherEnv draws a warning")
 	}
 }
+
+// Integer settings are typed strictly: 1.5 epochs is refused, not cut to 1,
+// from a file and from the environment; 2.0 is 2.
+func TestWholeNumbers(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		yaml, env string
+		ok        bool
+	}{
+		{yaml: "train:\n  epochs: 1.5\n"},
+		{env: "1.5"},
+		{yaml: "train:\n  epochs: 2.0\n", ok: true},
+		{env: "3", ok: true},
+	} {
+		file := ""
+		if tc.yaml != "" {
+			file = filepath.Join(dir, "c.yaml")
+			if err := os.WriteFile(file, []byte(tc.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env := func(k string) (string, bool) {
+			if k == "LSTMCTL_TRAIN_EPOCHS" && tc.env != "" {
+				return tc.env, true
+			}
+			return "", false
+		}
+		_, err := Load(file, nil, env, nil)
+		if tc.ok != (err == nil) {
+			t.Errorf("%q %q: err = %v", tc.yaml, tc.env, err)
+		}
+	}
+}
+
+// A config file is read up to a bound: one larger is refused, not read
+// until memory runs out.
+func TestConfigFileBounded(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(file, make([]byte, MaxFileSize+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(file, nil, NoEnv, nil)
+	if _, ok := errors.AsType[*Error](err); !ok || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized config: %v", err)
+	}
+}

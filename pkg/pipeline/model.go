@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
@@ -44,6 +45,13 @@ func newModel(clf *model.Classifier, cfg Config, vocab *data.Vocab, labels *data
 // checkpoint an interrupted run left), which carries the same
 // configuration, vocabulary and labels.
 func Open(path string) (*Model, error) {
+	// A FIFO or a device would block the open or never end: only a
+	// regular file can be a model (os.Stat does not open it).
+	if fi, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("model: %s is not a regular file (%s); give the path of a model file or checkpoint", path, fi.Mode().Type())
+	}
 	clf, meta, err := model.Load(path)
 	if err != nil {
 		ck, ckErr := train.ReadCheckpoint(path)

@@ -10,7 +10,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/train"
@@ -350,5 +352,27 @@ func TestResumeFromModelFile(t *testing.T) {
 	_, err := Train(context.Background(), cfg, TrainOptions{Resume: cfg.Output.Model})
 	if _, ok := errors.AsType[*ConfigError](err); !ok || !strings.Contains(err.Error(), "--from") {
 		t.Errorf("resume from a model file: %v", err)
+	}
+}
+
+// A FIFO or a directory given as a model is refused without opening it (a
+// FIFO's open would block until a writer came).
+func TestOpenRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, dir} {
+		done := make(chan error, 1)
+		go func() { _, err := Open(p); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("%s: %v", p, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: Open blocked", p)
+		}
 	}
 }
