@@ -97,9 +97,16 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// JSON returns the configuration as stored in model files.
+// JSON returns the configuration as stored in model files and
+// checkpoints: without the settings that only say where and how fast a run
+// goes (the output section and train.threads, which do not change the
+// weights), so that identical trainings write identical files whatever
+// their output paths and thread counts.
 func (c *Config) JSON() []byte {
-	b, err := json.Marshal(c)
+	s := *c
+	s.Output = OutputConfig{}
+	s.Train.Threads = 0
+	b, err := json.Marshal(&s)
 	if err != nil {
 		panic(err) // plain structs always marshal
 	}
