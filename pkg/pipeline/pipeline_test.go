@@ -20,7 +20,7 @@ import (
 
 // tinyRun writes a small two-class data set and returns a configuration
 // that trains on it from random vectors into dir.
-func tinyRun(t *testing.T, dir string) Config {
+func tinyRun(t testing.TB, dir string) Config {
 	t.Helper()
 	var b strings.Builder
 	for i := range 60 {
