@@ -62,9 +62,18 @@ func newDirSource(root string) (*dirSource, error) {
 
 func hidden(name string) bool { return strings.HasPrefix(name, ".") }
 
-// list collects the documents of one class folder.
+// list collects the documents of one class folder. A class folder that is
+// a symbolic link is followed (links below it are not, so there is no loop
+// to detect); its documents are named by the path the link resolves to.
 func list(dir string) []dirEntry {
 	var out []dirEntry
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return []dirEntry{{path: dir, err: err}}
+		}
+		dir = real
+	}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			out = append(out, dirEntry{path: p, err: err})

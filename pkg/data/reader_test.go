@@ -429,3 +429,37 @@ func TestDir(t *testing.T) {
 		t.Errorf("empty dir = %v, want ErrEmpty", err)
 	}
 }
+
+// A class folder that is a symbolic link is followed: its documents count,
+// rather than leaving a class with none (and, with two classes, a one-class
+// model).
+func TestDirSymlinkedClass(t *testing.T) {
+	root := t.TempDir()
+	elsewhere := t.TempDir()
+	for _, f := range []struct{ dir, name, text string }{
+		{filepath.Join(root, "pos"), "a.txt", "good film"},
+		{elsewhere, "b.txt", "bad film"},
+		{elsewhere, "c.txt", "awful"},
+	} {
+		if err := os.MkdirAll(f.dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(f.dir, f.name), []byte(f.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(root, "neg")); err != nil {
+		t.Fatal(err)
+	}
+	ex, _, err := ReadAll(root, ReadOptions{Format: FormatDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, e := range ex {
+		count[e.Label]++
+	}
+	if count["pos"] != 1 || count["neg"] != 2 {
+		t.Errorf("documents per class %v, want pos 1, neg 2", count)
+	}
+}
