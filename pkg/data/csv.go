@@ -1,7 +1,6 @@
 package data
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -96,69 +95,139 @@ func (c *columns) example(file string, line int, fields []string) (Example, erro
 	return Example{Text: text, Label: label, File: file, Line: line, ID: id}, nil
 }
 
-// csvSource reads RFC 4180 CSV with a header row through encoding/csv
-// (LazyQuotes off; every record must have as many fields as the header;
-// blank lines are skipped; "\r\n" inside quoted fields becomes "\n").
+// csvSource reads RFC 4180 CSV with a header row (LazyQuotes off; every
+// record must have as many fields as the header; blank lines are skipped;
+// "\r\n" inside quoted fields becomes "\n"). It assembles each record from
+// lines itself, a quoted field spanning lines while its quotes are
+// unbalanced, and parses it with encoding/csv: so a quote left open ends
+// its record at the line where it started, not at the end of the file, and
+// with SkipBad the lines after it are read again as records of their own.
 type csvSource struct {
-	cr   *csv.Reader
-	name string
-	cols columns
-	eof  bool
+	lr      *lineReader
+	pending []csvLine // lines read ahead of an unterminated record
+	name    string
+	cols    columns
+	eof     bool
 }
 
+// csvLine is a line of input and its number.
+type csvLine struct {
+	n    int
+	text string
+}
+
+// maxRecordLines bounds the lines one quoted record may span before its
+// opening quote counts as unterminated.
+const maxRecordLines = 10000
+
 func newCSVSource(r io.Reader, name string, opt ReadOptions) (*csvSource, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	skipBOM(br)
-	cr := csv.NewReader(br)
-	cr.ReuseRecord = true
-	s := &csvSource{cr: cr, name: name}
-	header, err := cr.Read()
+	s := &csvSource{lr: newLineReader(r), name: name}
+	line, header, err := s.record()
 	if err == io.EOF {
 		s.eof = true
 		return s, nil
 	}
 	if err != nil {
-		return nil, s.readErr(err, nil)
+		return nil, err
 	}
 	for i := range header {
 		header[i] = repairString(header[i])
 	}
 	if s.cols, err = findColumns(name, header, opt); err != nil {
 		if pe, ok := err.(*ParseError); ok {
-			pe.Line, _ = cr.FieldPos(0) // blank lines before the header are skipped
+			pe.Line = line
 		}
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *csvSource) readErr(err error, rec []string) error {
+// take returns the next line, pushed-back lines first.
+func (s *csvSource) take() (csvLine, error) {
+	if len(s.pending) > 0 {
+		l := s.pending[0]
+		s.pending = s.pending[1:]
+		return l, nil
+	}
+	b, err := s.lr.next()
+	if err != nil {
+		return csvLine{}, err
+	}
+	return csvLine{n: s.lr.n, text: string(b)}, nil
+}
+
+// record returns the next record's first line number and fields.
+func (s *csvSource) record() (int, []string, error) {
+	first, err := s.take()
+	for err == nil && first.text == "" {
+		first, err = s.take()
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	text := first.text
+	quotes := strings.Count(text, `"`)
+	var more []csvLine
+	for quotes%2 == 1 {
+		next, err := s.take()
+		if err != nil && err != io.EOF {
+			return 0, nil, err
+		}
+		if err == io.EOF || len(more) == maxRecordLines {
+			if err == nil {
+				more = append(more, next)
+			}
+			s.pending = append(more, s.pending...)
+			return 0, nil, malformed(s.name, first.n, "a quoted field opened here is not closed; the record ends at this line")
+		}
+		more = append(more, next)
+		text += "\n" + next.text
+		quotes += strings.Count(next.text, `"`)
+	}
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.FieldsPerRecord = -1
+	rec, err := cr.Read()
+	if err != nil {
+		if len(more) > 0 && errors.Is(err, csv.ErrQuote) {
+			// The quote that opened the record was not a quoted field's
+			// (a later line closed some other): the record is its first
+			// line, and parsing resumes at the next.
+			s.pending = append(more, s.pending...)
+			return 0, nil, malformed(s.name, first.n, "a quoted field opened here is not closed; the record ends at this line")
+		}
+		return 0, nil, s.readErr(err, first.n)
+	}
+	return first.n, rec, nil
+}
+
+// readErr turns encoding/csv's error about a record starting at line
+// first into a ParseError of the file.
+func (s *csvSource) readErr(err error, first int) error {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
 		return err
 	}
-	if errors.Is(pe.Err, csv.ErrFieldCount) {
-		return malformed(s.name, pe.StartLine, "%d fields, the header has %d", len(rec), s.cols.n)
+	if line := first + pe.Line - 1; line != first {
+		return malformed(s.name, first, "%v (at line %d, column %d)", pe.Err, line, pe.Column)
 	}
-	if pe.Line != pe.StartLine {
-		return malformed(s.name, pe.StartLine, "%v (at line %d, column %d)", pe.Err, pe.Line, pe.Column)
-	}
-	return malformed(s.name, pe.StartLine, "%v (column %d)", pe.Err, pe.Column)
+	return malformed(s.name, first, "%v (column %d)", pe.Err, pe.Column)
 }
 
 func (s *csvSource) next() (Example, error) {
 	if s.eof {
 		return Example{}, io.EOF
 	}
-	rec, err := s.cr.Read()
+	line, rec, err := s.record()
 	if err == io.EOF {
 		s.eof = true
 		return Example{}, io.EOF
 	}
 	if err != nil {
-		return Example{}, s.readErr(err, rec)
+		return Example{}, err
 	}
-	line, _ := s.cr.FieldPos(0)
+	if len(rec) != s.cols.n {
+		return Example{}, malformed(s.name, line, "%d fields, the header has %d", len(rec), s.cols.n)
+	}
 	for i := range rec {
 		rec[i] = repairString(rec[i])
 	}

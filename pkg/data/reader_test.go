@@ -463,3 +463,19 @@ func TestDirSymlinkedClass(t *testing.T) {
 		t.Errorf("documents per class %v, want pos 1, neg 2", count)
 	}
 }
+
+// An unterminated quote under SkipBad costs one record, the one it opens:
+// the lines after it are read again as records of their own.
+func TestCSVUnterminatedQuoteSkipsOneRecord(t *testing.T) {
+	in := "label,text\na,x\nb,\"open\nc,y\nd,\"two\nlines\"\ne,z\n"
+	opt := defaultReadOptions(FormatCSV)
+	opt.SkipBad = true
+	got, skipped, err := readString(t, in, "q.csv", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Example{ex(2, "a", "x"), ex(4, "c", "y"), ex(5, "d", "two\nlines"), ex(7, "e", "z")}
+	if !reflect.DeepEqual(got, want) || skipped != 1 {
+		t.Errorf("got %v, %d skipped; want %v, 1", got, skipped, want)
+	}
+}
