@@ -19,7 +19,7 @@ import (
 // created). An output that is not a regular file, or that is the same file
 // as a data or vectors input, is refused. Every problem found is reported,
 // each naming the path and what fixes it, as a ConfigError.
-func preflight(cfg *Config, opts TrainOptions) error {
+func preflight(cfg *Config, opts TrainOptions, extra ...Output) error {
 	var errs []error
 	var inputs []namedFile // for the same-file check
 	in := func(label, path string, data bool) {
@@ -52,15 +52,18 @@ func preflight(cfg *Config, opts TrainOptions) error {
 			inputs = append(inputs, namedFile{"--vectors " + v, fi})
 		}
 	}
-	outputs := [][2]string{{"--model (output.model)", cfg.Output.Model}}
+	outputs := []Output{{"--model (output.model)", cfg.Output.Model}}
 	if cfg.Output.History != "" {
-		outputs = append(outputs, [2]string{"--history (output.history)", cfg.Output.History})
+		outputs = append(outputs, Output{"--history (output.history)", cfg.Output.History})
 	}
-	for _, o := range outputs {
-		errs = append(errs, checkOutput(o[0], o[1], inputs))
-	}
-	if len(outputs) == 2 && samePath(outputs[0][1], outputs[1][1]) {
-		errs = append(errs, fmt.Errorf("train: --history %s is the model file as well; give the two different paths", outputs[1][1]))
+	outputs = append(outputs, extra...)
+	for i, o := range outputs {
+		errs = append(errs, checkOutput(o.Label, o.Path, inputs))
+		for _, p := range outputs[:i] {
+			if samePath(o.Path, p.Path) {
+				errs = append(errs, fmt.Errorf("train: %s %s is %s as well; give the two different paths", o.Label, o.Path, p.Label))
+			}
+		}
 	}
 	if d := cfg.Output.CheckpointDir; d != "" {
 		errs = append(errs, checkCheckpointDir(d))
@@ -69,6 +72,17 @@ func preflight(cfg *Config, opts TrainOptions) error {
 		return &ConfigError{err}
 	}
 	return nil
+}
+
+// Output is a file a run writes: the flag or key that names it, and its
+// path.
+type Output struct{ Label, Path string }
+
+// Preflight runs the checks Train starts with (preflight) without
+// training, with extra files to write checked like the model file: for a
+// command that trains several times and writes more than a model.
+func Preflight(cfg Config, opts TrainOptions, extra ...Output) error {
+	return preflight(&cfg, opts, extra...)
 }
 
 // namedFile is an input: its flag and path, and its file.

@@ -52,7 +52,7 @@ func TestPreflight(t *testing.T) {
 			os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 		}, "is the same file as --train"},
 		{"model is a directory", func(dir string, c *Config, _ *TrainOptions) { c.Output.Model = dir }, "--model (output.model) DIR is a directory, not a regular file"},
-		{"history is the model", func(dir string, c *Config, _ *TrainOptions) { c.Output.History = c.Output.Model }, "--history DIR/m.safetensors is the model file as well"},
+		{"history is the model", func(dir string, c *Config, _ *TrainOptions) { c.Output.History = c.Output.Model }, "--history (output.history) DIR/m.safetensors is --model (output.model) as well"},
 		{"checkpoint dir is a file", func(dir string, c *Config, _ *TrainOptions) { c.Output.CheckpointDir = c.Data.Train }, "--checkpoint-dir (output.checkpoint_dir) DIR/train.txt is a regular file"},
 		{"checkpoint is a directory", func(dir string, c *Config, _ *TrainOptions) {
 			c.Output.CheckpointDir = filepath.Join(dir, "ck")

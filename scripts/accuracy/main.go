@@ -75,6 +75,7 @@ func main() {
 	seeds := flag.Int("seeds", 1, "train.seed F..F+N-1 (F = -first-seed) for every lstmctl run; cells show the mean (and the range over seeds when N > 1)")
 	firstSeed := flag.Int("first-seed", 1, "the first train.seed (to extend an earlier run with more seeds)")
 	trainSize := flag.Int("train-size", 0, "train on a seeded sample of this many training samples (0 = all): the small-data regime")
+	tuneBudget := flag.Duration("tune", 0, "instead of the table: lstmctl tune beside fastText -autotune-validation, each with this time budget per split, tuned on a seeded 10% of the training data")
 	vectors := flag.String("vectors", "", "pretrained word vectors for every run, a .vec file or a name (glove.6B.100d; none = random vectors): lstmctl --vectors, fastText -pretrainedVectors (not for none or a built-in set)")
 	flag.Parse()
 	peerPath = filepath.Join(filepath.Dir(*dataDir), "peers", "torch_lstm.py")
@@ -97,6 +98,13 @@ func main() {
 	check(err)
 	defer os.RemoveAll(work)
 
+	if *tuneBudget > 0 {
+		fmt.Printf("| data set | budget | lstmctl tune | fastText autotune | seconds |\n|---|---|---|---|---|\n")
+		for _, name := range strings.Split(*sets, ",") {
+			tuneTable(prepare(name, *dataDir, work, *folds), work, *tuneBudget, cache)
+		}
+		return
+	}
 	fmt.Printf("| data set | lstmctl %s | fastText | PyTorch peer | seconds |\n|---|---|---|---|---|\n", *modes)
 	for _, name := range strings.Split(*sets, ",") {
 		s := prepare(name, *dataDir, work, *folds)
@@ -309,30 +317,17 @@ var p1 = regexp.MustCompile(`P@1\s+([0-9.]+)`)
 // its runs repeatable. TREC keeps its case, which is worth about a point to
 // fastText (90.9 against 89.7, seeds 1-3) as to lstmctl's config.
 func fastText(work string, sp split, extra []string, lower bool) float64 {
-	prep := func(path, name string) string {
-		raw, err := os.ReadFile(path)
-		check(err)
-		lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
-		if strings.HasSuffix(path, ".tsv") {
-			ex := readAll(path)
-			lines = lines[:0]
-			for _, e := range ex {
-				lines = append(lines, "__label__"+e.Label+" "+e.Text)
-			}
-		}
-		rng := rand.New(rand.NewPCG(7, 7))
-		rng.Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })
-		out := filepath.Join(work, name)
-		text := strings.Join(lines, "\n") + "\n"
-		if lower {
-			text = strings.ToLower(text)
-		}
-		check(os.WriteFile(out, []byte(text), 0o644))
-		return out
-	}
-	tr, te := prep(sp.train, "ft-train.txt"), prep(sp.test, "ft-test.txt")
-	args := append([]string{"supervised", "-input", tr, "-output", filepath.Join(work, "ft"), "-epoch", "25", "-wordNgrams", "2", "-verbose", "0", "-thread", "1", "-seed", "1"}, extra...)
-	run("fasttext", args...)
+	return fastTextRun(work, sp, lower, func(tr string) []string {
+		return append([]string{"supervised", "-input", tr, "-output", filepath.Join(work, "ft"), "-epoch", "25", "-wordNgrams", "2", "-verbose", "0", "-thread", "1", "-seed", "1"}, extra...)
+	})
+}
+
+// fastTextRun prepares the files of sp (prepFastText), trains fastText
+// with the arguments args gives for the training file, and returns its
+// test accuracy (P@1).
+func fastTextRun(work string, sp split, lower bool, args func(train string) []string) float64 {
+	tr, te := prepFastText(work, sp.train, "ft-train.txt", lower), prepFastText(work, sp.test, "ft-test.txt", lower)
+	run("fasttext", args(tr)...)
 	m := p1.FindSubmatch(run("fasttext", "test", filepath.Join(work, "ft.bin"), te))
 	if m == nil {
 		panic("fasttext test: no P@1")
@@ -340,6 +335,30 @@ func fastText(work string, sp split, extra []string, lower bool) float64 {
 	v, err := strconv.ParseFloat(string(m[1]), 64)
 	check(err)
 	return v
+}
+
+// prepFastText writes the records of path as a shuffled fastText file
+// work/name, lower-cased when lower is set.
+func prepFastText(work, path, name string, lower bool) string {
+	raw, err := os.ReadFile(path)
+	check(err)
+	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	if strings.HasSuffix(path, ".tsv") {
+		ex := readAll(path)
+		lines = lines[:0]
+		for _, e := range ex {
+			lines = append(lines, "__label__"+e.Label+" "+e.Text)
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	rng.Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })
+	out := filepath.Join(work, name)
+	text := strings.Join(lines, "\n") + "\n"
+	if lower {
+		text = strings.ToLower(text)
+	}
+	check(os.WriteFile(out, []byte(text), 0o644))
+	return out
 }
 
 // vecDim returns the dimension of a vectors file, which fastText must be
