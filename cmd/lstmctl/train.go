@@ -25,7 +25,9 @@ type trainOptions struct {
 	Format     string // output format of the --test metrics: text or json
 }
 
-var trainBindings = []flagBinding{
+// trainDataBindings are the config keys of the data flags that
+// addTrainDataFlags defines.
+var trainDataBindings = []flagBinding{
 	{"train", "data.train"},
 	{"validation", "data.validation"},
 	{"validation-split", "data.validation_split"},
@@ -33,6 +35,9 @@ var trainBindings = []flagBinding{
 	{"data-format", "data.format"},
 	{"label-column", "data.label_column"},
 	{"text-column", "data.text_columns"},
+}
+
+var trainBindings = append(slices.Clip(trainDataBindings), []flagBinding{
 	{"model", "output.model"},
 	{"checkpoint-dir", "output.checkpoint_dir"},
 	{"checkpoint-every", "output.checkpoint_every"},
@@ -46,7 +51,7 @@ var trainBindings = []flagBinding{
 	{"sequence-length", "text.sequence_length"},
 	{"max-tokens", "text.max_tokens"},
 	{"vectors", "model.embedding_vectors"},
-}
+}...)
 
 func newTrainCmd(f *factory, g *globalOptions, runF func(context.Context, *trainOptions) error) *cobra.Command {
 	opts := &trainOptions{IO: f.IO}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -32,19 +33,12 @@ type tuneOptions struct {
 	SkipBad     bool
 }
 
-var tuneBindings = []flagBinding{
-	{"train", "data.train"},
-	{"validation", "data.validation"},
-	{"validation-split", "data.validation_split"},
-	{"test", "data.test"},
-	{"data-format", "data.format"},
-	{"label-column", "data.label_column"},
-	{"text-column", "data.text_columns"},
+var tuneBindings = append(slices.Clip(trainDataBindings), []flagBinding{
 	{"model", "output.model"},
 	{"epochs", "train.epochs"},
 	{"seed", "train.seed"},
 	{"vectors", "model.embedding_vectors"},
-}
+}...)
 
 func newTuneCmd(f *factory, g *globalOptions, runF func(context.Context, *tuneOptions) error) *cobra.Command {
 	opts := &tuneOptions{IO: f.IO}
