@@ -108,7 +108,7 @@ func TestHelp(t *testing.T) {
 	}
 	// The defaults shown are the configuration's, whatever they are.
 	d := pipeline.DefaultConfig()
-	for _, v := range []any{d.Train.Epochs, d.Train.BatchSize, d.Train.Optimizer.LearningRate, d.Text.SequenceLength, d.Text.MaxTokens, strconv.Quote(d.Output.Model)} {
+	for _, v := range []any{d.Train.Epochs, d.Train.Optimizer.LearningRate, d.Text.SequenceLength, d.Text.MaxTokens, strconv.Quote(d.Output.Model)} {
 		if s := fmt.Sprintf("(default %v)", v); !strings.Contains(out.String(), s) {
 			t.Errorf("train --help lacks default %s", s)
 		}

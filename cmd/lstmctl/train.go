@@ -98,7 +98,7 @@ to stdout (--format json: as eval --format json prints them). Ctrl-C finishes th
 	fl.String("checkpoint-dir", d.Output.CheckpointDir, "keep last and best checkpoints in this `dir`")
 	fl.Int("checkpoint-every", d.Output.CheckpointEvery, "also checkpoint every N steps (0 = at epoch ends)")
 	fl.Int("epochs", d.Train.Epochs, "number of epochs")
-	fl.Int("batch-size", d.Train.BatchSize, "samples per step")
+	fl.Int("batch-size", d.Train.BatchSize, "samples per step (0 = 16 below 4000 training samples, else 32)")
 	fl.Float64("learning-rate", d.Train.Optimizer.LearningRate, "Adam learning rate")
 	fl.Uint64("seed", d.Train.Seed, "random seed (weights, shuffling, split)")
 	fl.Bool("shuffle", d.Train.Shuffle, "reshuffle the training data every epoch")

@@ -376,3 +376,24 @@ func TestOpenRefusesNonRegular(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainAutoBatchSize: batch_size 0 is resolved by the training data's
+// size, and the model file stores the size used.
+func TestTrainAutoBatchSize(t *testing.T) {
+	cfg := tinyRun(t, t.TempDir())
+	cfg.Train.BatchSize, cfg.Train.Epochs = 0, 1
+	res, err := Train(context.Background(), cfg, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Open(cfg.Output.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Model.Config.Train.BatchSize != 16 || m.Config.Train.BatchSize != 16 {
+		t.Errorf("batch size %d, stored %d; want 16 for %d samples", res.Model.Config.Train.BatchSize, m.Config.Train.BatchSize, 54)
+	}
+	if want := (54 + 15) / 16; res.Fit.Steps != want {
+		t.Errorf("%d steps, want %d", res.Fit.Steps, want)
+	}
+}

@@ -158,6 +158,9 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 		// fine-tuned embedding has nothing to protect.
 		cfg.Train.FreezeEmbeddingEpochs = 0
 	}
+	// batch_size 0 is resolved here, so that the model file stores the
+	// batch size it was trained with.
+	cfg.Train.BatchSize = cfg.Train.BatchSizeFor(len(trainEx))
 	m.Config = cfg
 	trainDS, valDS, err := encodeSplit(m, trainEx, valEx)
 	if err != nil {

@@ -47,7 +47,7 @@ func TestDefaultConfigIsValidAndTheDocumentedRecipe(t *testing.T) {
 	// moments and reduce_on_plateau settings, and these changes.
 	want := kerasExample()
 	want.Epochs = 40
-	want.BatchSize = 32
+	want.BatchSize = 0 // AutoBatchSize: 16 or 32 by the data
 	want.Optimizer.LearningRate = 0.003
 	want.Optimizer.GlobalClipNorm = 1
 	want.Optimizer.UseEMA = true
@@ -66,7 +66,7 @@ func TestConfigValidateRejects(t *testing.T) {
 		mut        func(*Config)
 	}{
 		{"epochs", "epochs", func(c *Config) { c.Epochs = 0 }},
-		{"batch", "batch_size", func(c *Config) { c.BatchSize = 0 }},
+		{"batch", "batch_size", func(c *Config) { c.BatchSize = -1 }},
 		{"threads", "threads", func(c *Config) { c.Threads = -1 }},
 		{"optimizer", "optimizer.name", func(c *Config) { c.Optimizer.Name = "sgd" }},
 		{"lr zero", "learning_rate", func(c *Config) { c.Optimizer.LearningRate = 0 }},

@@ -216,6 +216,9 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 	if t.Model == nil {
 		return nil, nil, errors.New("train: Trainer.Model is nil")
 	}
+	if t.Config.BatchSize == 0 && trainDS != nil {
+		t.Config.BatchSize = AutoBatchSize(trainDS.Len()) // batch_size 0: the data's size chooses
+	}
 	cfg := t.Config
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err

@@ -306,3 +306,32 @@ func warmUp(t *testing.T, r *fitRun, batches [][]int) {
 		e.batch = nil
 	}
 }
+
+// TestFitAutoBatchSize: batch_size 0 trains with batches of 16 below
+// SmallData samples and 32 from there on.
+func TestFitAutoBatchSize(t *testing.T) {
+	if AutoBatchSize(SmallData-1) != 16 || AutoBatchSize(SmallData) != 32 || AutoBatchSize(1) != 16 {
+		t.Errorf("AutoBatchSize: %d %d %d", AutoBatchSize(SmallData-1), AutoBatchSize(SmallData), AutoBatchSize(1))
+	}
+	if got := (Config{BatchSize: 8}).BatchSizeFor(10); got != 8 {
+		t.Errorf("an explicit batch size became %d", got)
+	}
+	const C = 2
+	train := tinyData(5, 101, C, 5, false)
+	m := newTinyModel(t, true, tinyVocab(C), C, 2)
+	cfg := tinyConfig()
+	cfg.Epochs, cfg.BatchSize = 1, 0
+	tr := &Trainer{Model: m, Config: cfg}
+	res, err := tr.Fit(context.Background(), train, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Steps != 7 { // ceil(101/16)
+		t.Errorf("%d steps, want 7 batches of 16", res.Steps)
+	}
+	bad := DefaultConfig()
+	bad.BatchSize = -1
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "batch_size") {
+		t.Errorf("batch_size -1: %v", err)
+	}
+}

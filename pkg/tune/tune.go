@@ -248,9 +248,9 @@ func (s *search) plan(cands []Settings, budget int) (rungs, n int) {
 func (s *search) batchSize(c Settings) int {
 	cfg, err := c.apply(s.base)
 	if err != nil {
-		return s.base.Train.BatchSize
+		cfg = s.base
 	}
-	return cfg.Train.BatchSize
+	return cfg.Train.BatchSizeFor(s.nTrain)
 }
 
 // run trains the rungs.
