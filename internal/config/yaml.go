@@ -31,7 +31,7 @@ func YAML(cfg pipeline.Config, explicit map[string]bool) ([]byte, error) {
 	}
 	// JSON leaves out the empty values of omitempty keys: they are zero.
 	for k, d := range defaults {
-		if _, ok := have[k]; !ok {
+		if _, ok := have[k]; !ok && !hasKeyBelow(have, k) {
 			have[k] = zeroLike(d)
 		}
 	}
@@ -154,4 +154,15 @@ func zeroLike(v any) any {
 		return map[string]any{}
 	}
 	return nil
+}
+
+// hasKeyBelow says whether m has a key below k (train.class_weights.LABEL
+// below train.class_weights).
+func hasKeyBelow(m map[string]any, k string) bool {
+	for key := range m {
+		if strings.HasPrefix(key, k+".") {
+			return true
+		}
+	}
+	return false
 }
