@@ -52,10 +52,16 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 	if d.Labels != nil {
 		s.Labels = make([]int32, len(idx))
 	}
+	if d.LabelSets != nil {
+		s.LabelSets = make([][]int32, len(idx))
+	}
 	for j, i := range idx {
 		s.Seqs[j] = d.Seqs[i]
 		if d.Labels != nil {
 			s.Labels[j] = d.Labels[i]
+		}
+		if d.LabelSets != nil {
+			s.LabelSets[j] = d.LabelSets[i]
 		}
 	}
 	return s
@@ -151,7 +157,8 @@ func EpochBatches(d *Dataset, opt BatchOptions, epoch int) [][]int {
 //     PadPre and before it otherwise, and every Lengths entry is T.
 //
 // T is at least 1, so a batch of empty texts is one padding step. Padding is
-// id 0. Labels are copied (zeros when d has no labels); Index holds the
+// id 0. Labels are copied (zeros when d has no labels), and so are the
+// label sets of a multi-label data set (shared); Index holds the
 // dataset index of each sample in batch order. A sequence longer than
 // SequenceLength is a programmer error (the Encoder cuts them; callers
 // check with Layout.Fits) and panics.
@@ -179,6 +186,11 @@ func (d *Dataset) FillBatch(b *Batch, idx []int, opt BatchOptions) {
 	clear(b.Tokens)
 	b.Lengths = resize(b.Lengths, B)
 	b.Labels = resize(b.Labels, B)
+	if d.LabelSets != nil {
+		b.LabelSets = resize(b.LabelSets, B)
+	} else {
+		b.LabelSets = nil
+	}
 	for j, i := range b.Index {
 		seq := d.Seqs[i]
 		off := 0
@@ -197,6 +209,9 @@ func (d *Dataset) FillBatch(b *Batch, idx []int, opt BatchOptions) {
 			b.Labels[j] = d.Labels[i]
 		} else {
 			b.Labels[j] = 0
+		}
+		if d.LabelSets != nil {
+			b.LabelSets[j] = d.LabelSets[i]
 		}
 	}
 }

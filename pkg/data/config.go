@@ -49,8 +49,17 @@ func DefaultConfig() Config {
 		LabelPrefix:     "__label__",
 		LabelColumn:     "label",
 		TextColumns:     []string{"text"},
+		LabelSeparator:  DefaultLabelSeparator,
 	}
 }
+
+// DefaultLabelSeparator is the default of data.label_separator: "a,b" in a
+// CSV or TSV label column is the labels a and b.
+const DefaultLabelSeparator = ","
+
+// NoLabelSeparator is the data.label_separator that keeps a label field
+// whole ("" does too).
+const NoLabelSeparator = "none"
 
 // DefaultTextConfig returns the defaults of the `text` section: Keras
 // TextVectorization's standardization and split, at most 40000 tokens
@@ -144,15 +153,27 @@ type ReadOptions struct {
 	// IDColumn, when set, names the CSV/TSV column or JSON field copied
 	// into Example.ID.
 	IDColumn string
+	// LabelSeparator splits a CSV/TSV label field into several labels
+	// ("" = never).
+	LabelSeparator string
 }
 
 // ReadOptionsFrom returns the read options of a `data` section.
 func ReadOptionsFrom(c Config, skipBad bool) ReadOptions {
 	return ReadOptions{
-		Format:      c.Format,
-		LabelPrefix: c.LabelPrefix,
-		LabelColumn: c.LabelColumn,
-		TextColumns: slices.Clone(c.TextColumns),
-		SkipBad:     skipBad,
+		Format:         c.Format,
+		LabelPrefix:    c.LabelPrefix,
+		LabelColumn:    c.LabelColumn,
+		TextColumns:    slices.Clone(c.TextColumns),
+		SkipBad:        skipBad,
+		LabelSeparator: c.labelSeparator(),
 	}
+}
+
+// labelSeparator returns the separator of label fields, "" for none.
+func (c Config) labelSeparator() string {
+	if c.LabelSeparator == NoLabelSeparator {
+		return ""
+	}
+	return c.LabelSeparator
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -14,7 +15,8 @@ type columns struct {
 	label int
 	text  []int
 	id    int
-	n     int // number of header fields
+	n     int    // number of header fields
+	sep   string // splits a label field into several labels ("" = never)
 }
 
 // The flags that name each kind of column, for the errors of a header
@@ -26,7 +28,7 @@ const (
 )
 
 func findColumns(file string, header []string, opt ReadOptions) (columns, error) {
-	c := columns{label: -1, id: -1, n: len(header)}
+	c := columns{label: -1, id: -1, n: len(header), sep: opt.LabelSeparator}
 	index := func(name string) int {
 		for i, h := range header {
 			if h == name {
@@ -79,6 +81,17 @@ func (c *columns) example(file string, line int, fields []string) (Example, erro
 	if c.id >= 0 {
 		id = fields[c.id]
 	}
+	var labels []string
+	if c.sep != "" && strings.Contains(label, c.sep) {
+		var err error
+		if labels, err = splitLabels(file, line, label, c.sep); err != nil {
+			return Example{}, err
+		}
+		label = labels[0]
+		if len(labels) == 1 {
+			labels = nil
+		}
+	}
 	var text string
 	if len(c.text) == 1 {
 		text = fields[c.text[0]]
@@ -92,7 +105,23 @@ func (c *columns) example(file string, line int, fields []string) (Example, erro
 		}
 		text = sb.String()
 	}
-	return Example{Text: text, Label: label, File: file, Line: line, ID: id}, nil
+	return Example{Text: text, Label: label, Labels: labels, File: file, Line: line, ID: id}, nil
+}
+
+// splitLabels splits a label field at sep into its labels, each trimmed
+// of surrounding white space, repeats dropped; an empty one is malformed.
+func splitLabels(file string, line int, field, sep string) ([]string, error) {
+	var labels []string
+	for _, l := range strings.Split(field, sep) {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			return nil, malformed(file, line, "empty label in %s (labels separated by %q, data.label_separator)", short(field), sep)
+		}
+		if !slices.Contains(labels, l) {
+			labels = append(labels, l)
+		}
+	}
+	return labels, nil
 }
 
 // csvSource reads RFC 4180 CSV with a header row (LazyQuotes off; every

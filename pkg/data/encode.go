@@ -117,8 +117,10 @@ func LabelsFromExamples(ex []Example, listed []string) (*Labels, error) {
 			return nil, err
 		}
 		for i := range ex {
-			if _, ok := l.index[ex[i].Label]; !ok {
-				return nil, l.unknown(&ex[i])
+			for _, name := range ex[i].AllLabels() {
+				if _, ok := l.index[name]; !ok {
+					return nil, l.unknown(&ex[i], name)
+				}
 			}
 		}
 		return l, nil
@@ -126,23 +128,25 @@ func LabelsFromExamples(ex []Example, listed []string) (*Labels, error) {
 	seen := make(map[string]bool)
 	var names []string
 	for i := range ex {
-		if !seen[ex[i].Label] {
-			seen[ex[i].Label] = true
-			names = append(names, ex[i].Label)
+		for _, name := range ex[i].AllLabels() {
+			if !seen[name] {
+				seen[name] = true
+				names = append(names, name)
+			}
 		}
 	}
 	slices.Sort(names)
 	return NewLabels(names)
 }
 
-func (l *Labels) unknown(e *Example) *ParseError {
+func (l *Labels) unknown(e *Example, label string) *ParseError {
 	known := l.names
 	more := ""
 	if len(known) > 20 {
 		known, more = known[:20], ", ..."
 	}
 	return &ParseError{File: e.File, Line: e.Line,
-		Err: fmt.Errorf("%w %s (known: %s%s)", ErrUnknownLabel, short(e.Label), strings.Join(known, ", "), more)}
+		Err: fmt.Errorf("%w %s (known: %s%s)", ErrUnknownLabel, short(label), strings.Join(known, ", "), more)}
 }
 
 // Len returns the number of classes.
@@ -162,20 +166,63 @@ func (l *Labels) Index(name string) (int32, bool) {
 
 // EncodeExamples encodes texts and labels. An example whose label is not in
 // labels is a *ParseError wrapping ErrUnknownLabel (a label the model does
-// not know at eval time). All sequences share one backing array.
+// not know at eval time), one with several labels a *ParseError wrapping
+// ErrMultiLabel. All sequences share one backing array.
 func EncodeExamples(ex []Example, enc *Encoder, labels *Labels) (*Dataset, error) {
 	if len(ex) == 0 {
 		return nil, ErrEmpty
 	}
 	d := &Dataset{Seqs: make([][]int32, len(ex)), Labels: make([]int32, len(ex))}
+	for i := range ex {
+		if len(ex[i].Labels) > 1 {
+			return nil, MultiLabelError(&ex[i], "the model is single-label (softmax); train a multi-label model (train --multi-label, or leave model.output_activation auto) or give each record one label")
+		}
+		c, ok := labels.Index(ex[i].Label)
+		if !ok {
+			return nil, labels.unknown(&ex[i], ex[i].Label)
+		}
+		d.Labels[i] = c
+	}
+	encodeTexts(d, ex, enc)
+	return d, nil
+}
+
+// EncodeMultiLabel encodes texts and label sets: LabelSets[i] holds the
+// class indices of example i's labels, ascending. A label not in labels is
+// a *ParseError wrapping ErrUnknownLabel.
+func EncodeMultiLabel(ex []Example, enc *Encoder, labels *Labels) (*Dataset, error) {
+	if len(ex) == 0 {
+		return nil, ErrEmpty
+	}
+	d := &Dataset{Seqs: make([][]int32, len(ex)), LabelSets: make([][]int32, len(ex))}
+	n := 0
+	for i := range ex {
+		n += len(ex[i].AllLabels())
+	}
+	flat := make([]int32, 0, n)
+	for i := range ex {
+		start := len(flat)
+		for _, name := range ex[i].AllLabels() {
+			c, ok := labels.Index(name)
+			if !ok {
+				return nil, labels.unknown(&ex[i], name)
+			}
+			flat = append(flat, c)
+		}
+		set := flat[start:len(flat):len(flat)]
+		slices.Sort(set)
+		d.LabelSets[i] = set
+	}
+	encodeTexts(d, ex, enc)
+	return d, nil
+}
+
+// encodeTexts fills d.Seqs with the encoded texts of ex, one backing array
+// for all.
+func encodeTexts(d *Dataset, ex []Example, enc *Encoder) {
 	ends := make([]int, len(ex))
 	var flat []int32
 	for i := range ex {
-		c, ok := labels.Index(ex[i].Label)
-		if !ok {
-			return nil, labels.unknown(&ex[i])
-		}
-		d.Labels[i] = c
 		flat = enc.AppendEncode(flat, ex[i].Text)
 		ends[i] = len(flat)
 	}
@@ -185,7 +232,6 @@ func EncodeExamples(ex []Example, enc *Encoder, labels *Labels) (*Dataset, error
 		d.Seqs[i] = flat[start:end:end]
 		start = end
 	}
-	return d, nil
 }
 
 // EncodeTexts encodes unlabelled texts (predict); the Dataset has nil Labels.

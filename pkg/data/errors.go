@@ -14,9 +14,8 @@ var (
 	ErrUnknownLabel = errors.New("data: unknown label")
 	ErrUnreadable   = errors.New("data: unreadable file")
 	ErrFormat       = errors.New("data: unknown format")
-	// ErrMultiLabel: a record has several labels (fastText lines with
-	// several label fields, a JSONL label that is a list), and lstmctl
-	// trains single-label classifiers.
+	// ErrMultiLabel: a record has several labels and the model, or the
+	// configuration, is single-label (softmax).
 	ErrMultiLabel = errors.New("data: several labels on one record")
 )
 
@@ -67,12 +66,13 @@ func short(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// multiLabel is the error of a record with several labels.
-func multiLabel(file string, line int, labels []string) *ParseError {
-	quoted := make([]string, len(labels))
-	for i, l := range labels {
+// MultiLabelError is the error of a record with several labels where only
+// one is accepted; why says why and what fixes it.
+func MultiLabelError(e *Example, why string) *ParseError {
+	quoted := make([]string, len(e.Labels))
+	for i, l := range e.Labels {
 		quoted[i] = short(l)
 	}
-	return &ParseError{File: file, Line: line, Err: fmt.Errorf("%w (%s): multi-label training is not supported yet; give each record one label (or --skip-bad skips such records)",
-		ErrMultiLabel, strings.Join(quoted, ", "))}
+	return &ParseError{File: e.File, Line: e.Line, Err: fmt.Errorf("%w (%s): %s",
+		ErrMultiLabel, strings.Join(quoted, ", "), why)}
 }

@@ -10,12 +10,13 @@ import (
 //
 // The label is the first whitespace-separated field, which must start with
 // the prefix (an empty prefix makes any first field the label); the prefix
-// is removed and the rest must not be empty. fastText allows several labels
-// per line, as fields starting with the prefix anywhere in it; lstmctl
-// trains single-label classifiers, so a line with another label is a
-// *ParseError wrapping ErrMultiLabel (repeats of the first label right after
-// it are dropped). The text is the rest of the line with surrounding white
-// space trimmed, possibly empty. Blank lines are skipped.
+// is removed and the rest must not be empty. As in fastText, every field
+// starting with the prefix, anywhere in the line, is a label: a line with
+// several different ones is a multi-label record (Example.Labels), whose
+// text is its other fields joined by single spaces. A line with one label
+// (repeats of it right after it are dropped) keeps the rest of the line as
+// its text, surrounding white space trimmed, possibly empty. Blank lines are
+// skipped.
 type fastTextSource struct {
 	lr         *lineReader
 	name       string
@@ -51,12 +52,24 @@ func (s *fastTextSource) next() (Example, error) {
 			}
 			rest = r
 		}
+		ex := Example{Text: rest, Label: label, File: s.name, Line: s.lr.n}
 		if s.prefix != "" && strings.Contains(rest, s.prefix) {
-			if other := otherLabels(rest, s.prefix, first); len(other) > 0 {
-				return Example{}, multiLabel(s.name, s.lr.n, append([]string{first}, other...))
+			other, text := otherLabels(rest, s.prefix, first)
+			for _, f := range other {
+				if f == s.prefix {
+					return Example{}, malformed(s.name, s.lr.n, "empty label %s", short(f))
+				}
+			}
+			if len(other) > 0 {
+				labels := []string{label}
+				for _, f := range other {
+					labels = append(labels, f[len(s.prefix):])
+				}
+				ex.Text = text
+				return ex.withLabels(labels), nil
 			}
 		}
-		return Example{Text: rest, Label: label, File: s.name, Line: s.lr.n}, nil
+		return ex, nil
 	}
 }
 
@@ -85,13 +98,24 @@ func cutField(s string) (field, rest string) {
 }
 
 // otherLabels returns the fields of text that start with prefix and are
-// not first, each once, in order.
-func otherLabels(text, prefix, first string) []string {
-	var out []string
-	for _, f := range strings.Fields(text) {
-		if strings.HasPrefix(f, prefix) && f != first && !slices.Contains(out, f) {
-			out = append(out, f)
+// not first, each once, in order, and the text without any field that
+// starts with prefix (fields joined by single spaces); with no such field
+// other is nil and the text is not built.
+func otherLabels(text, prefix, first string) (other []string, rest string) {
+	fields := strings.Fields(text)
+	for _, f := range fields {
+		if strings.HasPrefix(f, prefix) && f != first && !slices.Contains(other, f) {
+			other = append(other, f)
 		}
 	}
-	return out
+	if len(other) == 0 {
+		return nil, text
+	}
+	kept := fields[:0]
+	for _, f := range fields {
+		if !strings.HasPrefix(f, prefix) {
+			kept = append(kept, f)
+		}
+	}
+	return other, strings.Join(kept, " ")
 }

@@ -11,8 +11,8 @@ import (
 
 // jsonlSource reads JSON Lines: one JSON object per line, the label in the
 // field named by the label column (a string, or a number taken literally as
-// written, e.g. 1 -> "1", or a list holding one of them; a list of several
-// labels is a *ParseError wrapping ErrMultiLabel), the text in the fields named by the text columns
+// written, e.g. 1 -> "1", or a list of them: a list of several labels is a
+// multi-label record), the text in the fields named by the text columns
 // (strings; several are joined with one space). Other fields are ignored; a
 // repeated key keeps its last value. Blank lines are skipped. Invalid UTF-8
 // is repaired before decoding.
@@ -52,13 +52,14 @@ func (s *jsonlSource) next() (Example, error) {
 			return Example{}, malformed(s.name, s.lr.n, "invalid JSON: %s", msg)
 		}
 		n := s.lr.n
-		var label, id string
+		var labels []string
+		var id string
 		if !s.opt.Unlabelled {
 			lv, ok := s.obj[s.opt.LabelColumn]
 			if !ok {
 				return Example{}, malformed(s.name, n, "no field %q; %s", s.opt.LabelColumn, fixLabelColumn)
 			}
-			if label, err = s.label(lv, n); err != nil {
+			if labels, err = s.label(lv, n); err != nil {
 				return Example{}, err
 			}
 		}
@@ -91,7 +92,11 @@ func (s *jsonlSource) next() (Example, error) {
 			sb.WriteString(t)
 			text = sb.String()
 		}
-		return Example{Text: text, Label: label, File: s.name, Line: n, ID: id}, nil
+		ex := Example{Text: text, File: s.name, Line: n, ID: id}
+		if labels != nil {
+			ex = ex.withLabels(labels)
+		}
+		return ex, nil
 	}
 }
 
@@ -116,32 +121,34 @@ func (s *jsonlSource) scalar(line int, col, fix string) (string, error) {
 }
 
 // label reads the label field's value lv: a string, a number, or a list
-// of one of them. A list of several labels is a multi-label record.
-func (s *jsonlSource) label(lv json.RawMessage, n int) (string, error) {
+// of them (repeats dropped). A list of several labels is a multi-label
+// record.
+func (s *jsonlSource) label(lv json.RawMessage, n int) ([]string, error) {
 	if firstByte(lv) == '[' {
 		var list []json.RawMessage
 		if err := json.Unmarshal(lv, &list); err != nil {
-			return "", malformed(s.name, n, "field %q: %v", s.opt.LabelColumn, err)
+			return nil, malformed(s.name, n, "field %q: %v", s.opt.LabelColumn, err)
 		}
 		var labels []string
 		for _, v := range list {
 			l, err := s.label1(v, n)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			if !slices.Contains(labels, l) {
 				labels = append(labels, l)
 			}
 		}
-		switch len(labels) {
-		case 0:
-			return "", malformed(s.name, n, "empty label list")
-		case 1:
-			return labels[0], nil
+		if len(labels) == 0 {
+			return nil, malformed(s.name, n, "empty label list")
 		}
-		return "", multiLabel(s.name, n, labels)
+		return labels, nil
 	}
-	return s.label1(lv, n)
+	l, err := s.label1(lv, n)
+	if err != nil {
+		return nil, err
+	}
+	return []string{l}, nil
 }
 
 // label1 reads one label: a string, or a number taken as written.

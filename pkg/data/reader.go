@@ -12,10 +12,31 @@ import (
 // Example is one labelled text as read from an input.
 type Example struct {
 	Text  string // valid UTF-8, possibly empty
-	Label string // class name, never empty
-	File  string // input name; for the dir format the document's path
-	Line  int    // 1-based line (CSV: line where the record starts); 0 for the dir format
-	ID    string // the id column's value (ReadOptions.IDColumn), else ""
+	Label string // class name, never empty (with several labels, the first)
+	// Labels lists every label of a record with several (len >= 2,
+	// distinct, in the order read); nil for a record with one label.
+	Labels []string
+	File   string // input name; for the dir format the document's path
+	Line   int    // 1-based line (CSV: line where the record starts); 0 for the dir format
+	ID     string // the id column's value (ReadOptions.IDColumn), else ""
+}
+
+// AllLabels returns the labels of e: Labels, or Label alone.
+func (e *Example) AllLabels() []string {
+	if len(e.Labels) > 0 {
+		return e.Labels
+	}
+	return []string{e.Label}
+}
+
+// withLabels sets the labels of e from a list of distinct labels (at
+// least one).
+func (e Example) withLabels(labels []string) Example {
+	e.Label = labels[0]
+	if len(labels) > 1 {
+		e.Labels = labels
+	}
+	return e
 }
 
 // source is one input format.

@@ -18,7 +18,7 @@ func defaultReadOptions(format string) ReadOptions {
 }
 
 // readString reads all examples of in. It returns the examples (Label,
-// Text and Line only), the skip count and the first error.
+// Labels, Text and Line only), the skip count and the first error.
 func readString(t *testing.T, in, name string, opt ReadOptions) ([]Example, int, error) {
 	t.Helper()
 	r, err := NewReader(strings.NewReader(in), name, opt)
@@ -37,12 +37,17 @@ func readString(t *testing.T, in, name string, opt ReadOptions) ([]Example, int,
 		if e.File != name {
 			t.Errorf("File = %q, want %q", e.File, name)
 		}
-		out = append(out, Example{Label: e.Label, Text: e.Text, Line: e.Line})
+		out = append(out, Example{Label: e.Label, Labels: e.Labels, Text: e.Text, Line: e.Line})
 	}
 }
 
 // ex is a short constructor for expected examples.
 func ex(line int, label, text string) Example { return Example{Label: label, Text: text, Line: line} }
+
+// exm is an expected multi-label example.
+func exm(line int, text string, labels ...string) Example {
+	return Example{Label: labels[0], Labels: labels, Text: text, Line: line}
+}
 
 type readCase struct {
 	name    string
@@ -110,17 +115,19 @@ func TestFastText(t *testing.T) {
 			want: []Example{ex(1, "a", ""), ex(2, "b", "")}},
 		{name: "blank lines skipped, numbers kept", in: "\n  \n__label__a x\n\n__label__b y\n",
 			want: []Example{ex(3, "a", "x"), ex(5, "b", "y")}},
-		{name: "several labels: not supported yet", in: "__label__a x\n__label__a __label__b __label__c text __label__d\n",
-			want: []Example{ex(1, "a", "x")}, errLine: 2, errIs: ErrMultiLabel,
-			errHas: `several labels on one record ("__label__a", "__label__b", "__label__c", "__label__d"): multi-label training is not supported yet`},
+		{name: "several labels, anywhere in the line", in: "__label__a x\n__label__a __label__b __label__c  text __label__d more __label__b\n",
+			want: []Example{ex(1, "a", "x"), exm(2, "text more", "a", "b", "c", "d")}},
 		{name: "a second label later in the text", in: "__label__a some text __label__b\n",
-			errLine: 1, errIs: ErrMultiLabel, errHas: `("__label__a", "__label__b")`},
+			want: []Example{exm(1, "some text", "a", "b")}},
+		{name: "the first label repeated later in a single-label line stays text", in: "__label__a some __label__a text\n",
+			want: []Example{ex(1, "a", "some __label__a text")}},
+		{name: "an empty second label", in: "__label__a __label__ text\n", errLine: 1, errHas: `empty label "__label__"`},
 		{name: "a repeated label is one label", in: "__label__a __label__a text\n",
 			want: []Example{ex(1, "a", "text")}},
 		{name: "the prefix inside a word is text", in: "__label__a my__label__b text\n",
 			want: []Example{ex(1, "a", "my__label__b text")}},
 		{name: "custom prefix: several labels", in: "#pos #neg good\n", opt: func(o *ReadOptions) { o.LabelPrefix = "#" },
-			errLine: 1, errIs: ErrMultiLabel, errHas: `("#pos", "#neg")`},
+			want: []Example{exm(1, "good", "pos", "neg")}},
 		{name: "leading space", in: "   __label__a text\n", want: []Example{ex(1, "a", "text")}},
 		{name: "bom", in: "\xEF\xBB\xBF__label__a text\n", want: []Example{ex(1, "a", "text")}},
 		{name: "invalid utf8 repaired", in: "__label__a caf\xe9 ok\n", want: []Example{ex(1, "a", "caf\uFFFD ok")}},
@@ -164,6 +171,14 @@ func TestCSV(t *testing.T) {
 		{name: "unterminated quote reports the start line", in: "label,text\na,x\nb,\"open\nmore\nlines\n",
 			want: []Example{ex(2, "a", "x")}, errLine: 3, errHas: "quote"},
 		{name: "empty label", in: "label,text\n,x\n", errLine: 2, errHas: "empty label"},
+		{name: "several labels split at the separator, trimmed, repeats dropped", in: "label,text\n\"b, a,b\",x\nc,y\n",
+			want: []Example{exm(2, "x", "b", "a"), ex(3, "c", "y")}},
+		{name: "a label list of one label", in: "label,text\n\"a,a\",x\n", want: []Example{ex(2, "a", "x")}},
+		{name: "an empty label in a list", in: "label,text\n\"a,,b\",x\n", errLine: 2, errHas: `empty label in "a,,b" (labels separated by ","`},
+		{name: "no separator keeps the field whole", in: "label,text\n\"a,b\",x\n",
+			opt: func(o *ReadOptions) { o.LabelSeparator = "" }, want: []Example{ex(2, "a,b", "x")}},
+		{name: "another separator", in: "label,text\na|b,x\n",
+			opt: func(o *ReadOptions) { o.LabelSeparator = "|" }, want: []Example{exm(2, "x", "a", "b")}},
 	})
 }
 
@@ -184,6 +199,7 @@ func TestTSV(t *testing.T) {
 		{name: "too few fields", in: "label\ttext\na\tx\nb x\n", want: []Example{ex(2, "a", "x")}, errLine: 3, errHas: "1 fields, the header has 2"},
 		{name: "too many fields", in: "label\ttext\na\tx\ty\n", errLine: 2, errHas: "3 fields"},
 		{name: "empty label", in: "label\ttext\n\tx\n", errLine: 2, errHas: "empty label"},
+		{name: "several labels", in: "label\ttext\na,b\tx\n", want: []Example{exm(2, "x", "a", "b")}},
 	})
 }
 
@@ -213,33 +229,49 @@ func TestJSONL(t *testing.T) {
 		{name: "trailing garbage", in: `{"text":"x","label":"a"} x`, errLine: 1, errHas: "invalid JSON"},
 		{name: "a list of one label", in: `{"text":"a","label":["x"]}` + "\n" + `{"text":"b","label":[ 7 , 7 ]}`,
 			want: []Example{ex(1, "x", "a"), ex(2, "7", "b")}},
-		{name: "a list of several labels", in: `{"text":"a","label":"x"}` + "\n" + `{"text":"b","label":["x", "y", 3]}`,
-			want: []Example{ex(1, "x", "a")}, errLine: 2, errIs: ErrMultiLabel,
-			errHas: `several labels on one record ("x", "y", "3"): multi-label training is not supported yet; give each record one label`},
+		{name: "a list of several labels", in: `{"text":"a","label":"x"}` + "\n" + `{"text":"b","label":["x", "y", 3, "x"]}`,
+			want: []Example{ex(1, "x", "a"), exm(2, "b", "x", "y", "3")}},
+		{name: "a string label is not split", in: `{"text":"a","label":"x,y"}`, want: []Example{ex(1, "x,y", "a")}},
 		{name: "an empty list", in: `{"text":"a","label":[]}`, errLine: 1, errHas: "empty label list"},
 		{name: "a list of lists", in: `{"text":"a","label":[["x"]]}`, errLine: 1, errHas: "string or a number"},
 	})
 }
 
-// Records with several labels are skipped and counted under SkipBad.
-func TestSkipBadMultiLabel(t *testing.T) {
-	opt := defaultReadOptions(FormatFastText)
-	opt.SkipBad = true
-	got, skipped, err := readString(t, "__label__a x\n__label__a __label__b y\n__label__b z\n", "m.txt", opt)
+// Single-label encoding refuses a record with several labels, naming it;
+// multi-label encoding gives each record its sorted class indices.
+func TestEncodeMultiLabel(t *testing.T) {
+	ex := []Example{
+		{Text: "x", Label: "a", File: "m.txt", Line: 1},
+		{Text: "y", Label: "c", Labels: []string{"c", "a"}, File: "m.txt", Line: 2},
+	}
+	labels, err := LabelsFromExamples(ex, nil)
+	if err != nil || !reflect.DeepEqual(labels.Names(), []string{"a", "c"}) {
+		t.Fatalf("labels %v, %v; want [a c]", labels.Names(), err)
+	}
+	vocab, err := BuildVocab(ex, DefaultTextConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []Example{ex(1, "a", "x"), ex(3, "b", "z")}; !reflect.DeepEqual(got, want) || skipped != 1 {
-		t.Errorf("got %v skipped %d, want %v skipped 1", got, skipped, want)
-	}
-	opt = defaultReadOptions(FormatJSONL)
-	opt.SkipBad = true
-	got, skipped, err = readString(t, `{"text":"x","label":["a","b"]}`+"\n"+`{"text":"y","label":"a"}`, "m.jsonl", opt)
+	enc, err := NewEncoder(DefaultTextConfig(), vocab)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []Example{ex(2, "a", "y")}; !reflect.DeepEqual(got, want) || skipped != 1 {
-		t.Errorf("got %v skipped %d, want %v skipped 1", got, skipped, want)
+	_, err = EncodeExamples(ex, enc, labels)
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || !errors.Is(err, ErrMultiLabel) ||
+		!strings.Contains(err.Error(), `m.txt:2: several labels on one record ("c", "a"): the model is single-label`) {
+		t.Errorf("single-label encoding: %v", err)
+	}
+	ds, err := EncodeMultiLabel(ex, enc, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]int32{{0}, {0, 1}}; !reflect.DeepEqual(ds.LabelSets, want) || ds.Labels != nil {
+		t.Errorf("label sets %v (labels %v), want %v", ds.LabelSets, ds.Labels, want)
+	}
+	if _, err := EncodeMultiLabel([]Example{{Text: "z", Label: "b", File: "t.txt", Line: 4}}, enc, labels); !errors.Is(err, ErrUnknownLabel) ||
+		!strings.Contains(err.Error(), `t.txt:4: unknown label "b"`) {
+		t.Errorf("unknown label: %v", err)
 	}
 }
 

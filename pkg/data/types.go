@@ -10,6 +10,12 @@ type Config struct {
 	LabelPrefix     string   `mapstructure:"label_prefix" json:"label_prefix"`
 	LabelColumn     string   `mapstructure:"label_column" json:"label_column"`
 	TextColumns     []string `mapstructure:"text_columns" json:"text_columns"`
+	// LabelSeparator splits a CSV/TSV label field into several labels (a
+	// multi-label record): "," by default; "" or "none" keeps the field
+	// whole. Stored with omitempty, and left out when it is the default
+	// (pipeline.Config.JSON), so that model files of single-label data
+	// read as before it existed.
+	LabelSeparator string `mapstructure:"label_separator" json:"label_separator,omitempty"`
 	// Labels, when not empty, fixes the classes and their order (class index
 	// = position in this list); otherwise classes are sorted by name.
 	Labels []string `mapstructure:"labels" json:"labels"`
@@ -27,10 +33,13 @@ type TextConfig struct {
 }
 
 // Dataset is an encoded data set: Seqs[i] are the token ids of sample i
-// (truncated, not padded) and Labels[i] its class index.
+// (truncated, not padded) and Labels[i] its class index. A multi-label
+// data set (EncodeMultiLabel) has LabelSets instead: LabelSets[i] holds the
+// class indices of sample i, ascending and distinct, and Labels is nil.
 type Dataset struct {
-	Seqs   [][]int32
-	Labels []int32
+	Seqs      [][]int32
+	Labels    []int32
+	LabelSets [][]int32
 }
 
 // Len returns the number of samples.
@@ -50,6 +59,9 @@ type Batch struct {
 	Tokens  []int32 // [T*B], Tokens[t*B+b]
 	Lengths []int   // len B
 	Labels  []int32 // len B
-	B, T    int
-	Masked  bool
+	// LabelSets holds the class indices of each sample of a multi-label
+	// data set (shared with the Dataset), len B; nil otherwise.
+	LabelSets [][]int32
+	B, T      int
+	Masked    bool
 }
