@@ -55,7 +55,25 @@ type Config struct {
 	// vectors; without them the rows stay random. With train --from it
 	// comes, as the whole model section does, from the stored model.
 	FreezeEmbedding bool `mapstructure:"freeze_embedding" json:"freeze_embedding,omitempty"`
+	// OutputActivation is what turns the logits into probabilities:
+	// softmax (one label per text, cross-entropy) or sigmoid (any number
+	// of labels, each its own yes/no: binary cross-entropy, as Keras'
+	// Dense(C, activation="sigmoid") with BinaryCrossentropy). auto, the
+	// default, is resolved by training: sigmoid when a training record has
+	// several labels. A model file stores "" for softmax (so files of
+	// single-label models read as before the key existed) and "sigmoid".
+	OutputActivation string `mapstructure:"output_activation" json:"output_activation,omitempty"`
 }
+
+// Output activations (Config.OutputActivation).
+const (
+	OutputAuto    = "auto"
+	OutputSoftmax = "softmax"
+	OutputSigmoid = "sigmoid"
+)
+
+// Sigmoid reports whether the model has sigmoid outputs (multi-label).
+func (c Config) Sigmoid() bool { return c.OutputActivation == OutputSigmoid }
 
 // DefaultConfig returns the model of the Keras example: LSTM [64, 32],
 // masked padding, the last state read out, every dropout off, the
@@ -67,7 +85,7 @@ func DefaultConfig() Config {
 		EmbeddingDim: 64, LSTM: []int{64, 32}, MaskPadding: true,
 		Bidirectional: false, Pooling: PoolLast,
 		Dropout: 0, RecurrentDropout: 0, DenseDropout: 0, EmbeddingDropout: 0,
-		TokenDropout: 0,
+		TokenDropout: 0, OutputActivation: OutputAuto,
 	}
 }
 
@@ -88,6 +106,11 @@ func (c Config) Validate() error {
 	case "", PoolLast, PoolMean, PoolMax:
 	default:
 		return fmt.Errorf("model: pooling must be last, mean or max, got %q", c.Pooling)
+	}
+	switch c.OutputActivation {
+	case "", OutputAuto, OutputSoftmax, OutputSigmoid:
+	default:
+		return fmt.Errorf("model: output_activation must be auto, softmax or sigmoid, got %q", c.OutputActivation)
 	}
 	for _, r := range []struct {
 		key  string
@@ -125,6 +148,6 @@ func (c Config) directions() int {
 // settings and are not compared.
 func sameArchitecture(a, b Config) bool {
 	return a.EmbeddingDim == b.EmbeddingDim && a.MaskPadding == b.MaskPadding &&
-		a.Bidirectional == b.Bidirectional && a.pooling() == b.pooling() &&
+		a.Bidirectional == b.Bidirectional && a.pooling() == b.pooling() && a.Sigmoid() == b.Sigmoid() &&
 		slices.Equal(a.LSTM, b.LSTM)
 }

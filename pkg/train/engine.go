@@ -86,6 +86,7 @@ const (
 type engine struct {
 	m       *model.Classifier
 	C       int
+	sigmoid bool // multi-label: sigmoid outputs, binary cross-entropy
 	workers []worker
 	shards  [MaxShards]shard
 	n       int
@@ -130,7 +131,7 @@ type engine struct {
 // With one worker everything runs on the calling goroutine.
 func newEngine(m *model.Classifier, threads int) *engine {
 	nw := min(resolveThreads(threads), MaxShards)
-	e := &engine{m: m, C: m.Classes, workers: make([]worker, nw), params: m.Params()}
+	e := &engine{m: m, C: m.Classes, sigmoid: m.Config.Sigmoid(), workers: make([]worker, nw), params: m.Params()}
 	if ps := e.params; len(ps) > 0 && len(ps[0].Shape) == 2 && ps[0].Shape[0] == m.Vocab &&
 		ps[0].Name == "embedding.embeddings" {
 		e.sparse, e.E = true, ps[0].Shape[1]
@@ -282,7 +283,11 @@ func (e *engine) runShard(w, k int) {
 	switch e.mode {
 	case modeTrain:
 		ws.dlogits = grow(ws.dlogits, n*C)
-		sh.loss, sh.correct = crossEntropyTo(ws.dlogits[:n*C], logits, labels, n, C, e.scale, e.loss)
+		if e.sigmoid {
+			sh.loss, sh.correct = bceTo(ws.dlogits[:n*C], logits, b.LabelSets[lo:hi], n, C, e.scale, e.loss.LabelSmoothing)
+		} else {
+			sh.loss, sh.correct = crossEntropyTo(ws.dlogits[:n*C], logits, labels, n, C, e.scale, e.loss)
+		}
 		for i, g := range sh.grads {
 			if i == 0 && e.sparse {
 				E := e.E
@@ -295,6 +300,15 @@ func (e *engine) runShard(w, k int) {
 		}
 		e.m.Backward(ws.state, ws.dlogits[:n*C], sh.grads)
 	case modeEval:
+		if e.sigmoid {
+			for i := 0; i < n; i++ {
+				idx := b.Index[lo+i]
+				row := logits[i*C : (i+1)*C]
+				e.sampleLoss[idx], _ = bceTo(nil, row, b.LabelSets[lo+i:lo+i+1], 1, C, 0, 0)
+				sigmoidTo(e.probs[idx*C:(idx+1)*C], row)
+			}
+			break
+		}
 		for i := 0; i < n; i++ {
 			idx := b.Index[lo+i]
 			loss, arg := sampleLoss(logits[i*C:(i+1)*C], int(labels[i]))
@@ -304,7 +318,11 @@ func (e *engine) runShard(w, k int) {
 	case modePredict:
 		for i := 0; i < n; i++ {
 			idx := b.Index[lo+i]
-			softmaxTo(e.probs[idx*C:(idx+1)*C], logits[i*C:(i+1)*C])
+			if e.sigmoid {
+				sigmoidTo(e.probs[idx*C:(idx+1)*C], logits[i*C:(i+1)*C])
+			} else {
+				softmaxTo(e.probs[idx*C:(idx+1)*C], logits[i*C:(i+1)*C])
+			}
 		}
 	}
 }

@@ -31,24 +31,50 @@ func evalOptions(m *model.Classifier, layout data.Layout, batchSize int) data.Ba
 // model was configured. threads follows Config.Threads (0 = GOMAXPROCS).
 // Batches are sharded by the fixed shard rule and the loss is summed per
 // sample in data set order, so the result does not depend on threads.
+//
+// A multi-label model (sigmoid outputs) needs a data set with LabelSets; its
+// metrics are MultiLabelMetricsOf at the threshold 0.5, and the loss the
+// mean binary cross-entropy.
 func Evaluate(m *model.Classifier, ds *data.Dataset, layout data.Layout, batchSize, threads int) (*Metrics, error) {
+	return EvaluateAt(m, ds, layout, batchSize, threads, DefaultThreshold)
+}
+
+// DefaultThreshold is the probability from which a multi-label model
+// predicts a label.
+const DefaultThreshold = 0.5
+
+// EvaluateAt is Evaluate with the threshold of a multi-label model (unused
+// for a single-label one).
+func EvaluateAt(m *model.Classifier, ds *data.Dataset, layout data.Layout, batchSize, threads int, threshold float64) (*Metrics, error) {
 	if err := checkDataset("evaluate", ds, m, layout, true); err != nil {
 		return nil, err
 	}
 	e := newEngine(m, threads)
 	defer e.close()
-	return e.evaluate(ds, evalOptions(m, layout, batchSize)), nil
+	return e.evaluate(ds, evalOptions(m, layout, batchSize), threshold), nil
 }
 
 // evaluate runs ds (already checked) through the model.
-func (e *engine) evaluate(ds *data.Dataset, opt data.BatchOptions) *Metrics {
+func (e *engine) evaluate(ds *data.Dataset, opt data.BatchOptions, threshold float64) *Metrics {
 	N := ds.Len()
 	e.sampleLoss = grow(e.sampleLoss, N)
 	e.pred = grow(e.pred, N)
+	if e.sigmoid {
+		e.probs = grow(e.probs, N*e.C)
+	}
 	var b data.Batch
 	for _, idx := range data.EpochBatches(ds, opt, 0) {
 		ds.FillBatch(&b, idx, opt)
 		e.run(&b, modeEval)
+	}
+	if e.sigmoid {
+		met := MultiLabelMetricsOf(e.probs[:N*e.C], ds.LabelSets, e.C, threshold)
+		var loss float64
+		for _, l := range e.sampleLoss[:N] {
+			loss += l
+		}
+		met.Loss = loss / float64(N)
+		return met
 	}
 	conf := newConfusion(e.C)
 	var loss float64
@@ -68,7 +94,18 @@ func checkDataset(what string, ds *data.Dataset, m *model.Classifier, layout dat
 	if ds == nil || ds.Len() == 0 {
 		return fmt.Errorf("train: %s: %w", what, data.ErrEmpty)
 	}
-	if withLabels {
+	if withLabels && m.Config.Sigmoid() {
+		if len(ds.LabelSets) != len(ds.Seqs) {
+			return fmt.Errorf("train: %s: %d label sets for %d samples (a multi-label model needs data.EncodeMultiLabel)", what, len(ds.LabelSets), len(ds.Seqs))
+		}
+		for i, set := range ds.LabelSets {
+			for k, c := range set {
+				if c < 0 || int(c) >= m.Classes || (k > 0 && c <= set[k-1]) {
+					return fmt.Errorf("train: %s: sample %d has label set %v, want ascending classes in [0, %d)", what, i, set, m.Classes)
+				}
+			}
+		}
+	} else if withLabels {
 		if len(ds.Labels) != len(ds.Seqs) {
 			return fmt.Errorf("train: %s: %d labels for %d samples", what, len(ds.Labels), len(ds.Seqs))
 		}

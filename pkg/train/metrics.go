@@ -9,6 +9,10 @@ package train
 // unweighted mean of F1 over the classes that occur in the data or in the
 // predictions (scikit-learn's default label set); WeightedF1 weighs each
 // class's F1 by its support.
+//
+// For a multi-label (sigmoid) model, Loss is the mean binary cross-entropy,
+// Accuracy the subset accuracy, PerClass each label's one-vs-rest metrics,
+// Confusion nil, and MultiLabel holds the rest (MultiLabelMetricsOf).
 type Metrics struct {
 	N          int
 	Loss       float64 // mean cross-entropy
@@ -17,6 +21,7 @@ type Metrics struct {
 	WeightedF1 float64
 	Confusion  [][]int
 	PerClass   []ClassMetrics
+	MultiLabel *MultiLabelMetrics // multi-label models only
 }
 
 // ClassMetrics are the one-vs-rest metrics of one class.

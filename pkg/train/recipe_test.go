@@ -116,7 +116,7 @@ func TestDropoutKeys(t *testing.T) {
 			}
 		}
 		// Validation runs without dropout.
-		r.e.evaluate(val, evalOptions(r.t.Model, r.opt.Layout, r.opt.BatchSize))
+		r.e.evaluate(val, evalOptions(r.t.Model, r.opt.Layout, r.opt.BatchSize), DefaultThreshold)
 		for s := 0; s < r.e.n; s++ {
 			if in := r.e.shards[s].input; in.Train || in.Noise != nil {
 				t.Errorf("evaluation shard %d: Train=%v with %d keys", s, in.Train, len(in.Noise))

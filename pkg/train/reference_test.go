@@ -55,6 +55,9 @@ type refFixture struct {
 		Tokens  []int32 `json:"tokens"`
 		Lengths []int   `json:"lengths"`
 		Labels  []int32 `json:"labels"`
+		// LabelSets: the class indices of each sample of a multi-label
+		// (sigmoid) case, which has no Labels.
+		LabelSets [][]int32 `json:"label_sets"`
 	} `json:"input"`
 	Params       []refParam             `json:"params"`
 	Logits       []float64              `json:"logits"`
@@ -74,6 +77,7 @@ var refCases = []string{
 	"clipnorm_1layer",
 	"global_clipnorm_1layer",
 	"masked_2layer",
+	"sigmoid_bce_masked_2layer",
 	"unmasked_2layer_prepad",
 }
 
@@ -111,9 +115,13 @@ func loadRefFixtures(t *testing.T) []*refFixture {
 // file fails here and not as a confusing numeric mismatch.
 func (f *refFixture) validate() error {
 	in := f.Input
-	if in.B <= 0 || in.T < 0 || len(in.Tokens) != in.B*in.T || len(in.Lengths) != in.B || len(in.Labels) != in.B {
+	labels := len(in.Labels)
+	if f.Config.Model.Sigmoid() {
+		labels = len(in.LabelSets)
+	}
+	if in.B <= 0 || in.T < 0 || len(in.Tokens) != in.B*in.T || len(in.Lengths) != in.B || labels != in.B {
 		return fmt.Errorf("bad input sizes B=%d T=%d tokens=%d lengths=%d labels=%d",
-			in.B, in.T, len(in.Tokens), len(in.Lengths), len(in.Labels))
+			in.B, in.T, len(in.Tokens), len(in.Lengths), labels)
 	}
 	if len(f.Logits) != in.B*f.Config.NumClasses || len(f.Losses) != 3 {
 		return fmt.Errorf("bad logits (%d) or losses (%d)", len(f.Logits), len(f.Losses))
@@ -318,7 +326,12 @@ func runReferenceModel(t *testing.T, f *refFixture) {
 		if len(logits) != B*C {
 			t.Fatalf("Forward returned %d logits, want %d", len(logits), B*C)
 		}
-		sum, _ := train.SoftmaxCrossEntropy(logits, f.Input.Labels, B, C, dlogits)
+		var sum float64
+		if cfg.Model.Sigmoid() {
+			sum, _ = train.SigmoidBinaryCrossEntropy(logits, f.Input.LabelSets, B, C, 0, dlogits)
+		} else {
+			sum, _ = train.SoftmaxCrossEntropy(logits, f.Input.Labels, B, C, dlogits)
+		}
 		c.Backward(s, dlogits, grads)
 		return sum / float64(B)
 	}

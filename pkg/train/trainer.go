@@ -239,13 +239,19 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 		}
 	}
 	monitor := cfg.EarlyStopping.Monitor
+	lrMonitor := cfg.LRSchedule.Monitor
+	if m.Config.Sigmoid() {
+		// A multi-label model's accuracy is the subset accuracy, which
+		// moves in coarse steps and stays near 0 for many labels: its
+		// accuracy monitors watch the loss instead.
+		monitor, lrMonitor = multiLabelMonitor(monitor), multiLabelMonitor(lrMonitor)
+	}
 	// Without validation data a val_ monitor falls back to its training
 	// counterpart (Keras would warn and never stop); Result.Monitor says
 	// which metric was tracked.
 	if valDS == nil && (monitor == MonitorValLoss || monitor == MonitorValAccuracy) {
 		monitor = monitor[len("val_"):]
 	}
-	lrMonitor := cfg.LRSchedule.Monitor
 	if valDS == nil && (lrMonitor == MonitorValLoss || lrMonitor == MonitorValAccuracy) {
 		lrMonitor = lrMonitor[len("val_"):]
 	}
@@ -283,11 +289,25 @@ func (t *Trainer) prepare(trainDS, valDS *data.Dataset) (*fitRun, *Result, error
 	return r, res, nil
 }
 
+// multiLabelMonitor maps an accuracy monitor to the loss of the same data.
+func multiLabelMonitor(m string) string {
+	switch m {
+	case MonitorValAccuracy:
+		return MonitorValLoss
+	case MonitorAccuracy:
+		return MonitorLoss
+	}
+	return m
+}
+
 // lossOptions resolves the class weights and label smoothing of the run.
 func (t *Trainer) lossOptions(trainDS *data.Dataset) (LossOptions, error) {
 	cfg := t.Config
 	opt := LossOptions{LabelSmoothing: cfg.LabelSmoothing}
 	C := t.Model.Classes
+	if t.Model.Config.Sigmoid() && (cfg.ClassWeight != "" || len(cfg.ClassWeights) > 0 || t.ClassWeights != nil) {
+		return opt, errors.New("train: class weights are for single-label (softmax) models; a multi-label model weighs every label decision alike")
+	}
 	switch {
 	case cfg.ClassWeight == ClassWeightBalanced:
 		if t.ClassWeights != nil {
@@ -416,7 +436,7 @@ func (r *fitRun) loop(ctx context.Context, res *Result) (*Result, error) {
 		}
 		if r.val != nil {
 			r.withModelWeights(func() {
-				vm := r.e.evaluate(r.val, evalOptions(r.t.Model, r.opt.Layout, r.opt.BatchSize))
+				vm := r.e.evaluate(r.val, evalOptions(r.t.Model, r.opt.Layout, r.opt.BatchSize), DefaultThreshold)
 				st.ValLoss, st.ValAccuracy, st.HasVal = vm.Loss, vm.Accuracy, true
 			})
 		}

@@ -179,6 +179,25 @@ def mean_xent(logits, labels):
     return -logp.gather(1, lab.unsqueeze(1)).mean()
 
 
+def mean_bce(logits, label_sets):
+    """Mean binary cross-entropy from logits against multi-hot targets (the
+    class indices of each sample in label_sets): PyTorch's
+    BCEWithLogitsLoss, the mean over all B*C logits, which is Keras'
+    BinaryCrossentropy(from_logits=True), the mean over the labels and then
+    over the batch. Checked against the stable form written out,
+    max(z,0) - z*y + log(1+exp(-|z|))."""
+    y = torch.zeros_like(logits)
+    for b, s in enumerate(label_sets):
+        for c in s:
+            y[b, c] = 1
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y)
+    z = logits.detach()
+    by_hand = (z.clamp(min=0) - z * y + torch.log1p(torch.exp(-z.abs()))).mean(dim=1).mean()
+    tol = 1e-12 if logits.dtype == torch.float64 else 1e-6
+    assert abs(float(by_hand) - float(loss)) <= tol * max(1.0, abs(float(loss))), (by_hand, loss)
+    return loss
+
+
 def clip_grads(grads, clipnorm, global_clipnorm):
     """Returns clipped copies of grads (dict name -> tensor), Keras semantics."""
     if clipnorm and global_clipnorm:

@@ -7,7 +7,8 @@ Run from anywhere:  /usr/bin/python3 scripts/reference/make_fixtures.py
 The model is written by hand in float64 with torch autograd (lstmref.py, no
 nn.LSTM): Embedding [V,E] -> stacked Keras LSTMs (optionally Bidirectional, concat)
 -> read-out (last state, or mean / max pooling) -> Dense [D,C] + bias -> logits;
-loss = mean sparse softmax cross-entropy; Adam in the Keras form. The exact
+loss = mean sparse softmax cross-entropy (or, for a case with label_sets, the
+mean binary cross-entropy of sigmoid outputs); Adam in the Keras form. The exact
 equations, the masking semantics and what clipnorm / global_clipnorm clip are
 in the doc string of lstmref.py. In short:
 
@@ -38,7 +39,8 @@ Fixture JSON (one file per case):
                        clipnorm, global_clipnorm}}
   input:  {B, T, tokens (time-major, tokens[t*B+b]), lengths (what the Go
            model.Input gets: real lengths when masked, all T when not),
-           real_lengths, labels, pad}
+           real_lengths, labels (or label_sets: the class indices of each
+           sample of a multi-label case), pad}
   params: [{name, shape, values}]   model-file order, Keras layout, row-major
   logits: [B*C] row-major; loss: mean loss
   grads:  {name: values}            d loss / d param at the initial weights
@@ -142,6 +144,17 @@ CASES = [
         labels=[2, 0, 1, 2],
         opt=dict(learning_rate=0.01),
     ),
+    dict(
+        name="sigmoid_bce_masked_2layer",
+        description="multi-label: 2 stacked LSTMs [5,3], masking, lengths 6,4,1,0, sigmoid "
+                    "outputs with binary cross-entropy from logits (mean over the 3 labels, "
+                    "then over the batch) against label sets {0,2}, {1}, {0,1,2}, {} (the "
+                    "last two: every label, none); Adam lr 0.01",
+        seed=17, vocab=12, emb=4, lstm=[5, 3], classes=3, masked=True, pad="post",
+        seqs=[[3, 7, 1, 9, 4, 10], [5, 2, 8, 3], [6], []],
+        label_sets=[[0, 2], [1], [0, 1, 2], []],
+        opt=dict(learning_rate=0.01),
+    ),
 ]
 
 
@@ -198,7 +211,10 @@ def run(case, params0, dtype):
             p.grad = None
         logits = lstmref.forward(params, nl, tokens, lengths, batch, steps, case["masked"],
                                  **options(case))
-        loss = lstmref.mean_xent(logits, case["labels"])
+        if "label_sets" in case:
+            loss = lstmref.mean_bce(logits, case["label_sets"])
+        else:
+            loss = lstmref.mean_xent(logits, case["labels"])
         loss.backward()
         grads = {k: p.grad.detach().clone() for k, p in params.items()}
         if step == 1:
@@ -352,6 +368,8 @@ def build(case):
     model_cfg = {"embedding_dim": case["emb"], "lstm": case["lstm"], "mask_padding": case["masked"]}
     if options(case) != options({}):  # the keys of the options only when used
         model_cfg.update(options(case))
+    if "label_sets" in case:
+        model_cfg["output_activation"] = "sigmoid"
     fixture = {
         "name": case["name"],
         "description": case["description"],
@@ -362,7 +380,9 @@ def build(case):
             "optimizer": opt,
         },
         "input": {"B": batch, "T": steps, "tokens": tokens, "lengths": lengths,
-                  "real_lengths": real, "labels": case["labels"], "pad": case["pad"]},
+                  "real_lengths": real, "pad": case["pad"],
+                  **({"label_sets": case["label_sets"]} if "label_sets" in case
+                     else {"labels": case["labels"]})},
         "params": [{"name": n, "shape": sh, "values": flat(params0[n], 9)}
                    for n, sh in zip(names, shapes)],
         "logits": flat(ref["logits"], 9),

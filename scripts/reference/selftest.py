@@ -62,6 +62,11 @@ def fixture_check(tmp):
         vocab = ["", "[UNK]"] + [f"w{i}" for i in range(2, V)]
         labels = [f"class{c}" for c in range(C)]
         inp = fx["input"]
+        if "label_sets" in inp:
+            # predict_torch and adam_step_torch are single-label (softmax)
+            # tools; the multi-label case is checked by the Go reference test.
+            print(f"--  {name}: multi-label, not a case for these tools")
+            continue
         B, T = inp["B"], inp["T"]
         masked = fx["config"]["model"]["mask_padding"]
         cfg = {"text": {"standardize": "lower_and_strip_punctuation", "split": "whitespace",
