@@ -23,6 +23,9 @@ type evalOptions struct {
 	Data       string
 	Format     string
 	FailUnder  float64
+	FailSet    bool // --fail-under was given
+	FailMetric string
+	Threshold  float64
 	SkipBad    bool
 }
 
@@ -33,8 +36,16 @@ func newEvalCmd(f *factory, g *globalOptions, runF func(context.Context, *evalOp
 		Short: "Evaluate a model on labelled data",
 		Long: `Eval prints accuracy, loss, macro and weighted F1, per-class precision,
 recall, F1 and support, and the confusion matrix (rows: true class, columns:
-predicted class). With --fail-under it exits 4 when accuracy is below the
-given value: a quality gate for CI.
+predicted class). With --fail-under it exits 4 when accuracy (or the
+--fail-metric) is below the given value: a quality gate for CI. Every metric
+is higher-is-better except loss and hamming_loss, for which the gate fails
+above the value.
+
+A multi-label model (sigmoid outputs) predicts each label whose probability
+is at least --threshold, and eval prints subset accuracy (the accuracy),
+Hamming loss, micro, macro and weighted precision, recall and F1,
+precision@k and recall@k (k = 1, 3, 5) and per-label precision, recall, F1
+and support, without a confusion matrix.
 
 The data's text and label columns are the model's, those it was trained
 with; --text-column and --label-column override them.`,
@@ -54,9 +65,17 @@ with; --text-column and --label-column override them.`,
 			if opts.Model == "" || opts.Data == "" {
 				return &usageError{err: fmt.Errorf("eval: --model and --data are required"), cmd: c.CommandPath()}
 			}
-			if !(opts.FailUnder >= 0 && opts.FailUnder <= 1) { // NaN too
+			g, ok := findGateMetric(opts.FailMetric)
+			if !ok {
+				return &usageError{err: fmt.Errorf("eval: --fail-metric must be one of %s, not %q", gateMetricNames(), opts.FailMetric), cmd: c.CommandPath()}
+			}
+			if !(opts.FailUnder >= 0 && (opts.FailUnder <= 1 || g.name == "loss")) { // NaN too
 				return &usageError{err: fmt.Errorf("eval: --fail-under must be within [0, 1], got %g", opts.FailUnder), cmd: c.CommandPath()}
 			}
+			if !(opts.Threshold >= 0 && opts.Threshold <= 1) {
+				return &usageError{err: fmt.Errorf("eval: --threshold must be within [0, 1], got %g", opts.Threshold), cmd: c.CommandPath()}
+			}
+			opts.FailSet = c.Flags().Changed("fail-under")
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -69,7 +88,9 @@ with; --text-column and --label-column override them.`,
 	fl.StringVar(&opts.Format, "format", "text", "output format: text or json")
 	fl.String("data-format", "auto", "input format: auto, fasttext, csv, tsv, jsonl, dir")
 	addColumnFlags(fl, "", nil, " (default: the model's)")
-	fl.Float64Var(&opts.FailUnder, "fail-under", 0, "exit 4 when accuracy is below this value")
+	fl.Float64Var(&opts.FailUnder, "fail-under", 0, "exit 4 when the --fail-metric is below this value (above it for loss and hamming_loss)")
+	fl.StringVar(&opts.FailMetric, "fail-metric", "accuracy", "the metric of --fail-under: "+gateMetricNames())
+	fl.Float64Var(&opts.Threshold, "threshold", train.DefaultThreshold, "multi-label models: the probability from which a label is predicted")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
 	return c
 }
@@ -97,22 +118,37 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	met, err := m.EvaluateFile(opts.Data, pipeline.ReadOptions{SkipBad: opts.SkipBad, Stdin: ios.In, Skipped: warnSkipped(ios)})
+	g, _ := findGateMetric(opts.FailMetric)
+	if g.multi && !m.MultiLabel() {
+		return &usageError{err: fmt.Errorf("eval: --fail-metric %s is a multi-label metric, and %s is a single-label model (use accuracy, macro_f1, weighted_f1 or loss)", g.name, opts.Model), cmd: "lstmctl eval"}
+	}
+	met, err := m.EvaluateFileAt(opts.Data, pipeline.ReadOptions{SkipBad: opts.SkipBad, Stdin: ios.In, Skipped: warnSkipped(ios)}, opts.Threshold)
 	if err != nil {
 		return err
 	}
-	if opts.Format == "json" {
-		err = writeMetricsJSON(ios.Out, met, m.Labels.Names())
-	} else {
-		err = writeMetricsText(ios.Out, met, m.Labels.Names())
-	}
-	if err != nil {
+	if err := writeMetrics(ios.Out, opts.Format, met, m.Labels.Names()); err != nil {
 		return err
 	}
-	if opts.FailUnder > 0 && met.Accuracy < opts.FailUnder {
-		return fmt.Errorf("%w: accuracy %.4f is below --fail-under %.4f", errQualityGate, met.Accuracy, opts.FailUnder)
+	// The gate is on when --fail-under is given; a higher-is-better
+	// metric at 0 never fails, as before --fail-metric existed.
+	if opts.FailSet && (g.lower || opts.FailUnder > 0) {
+		return g.check(met, opts.FailUnder)
 	}
 	return nil
+}
+
+// writeMetrics writes the metrics as text or json, those of a
+// multi-label model in its own layout.
+func writeMetrics(w io.Writer, format string, met *train.Metrics, labels []string) error {
+	switch {
+	case met.MultiLabel != nil && format == "json":
+		return writeMultiLabelJSON(w, met, labels)
+	case met.MultiLabel != nil:
+		return writeMultiLabelText(w, met, labels)
+	case format == "json":
+		return writeMetricsJSON(w, met, labels)
+	}
+	return writeMetricsText(w, met, labels)
 }
 
 // warnSkipped reports records --skip-bad skipped.

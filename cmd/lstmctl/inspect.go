@@ -115,6 +115,9 @@ func writeInspection(w io.Writer, in inspection) error {
 		vectors = "none (random)"
 	}
 	fmt.Fprintf(w, "model: mask_padding %v, embedding_vectors %s\n", mc.MaskPadding, vectors)
+	if mc.Sigmoid() {
+		fmt.Fprintln(w, "output: sigmoid, multi-label (any number of labels per text)")
+	}
 	if c := in.Checkpoint; c != nil {
 		fmt.Fprintf(w, "checkpoint: %d epochs done, %d batches of the next, step %d\n", c.EpochsDone, c.Batch, c.Step)
 	}

@@ -24,6 +24,9 @@ type predictOptions struct {
 	Model      string
 	Format     string
 	TopK       int
+	TopKSet    bool // --top-k was given
+	Threshold  float64
+	ThreshSet  bool // --threshold was given
 	DataFormat string
 	IDColumn   string
 	Files      []string
@@ -39,6 +42,16 @@ order:
 
   tsv:   label<TAB>probability, then further label<TAB>probability pairs with --top-k
   jsonl: {"label": ..., "probability": ..., "top": [{"label": ..., "probability": ...}, ...]}
+
+A multi-label model (sigmoid outputs) gives every label whose probability
+is at least --threshold (0.5), most probable first, and the most probable
+label when none reaches it; --top-k caps their number:
+
+  tsv:   label<TAB>probability pairs, one pair per label given
+  jsonl: {"labels": [...], "probabilities": {label: probability, ...}}
+
+With a single-label model --threshold, when given, drops the --top-k labels
+below it but the first.
 
 Bare text (--data-format lines) is one document per line, and gets exactly
 one output line per input line, an empty line included. Records (fasttext,
@@ -57,6 +70,7 @@ starts with the label prefix, else lines; stdin and any other file are lines.`,
 			opts.ConfigFile = g.ConfigFile
 			opts.Set = changedSettings(c, append(columnBindings, globalBindings...))
 			opts.Files = args
+			opts.TopKSet, opts.ThreshSet = c.Flags().Changed("top-k"), c.Flags().Changed("threshold")
 			if err := opts.check(); err != nil {
 				return &usageError{err: err, cmd: c.CommandPath()}
 			}
@@ -69,7 +83,8 @@ starts with the label prefix, else lines; stdin and any other file are lines.`,
 	fl := c.Flags()
 	fl.StringVar(&opts.Model, "model", "model.safetensors", "model `file`")
 	fl.StringVar(&opts.Format, "format", "tsv", "output format: tsv or jsonl")
-	fl.IntVar(&opts.TopK, "top-k", 1, "labels per line, most probable first")
+	fl.IntVar(&opts.TopK, "top-k", 1, "labels per line, most probable first (multi-label: the most given, default all over --threshold)")
+	fl.Float64Var(&opts.Threshold, "threshold", 0.5, "multi-label models: the probability from which a label is given")
 	fl.StringVar(&opts.DataFormat, "data-format", "auto", "input format: auto, lines, fasttext, csv, tsv, jsonl, dir")
 	fl.StringVar(&opts.IDColumn, "id-column", "", "copy this CSV/TSV column or JSONL field into the output")
 	addColumnFlags(fl, "", nil, " (default: the model's)")
@@ -83,6 +98,9 @@ func (o *predictOptions) check() error {
 	}
 	if o.TopK < 1 {
 		return fmt.Errorf("predict: --top-k must be at least 1, got %d", o.TopK)
+	}
+	if !(o.Threshold >= 0 && o.Threshold <= 1) {
+		return fmt.Errorf("predict: --threshold must be within [0, 1], got %g", o.Threshold)
 	}
 	if !slices.Contains(pipeline.PredictFormats, o.DataFormat) {
 		return fmt.Errorf("predict: --data-format must be one of %s, not %q", strings.Join(pipeline.PredictFormats, ", "), o.DataFormat)
@@ -99,7 +117,14 @@ func runPredict(ctx context.Context, opts *predictOptions) error {
 	}
 	p := m.NewPredictor()
 	defer p.Close()
-	w := &predictionWriter{w: bufio.NewWriterSize(ios.Out, 64<<10), labels: m.Labels.Names(), k: min(opts.TopK, m.Labels.Len()), jsonl: opts.Format == "jsonl", withID: opts.IDColumn != ""}
+	w := &predictionWriter{w: bufio.NewWriterSize(ios.Out, 64<<10), labels: m.Labels.Names(), k: min(opts.TopK, m.Labels.Len()), jsonl: opts.Format == "jsonl", withID: opts.IDColumn != "",
+		multi: m.MultiLabel(), threshold: -1}
+	if w.multi || opts.ThreshSet {
+		w.threshold = opts.Threshold
+	}
+	if w.multi && !opts.TopKSet {
+		w.k = m.Labels.Len()
+	}
 	inputs := opts.Files
 	if len(inputs) == 0 {
 		inputs = []string{pipeline.Stdin}
@@ -160,8 +185,13 @@ type predictionWriter struct {
 	k      int
 	jsonl  bool
 	withID bool // the id of each record comes first
-	order  []int
-	buf    []byte
+	// multi: a multi-label model (labels over the threshold, the JSONL of
+	// multiLabelPrediction); threshold drops the labels below it but the
+	// first (-1: none dropped).
+	multi     bool
+	threshold float64
+	order     []int
+	buf       []byte
 }
 
 type topJSON struct {
@@ -195,6 +225,16 @@ func (pw *predictionWriter) PutRecord(id string, probs []float32) error {
 	// Most probable first; ties by class index, so output is deterministic.
 	sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
 	top := order[:pw.k]
+	if pw.threshold >= 0 {
+		n := 1
+		for n < len(top) && float64(probs[top[n]]) >= pw.threshold {
+			n++
+		}
+		top = top[:n]
+	}
+	if pw.multi && pw.jsonl {
+		return pw.putMulti(id, top, probs)
+	}
 	if pw.jsonl {
 		rec := predictionJSON{Label: pw.labels[top[0]], Probability: probs[top[0]], Top: make([]topJSON, len(top))}
 		if pw.withID {
@@ -227,6 +267,31 @@ func (pw *predictionWriter) PutRecord(id string, probs []float32) error {
 	b = append(b, '\n')
 	pw.buf = b
 	_, err := pw.w.Write(b)
+	return err
+}
+
+// multiLabelPrediction is a JSONL line of a multi-label model.
+type multiLabelPrediction struct {
+	ID            *string            `json:"id,omitempty"`
+	Labels        []string           `json:"labels"`
+	Probabilities map[string]float32 `json:"probabilities"`
+}
+
+// putMulti writes the JSONL line of a multi-label model's labels top.
+func (pw *predictionWriter) putMulti(id string, top []int, probs []float32) error {
+	rec := multiLabelPrediction{Labels: make([]string, len(top)), Probabilities: make(map[string]float32, len(top))}
+	if pw.withID {
+		rec.ID = &id
+	}
+	for i, c := range top {
+		rec.Labels[i] = pw.labels[c]
+		rec.Probabilities[pw.labels[c]] = probs[c]
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	_, err = pw.w.Write(append(b, '\n'))
 	return err
 }
 

@@ -101,6 +101,9 @@ func (p *progress) Start(s pipeline.StartReport) {
 	}
 	fmt.Fprintf(p.w, "train: %d samples (%d validation), %d classes, vocabulary %d, %d threads\n",
 		s.Train, s.Validation, s.Classes, s.Vocab, s.Threads)
+	if s.MultiLabel {
+		fmt.Fprintf(p.w, "train: multi-label: sigmoid outputs, binary cross-entropy (model.output_activation sigmoid); early stopping watches the loss\n")
+	}
 }
 
 // Summary prints the layers of the model about to be trained, as inspect

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lstmctl/lstmctl/internal/config"
 	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/model"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
@@ -77,6 +78,12 @@ to stdout (--format json: as eval --format json prints them). Ctrl-C finishes th
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.ConfigFile, opts.Quiet = g.ConfigFile, g.Quiet
 			opts.Set = changedSettings(c, append(trainBindings, globalBindings...))
+			if fl := c.Flags().Lookup("multi-label"); fl.Changed {
+				opts.Set["model.output_activation"] = model.OutputSoftmax
+				if fl.Value.String() == "true" {
+					opts.Set["model.output_activation"] = model.OutputSigmoid
+				}
+			}
 			if err := opts.resolveFormat(c); err != nil {
 				return err
 			}
@@ -108,6 +115,7 @@ to stdout (--format json: as eval --format json prints them). Ctrl-C finishes th
 	fl.String("vectors", d.Model.EmbeddingVectors, fmt.Sprintf("pretrained word vectors that start the embedding, which takes their width: a .vec or GloVe text `file`, a name of lstmctl vectors (the built-in glove.6B.100d.int8, 100 wide; glove.6B.100d), or none for a random embedding %d wide (model.embedding_dim)", d.Model.EmbeddingDim))
 	fl.String("history", d.Output.History, "write a row of history to this `file` after every epoch (.csv, .jsonl or .json)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
+	fl.Bool("multi-label", false, "train a multi-label model (sigmoid outputs, binary cross-entropy) even if every record has one label; chosen by itself when a record has several (model.output_activation)")
 	return c
 }
 
@@ -154,10 +162,7 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 	if res.Test == nil {
 		return nil
 	}
-	if opts.Format == "json" {
-		return writeMetricsJSON(ios.Out, res.Test, res.Model.Labels.Names())
-	}
-	return writeMetricsText(ios.Out, res.Test, res.Model.Labels.Names())
+	return writeMetrics(ios.Out, opts.Format, res.Test, res.Model.Labels.Names())
 }
 
 // resolveFormat tells train's --format values apart: text and json choose

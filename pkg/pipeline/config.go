@@ -106,6 +106,15 @@ func (c *Config) JSON() []byte {
 	s := *c
 	s.Output = OutputConfig{}
 	s.Train.Threads = 0
+	// The default label separator is left out, so that files of data
+	// that never needed it read as before it existed; "" (none) is kept
+	// as "none" (ParseStoredConfig reads an absent key as the default).
+	switch s.Data.LabelSeparator {
+	case data.DefaultLabelSeparator:
+		s.Data.LabelSeparator = ""
+	case "":
+		s.Data.LabelSeparator = data.NoLabelSeparator
+	}
 	b, err := json.Marshal(&s)
 	if err != nil {
 		panic(err) // plain structs always marshal
@@ -126,6 +135,9 @@ func ParseStoredConfig(raw []byte) (*Config, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("stored config: %w", err)
+	}
+	if cfg.Data.LabelSeparator == "" { // left out: the default (Config.JSON)
+		cfg.Data.LabelSeparator = data.DefaultLabelSeparator
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("stored config: %w", err)

@@ -123,12 +123,28 @@ func (m *Model) ReadExamples(path string, opts ReadOptions) ([]data.Example, err
 
 // EncodeExamples turns examples into token ids and label indices; a label
 // the model does not know is a *data.ParseError.
+// A multi-label model's data set has label sets (data.EncodeMultiLabel);
+// a single-label model refuses a record with several labels.
 func (m *Model) EncodeExamples(ex []data.Example) (*data.Dataset, error) {
+	if m.MultiLabel() {
+		return data.EncodeMultiLabel(ex, m.Encoder, m.Labels)
+	}
 	return data.EncodeExamples(ex, m.Encoder, m.Labels)
 }
 
-// Evaluate computes the metrics of the model on labelled examples.
+// MultiLabel reports whether the model has sigmoid outputs: any number of
+// labels per text, each probability on its own.
+func (m *Model) MultiLabel() bool { return m.Classifier.Config.Sigmoid() }
+
+// Evaluate computes the metrics of the model on labelled examples (a
+// multi-label model's at the threshold 0.5).
 func (m *Model) Evaluate(ex []data.Example) (*train.Metrics, error) {
+	return m.EvaluateAt(ex, train.DefaultThreshold)
+}
+
+// EvaluateAt is Evaluate with the threshold from which a multi-label model
+// predicts a label (unused by a single-label model).
+func (m *Model) EvaluateAt(ex []data.Example, threshold float64) (*train.Metrics, error) {
 	if len(ex) == 0 {
 		return nil, data.ErrEmpty
 	}
@@ -136,12 +152,17 @@ func (m *Model) Evaluate(ex []data.Example) (*train.Metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	return train.Evaluate(m.Classifier, ds, m.Config.Text.Layout(), m.Config.Train.BatchSize, m.Config.Threads())
+	return train.EvaluateAt(m.Classifier, ds, m.Config.Text.Layout(), m.Config.Train.BatchSize, m.Config.Threads(), threshold)
 }
 
 // EvaluateFile reads labelled data (a file, a class directory, or "-")
 // and evaluates the model on it.
 func (m *Model) EvaluateFile(path string, opts ReadOptions) (*train.Metrics, error) {
+	return m.EvaluateFileAt(path, opts, train.DefaultThreshold)
+}
+
+// EvaluateFileAt is EvaluateFile with a multi-label model's threshold.
+func (m *Model) EvaluateFileAt(path string, opts ReadOptions, threshold float64) (*train.Metrics, error) {
 	ex, err := m.ReadExamples(path, opts)
 	if err != nil {
 		return nil, err
@@ -149,7 +170,7 @@ func (m *Model) EvaluateFile(path string, opts ReadOptions) (*train.Metrics, err
 	if len(ex) == 0 {
 		return nil, fmt.Errorf("%s: %w", path, data.ErrEmpty)
 	}
-	return m.Evaluate(ex)
+	return m.EvaluateAt(ex, threshold)
 }
 
 // errNoMeta is a checkpoint without the metadata Train stores.

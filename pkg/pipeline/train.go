@@ -58,6 +58,8 @@ type StartReport struct {
 	Train, Validation int // samples
 	Classes, Vocab    int
 	Threads           int
+	// MultiLabel: the model has sigmoid outputs (several labels per text).
+	MultiLabel bool
 }
 
 // TrainOptions are the inputs of Train beyond its Config.
@@ -140,6 +142,9 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 	if err != nil {
 		return nil, err
 	}
+	if err := resolveOutput(&cfg.Model.Config, trainEx, valEx); err != nil {
+		return nil, err
+	}
 	var resume *train.Checkpoint
 	if opts.Resume != "" {
 		if resume, err = readResume(opts.Resume); err != nil {
@@ -169,7 +174,8 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 	m.Training = &TrainingInfo{DataFingerprint: DataFingerprint(m.Vocab, m.Labels, trainDS, valDS), Version: opts.Version}
 	m.Checkpoint = nil
 	rep.Summary(m.Summary())
-	rep.Start(StartReport{Train: len(trainEx), Validation: len(valEx), Classes: m.Labels.Len(), Vocab: m.Vocab.Len(), Threads: cfg.Threads()})
+	rep.Start(StartReport{Train: len(trainEx), Validation: len(valEx), Classes: m.Labels.Len(), Vocab: m.Vocab.Len(), Threads: cfg.Threads(),
+		MultiLabel: cfg.Model.Sigmoid()})
 	res, histErr, err := fit(ctx, m, trainDS, valDS, resume, rep)
 	if err != nil {
 		return nil, err
@@ -209,13 +215,52 @@ func readSplit(cfg *Config, ro ReadOptions) (trainEx, valEx []data.Example, err 
 			return nil, nil, fmt.Errorf("%s: %w (the validation data)", cfg.Data.Validation, data.ErrEmpty)
 		}
 	} else if cfg.Data.ValidationSplit > 0 {
-		ti, vi := data.Split(len(all), cfg.Data.ValidationSplit, cfg.Train.Seed)
+		var ti, vi []int
+		if multiLabel(cfg.Model.Config, all) {
+			// Stratified on each record's rarest label, so that labels
+			// of few records reach the validation set in proportion.
+			ti, vi = data.StratifiedSplit(data.RarestLabelKeys(all), cfg.Data.ValidationSplit, cfg.Train.Seed)
+		} else {
+			ti, vi = data.Split(len(all), cfg.Data.ValidationSplit, cfg.Train.Seed)
+		}
 		trainEx, valEx = pick(all, ti), pick(all, vi)
 	}
 	if len(trainEx) == 0 {
 		return nil, nil, fmt.Errorf("%s: %w (after the validation split)", cfg.Data.Train, data.ErrEmpty)
 	}
 	return trainEx, valEx, nil
+}
+
+// multiLabel reports whether a model of configuration c trained on ex is
+// multi-label: sigmoid outputs, or auto and a record with several labels.
+func multiLabel(c model.Config, ex []data.Example) bool {
+	return c.Sigmoid() || (c.OutputActivation == model.OutputAuto && data.MultiLabel(ex))
+}
+
+// resolveOutput settles model.output_activation for the training data:
+// auto becomes sigmoid when a record has several labels, else softmax;
+// softmax is stored as "" (model files of single-label models read as
+// before the key existed). A record with several labels for a softmax
+// model is an error that names it.
+func resolveOutput(c *model.Config, trainEx, valEx []data.Example) error {
+	multi := multiLabel(*c, trainEx)
+	if !multi {
+		for _, ex := range [][]data.Example{trainEx, valEx} {
+			for i := range ex {
+				if len(ex[i].Labels) > 1 {
+					why := "model.output_activation is softmax (one label per record); train a multi-label model with --multi-label (or output_activation auto or sigmoid), or give each record one label"
+					if c.OutputActivation == model.OutputAuto {
+						why = "the training data has one label per record, so the model is single-label; train a multi-label model with --multi-label, or give each record one label"
+					}
+					return data.MultiLabelError(&ex[i], why)
+				}
+			}
+		}
+		c.OutputActivation = ""
+		return nil
+	}
+	c.OutputActivation = model.OutputSigmoid
+	return nil
 }
 
 // encodeSplit encodes the training and validation examples (valDS is nil
