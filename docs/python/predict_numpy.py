@@ -13,7 +13,8 @@ It reads the safetensors file with json and struct (no safetensors package),
 takes the text settings, the vocabulary and the labels from the file's
 metadata, tokenizes as lstmctl does and runs the forward pass in float64:
 embedding, the LSTM layers (Keras gate order i, f, c, o), the read-out,
-dense, softmax. docs/model-format.md describes the file. The probabilities
+dense, softmax (sigmoid for a multi-label model, whose config has
+model.output_activation "sigmoid"). docs/model-format.md describes the file. The probabilities
 agree with lstmctl's to about 1e-6; cmd/lstmctl/numpy_example_test.go
 checks them against `lstmctl predict` to 1e-5.
 
@@ -99,6 +100,7 @@ class Model:
         self.masked = bool(m.get("mask_padding", False))
         self.bidirectional = bool(m.get("bidirectional", False))
         self.pooling = m.get("pooling") or "last"
+        self.sigmoid = m.get("output_activation") == "sigmoid"
         if self.pooling not in ("last", "mean", "max"):
             raise ModelError(f"{path}: pooling {self.pooling!r} is not supported")
         if not self.masked and self.seq_len == 0:
@@ -169,6 +171,8 @@ class Model:
             x = np.concatenate(outs, axis=1)
         h = self.readout(x)
         logits = h @ self.dense_kernel + self.dense_bias
+        if self.sigmoid:
+            return sigmoid(logits)
         e = np.exp(logits - logits.max())
         return e / e.sum()
 

@@ -7,7 +7,9 @@
 //
 //   - A Dataset holds one []int32 of token ids per sample, already truncated to
 //     text.sequence_length and never padded; its length is the sample's number of
-//     real tokens (possibly 0). Labels[i] is a class index in 0..C-1.
+//     real tokens (possibly 0). Labels[i] is a class index in 0..C-1; a
+//     multi-label Dataset has LabelSets[i] instead (ascending class
+//     indices) and nil Labels.
 //   - A Batch is time-major: Tokens[t*B+b] is the id of sample b at step t,
 //     len(Tokens) == T*B, T >= 1. Masked batches are sorted by non-increasing
 //     length and left-aligned, so the samples active at step t are a prefix
@@ -24,19 +26,18 @@
 //   - fasttext: "__label__X some text" lines. The label is the first white-space
 //     separated field, which must start with the prefix; a line without it is
 //     malformed. A field starting with the prefix anywhere in the line is a
-//     label, as in fastText; a line with several different labels is a
-//     ParseError wrapping ErrMultiLabel (this is a single-label classifier;
-//     SkipBad skips it), and repeats of the first label are dropped. Blank
-//     lines are skipped.
+//     label, as in fastText: a line with several different labels is a
+//     multi-label record (Example.Labels) whose text is its other fields;
+//     repeats of a label are dropped. Blank lines are skipped.
 //   - csv: RFC 4180 (encoding/csv, LazyQuotes off) with a header row; every
 //     record must have as many fields as the header; the line of a record is
 //     the line where it starts.
 //   - tsv: header row, fields split on tabs, no quote processing at all
 //     (texts may contain quotes as they are); a wrong number of fields is malformed.
 //   - jsonl: one object per line; the label field may be a string or a
-//     number (taken as written: 1 -> "1"), or a list of one of them (a list
-//     of several is ErrMultiLabel); text fields must be strings. Blank lines
-//     are skipped.
+//     number (taken as written: 1 -> "1"), or a list of them (several:
+//     a multi-label record); text fields must be strings. Blank lines are
+//     skipped.
 //   - dir: one folder per class (sorted names), every non-hidden regular file
 //     below it one document (sorted paths, any extension), like Keras
 //     text_dataset_from_directory. An unreadable file is a ParseError naming it.
@@ -78,12 +79,16 @@
 // fuses standardize, split and lookup without building token strings, and
 // truncates to sequence_length: "post" keeps the first tokens, "pre" the
 // last. Labels are sorted by name unless data.labels lists them.
+// EncodeExamples refuses a record with several labels (ErrMultiLabel, for
+// a single-label model); EncodeMultiLabel gives every record its label set.
 //
 // # Batching
 //
 // Split draws a seeded permutation and takes the validation part from its
 // tail (files sorted by label still give a mixed validation set); both parts
-// keep ascending index order. EpochBatches gives exactly ceil(N/BatchSize)
+// keep ascending index order. StratifiedSplit takes the same number from
+// every stratum in proportion; multi-label training stratifies on each
+// record's rarest label (RarestLabelKeys). EpochBatches gives exactly ceil(N/BatchSize)
 // batches per epoch, each sample once, deterministic from (Seed, epoch) with
 // math/rand/v2 PCG; bucketing sorts windows of 50 batches by length so that
 // batches hold similar lengths without changing what an epoch sees.

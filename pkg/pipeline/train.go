@@ -238,20 +238,18 @@ func multiLabel(c model.Config, ex []data.Example) bool {
 }
 
 // resolveOutput settles model.output_activation for the training data:
-// auto becomes sigmoid when a record has several labels, else softmax;
+// auto becomes sigmoid when a training or validation record has several
+// labels, else softmax;
 // softmax is stored as "" (model files of single-label models read as
 // before the key existed). A record with several labels for a softmax
 // model is an error that names it.
 func resolveOutput(c *model.Config, trainEx, valEx []data.Example) error {
-	multi := multiLabel(*c, trainEx)
+	multi := multiLabel(*c, trainEx) || multiLabel(*c, valEx)
 	if !multi {
 		for _, ex := range [][]data.Example{trainEx, valEx} {
 			for i := range ex {
 				if len(ex[i].Labels) > 1 {
 					why := "model.output_activation is softmax (one label per record); train a multi-label model with --multi-label (or output_activation auto or sigmoid), or give each record one label"
-					if c.OutputActivation == model.OutputAuto {
-						why = "the training data has one label per record, so the model is single-label; train a multi-label model with --multi-label, or give each record one label"
-					}
 					return data.MultiLabelError(&ex[i], why)
 				}
 			}

@@ -15,12 +15,22 @@
 // (Keras). The reported training loss is that objective; validation loss,
 // Evaluate and early stopping on val_loss use the plain cross-entropy.
 //
+// A multi-label model (model.Config.Sigmoid) trains with
+// SigmoidBinaryCrossEntropy: per logit max(z,0) - z·y + log(1+exp(-|z|)),
+// the mean over the C labels, then over the batch (Keras'
+// BinaryCrossentropy(from_logits=True)), gradient (σ(z) - y)/(B·C); its
+// data sets carry LabelSets. Its accuracy is the subset accuracy (the
+// labels at z >= 0 are exactly the sample's), its accuracy monitors read as
+// the loss, class weights are refused, and Evaluate gives the metrics of
+// MultiLabelMetricsOf at a threshold (EvaluateAt).
+//
 // Accuracy is the argmax (first maximum on ties) against the label.
 // Evaluate reports N, mean loss, accuracy, per-class
 // precision/recall/F1/support, macro F1 (over the classes present in the
 // labels or predictions, as scikit-learn), weighted F1 and the confusion
 // matrix (rows = true class, columns = predicted class), all in class-index
-// order. Predictor returns softmax probabilities [N*C] in input order.
+// order. Predictor returns softmax probabilities [N*C] in input order
+// (sigmoid ones for a multi-label model).
 //
 // # Optimizer
 //
