@@ -79,6 +79,8 @@ model: {embedding_dim: 8, lstm: [6, 4], bidirectional: true, pooling: mean}
 text: {standardize: lower, sequence_length: 12, pad: post}
 model: {embedding_dim: 8, lstm: [5], mask_padding: false, bidirectional: true}
 `, flags: []string{"--vectors", "none"}},
+		// Multi-label: sigmoid outputs.
+		{name: "multi-label", flags: []string{"--vectors", "none", "--multi-label"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,7 +101,8 @@ model: {embedding_dim: 8, lstm: [5], mask_padding: false, bidirectional: true}
 			if err := os.WriteFile(input, []byte(numpyInput), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			want := parsePredictions(t, runCLI(t, "predict", "--model", modelPath, "--format", "jsonl", "--top-k", "100", input))
+			// --threshold 0: a multi-label model gives every label too.
+			want := parsePredictions(t, runCLI(t, "predict", "--model", modelPath, "--format", "jsonl", "--top-k", "100", "--threshold", "0", input))
 
 			cmd := exec.Command(python, script, modelPath, input)
 			var stderr bytes.Buffer
@@ -138,8 +141,9 @@ func runCLI(t *testing.T, args ...string) []byte {
 	return out.Bytes()
 }
 
-// parsePredictions reads JSONL predictions into one label -> probability map
-// per line.
+// parsePredictions reads JSONL predictions (of a single-label model, or
+// the probabilities of a multi-label one) into one label -> probability
+// map per line.
 func parsePredictions(t *testing.T, b []byte) []map[string]float64 {
 	t.Helper()
 	var lines []map[string]float64
@@ -150,11 +154,15 @@ func parsePredictions(t *testing.T, b []byte) []map[string]float64 {
 				Label       string  `json:"label"`
 				Probability float64 `json:"probability"`
 			} `json:"top"`
+			Probabilities map[string]float64 `json:"probabilities"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("line %d: %v: %s", len(lines)+1, err, sc.Text())
 		}
-		m := map[string]float64{}
+		m := rec.Probabilities
+		if m == nil {
+			m = map[string]float64{}
+		}
 		for _, p := range rec.Top {
 			m[p.Label] = p.Probability
 		}
