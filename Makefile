@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 EXAMPLE := examples/topics
 
-.PHONY: all build test bench speed fuzz lint example accuracy glove clean
+.PHONY: all build test bench speed fuzz lint example accuracy glove clean onnx-proto
 
 all: build
 
@@ -70,6 +70,17 @@ glove: build
 .PHONY: docs
 docs:
 	$(GO) test ./cmd/lstmctl -run TestCLIReference -update
+
+# Regenerates internal/onnx/onnx.pb.go from internal/onnx/onnx.proto (the
+# ONNX specification's, as Debian's python3-onnx ships it) with protoc (Debian's
+# protobuf-compiler) and protoc-gen-go, installed into bin/.
+PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+onnx-proto:
+	GOBIN=$(CURDIR)/bin $(GO) install $(PROTOC_GEN_GO)
+	protoc --plugin=protoc-gen-go=bin/protoc-gen-go --go_out=internal/onnx \
+	  --go_opt=paths=source_relative \
+	  --go_opt=Monnx.proto=github.com/lstmctl/lstmctl/internal/onnx \
+	  -I internal/onnx onnx.proto
 
 clean:
 	rm -rf bin $(EXAMPLE)/model.safetensors
