@@ -203,6 +203,7 @@ func newRootCmd(f *factory) *cobra.Command {
 		newTuneCmd(f, g, nil),
 		newVectorsCmd(f, g),
 		newInspectCmd(f, nil),
+		newExportCmd(f, g, nil),
 		newVersionCmd(f),
 	)
 	return root
