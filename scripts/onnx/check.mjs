@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// Runs an ONNX file written by `lstmctl export` in ONNX Runtime, tokenizing
+// with its tokenizer file alone, and prints one JSON line per input line in
+// the shape of `lstmctl predict --format jsonl --top-k C`:
+//
+//   {"label": "LOC", "probability": 0.97, "top": [{"label": ..., "probability": ...}, ...]}
+//
+// Usage (after `npm ci --ignore-scripts` in this directory):
+//
+//   node scripts/onnx/check.mjs [--tokenizer FILE] [--batch N] [--compare PREDICTIONS]
+//        MODEL.onnx [FILE...] < lines.txt
+//
+// The tokenizer file defaults to MODEL.tokenizer.json. Lines are read as
+// lstmctl predict reads bare text: a UTF-8 byte order mark at the start
+// dropped, "\n" or "\r\n" ending a line, invalid UTF-8 replaced by U+FFFD.
+// They run N at a time (default 16), each batch padded to its longest text,
+// so the masking of texts of different lengths is exercised.
+//
+// --compare reads the output of `lstmctl predict --format jsonl --top-k C`
+// on the same lines, prints the largest absolute difference between its
+// probabilities and ONNX Runtime's to stderr, and exits 1 when it exceeds
+// --tolerance (default 1e-5).
+// docs/export.md describes both files; cmd/lstmctl/onnx_test.go compares
+// this script's output with lstmctl predict.
+
+import { readFileSync } from "node:fs";
+import ort from "onnxruntime-node";
+
+function usage(msg) {
+  process.stderr.write(
+    `check.mjs: ${msg}\nusage: node check.mjs [--tokenizer FILE] [--batch N] [--compare PREDICTIONS [--tolerance X]] MODEL.onnx [FILE...]\n`,
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = { tokenizer: "", batch: 16, compare: "", tolerance: 1e-5, files: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--tokenizer") opts.tokenizer = argv[++i] ?? usage("--tokenizer needs a file");
+    else if (a === "--batch") {
+      opts.batch = Number(argv[++i]);
+      if (!Number.isInteger(opts.batch) || opts.batch < 1) usage("--batch needs a positive whole number");
+    } else if (a === "--compare") opts.compare = argv[++i] ?? usage("--compare needs a file");
+    else if (a === "--tolerance") {
+      opts.tolerance = Number(argv[++i]);
+      if (!(opts.tolerance >= 0)) usage("--tolerance needs a number >= 0");
+    } else if (a.startsWith("--")) usage(`unknown flag ${a}`);
+    else if (!opts.model) opts.model = a;
+    else opts.files.push(a);
+  }
+  if (!opts.model) usage("give the ONNX file");
+  if (!opts.tokenizer) opts.tokenizer = opts.model.replace(/\.onnx$/i, "") + ".tokenizer.json";
+  return opts;
+}
+
+// Tokenizer reproduces lstmctl's ids from the tokenizer file.
+class Tokenizer {
+  constructor(spec) {
+    if (spec.format !== "lstmctl-tokenizer" || spec.format_version !== 1) {
+      throw new Error(`not an lstmctl tokenizer file of version 1 (format ${JSON.stringify(spec.format)})`);
+    }
+    if (spec.split !== "whitespace") throw new Error(`split ${JSON.stringify(spec.split)} is not one this script knows`);
+    this.spec = spec;
+    this.strip = new Set(spec.strip_punctuation);
+    this.space = new Set(spec.whitespace);
+    this.ids = new Map(spec.vocabulary.map((tok, id) => [tok, id]));
+  }
+
+  // lower is one character's simple lower case, one character to one (as
+  // Go's unicode.ToLower): JavaScript's full mapping turns U+0130 into two.
+  static lower(ch) {
+    const low = ch.toLowerCase();
+    if ([...low].length === 1) return low;
+    return ch === "\u0130" ? "i" : ch;
+  }
+
+  tokens(text) {
+    const out = [];
+    let cur = "";
+    for (let ch of text) {
+      if (this.spec.lowercase) ch = Tokenizer.lower(ch);
+      if (this.space.has(ch)) {
+        if (cur) out.push(cur);
+        cur = "";
+        continue;
+      }
+      if (this.strip.has(ch)) continue;
+      cur += ch;
+    }
+    if (cur) out.push(cur);
+    return out;
+  }
+
+  encode(text) {
+    let ids = this.tokens(text).map((t) => this.ids.get(t) ?? this.spec.oov_id);
+    const L = this.spec.sequence_length;
+    if (L > 0 && ids.length > L) ids = this.spec.truncate === "pre" ? ids.slice(ids.length - L) : ids.slice(0, L);
+    return ids;
+  }
+
+  // batch lays out the ids of texts as the graph takes them: rows padded
+  // with pad_id to the longest on the pad side, and their lengths.
+  batch(seqs) {
+    const T = Math.max(0, ...seqs.map((s) => s.length));
+    const ids = new BigInt64Array(seqs.length * T).fill(BigInt(this.spec.pad_id));
+    const lengths = new BigInt64Array(seqs.length);
+    seqs.forEach((s, b) => {
+      const start = this.spec.pad === "pre" ? T - s.length : 0;
+      s.forEach((id, j) => (ids[b * T + start + j] = BigInt(id)));
+      lengths[b] = BigInt(s.length);
+    });
+    return {
+      input_ids: new ort.Tensor("int64", ids, [seqs.length, T]),
+      lengths: new ort.Tensor("int64", lengths, [seqs.length]),
+    };
+  }
+}
+
+function readLines(raw) {
+  let text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(raw);
+  if (text.startsWith("\ufeff")) text = text.slice(1);
+  const lines = text.split("\n");
+  if (lines.length && lines[lines.length - 1] === "") lines.pop();
+  return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const tok = new Tokenizer(JSON.parse(readFileSync(opts.tokenizer, "utf8")));
+  const labels = tok.spec.labels;
+  const session = await ort.InferenceSession.create(opts.model);
+  const sources = opts.files.length ? opts.files : [0]; // 0: stdin
+  const lines = sources.flatMap((src) => readLines(readFileSync(src)));
+  const out = [];
+  const probsOf = []; // label -> probability, per line
+  for (let i = 0; i < lines.length; i += opts.batch) {
+    const seqs = lines.slice(i, i + opts.batch).map((l) => tok.encode(l));
+    const res = await session.run(tok.batch(seqs));
+    const probs = res.probabilities;
+    if (probs.dims.length !== 2 || probs.dims[0] !== seqs.length || probs.dims[1] !== labels.length) {
+      throw new Error(`probabilities have shape [${probs.dims}], want [${seqs.length}, ${labels.length}]`);
+    }
+    for (let b = 0; b < seqs.length; b++) {
+      const p = Array.from(probs.data.slice(b * labels.length, (b + 1) * labels.length));
+      const order = p.map((_, j) => j).sort((x, y) => p[y] - p[x] || x - y);
+      const top = order.map((j) => ({ label: labels[j], probability: p[j] }));
+      probsOf.push(new Map(top.map((e) => [e.label, e.probability])));
+      out.push(JSON.stringify({ label: top[0].label, probability: top[0].probability, top }));
+    }
+  }
+  process.stdout.write(out.map((l) => l + "\n").join(""));
+  if (opts.compare) compare(opts, probsOf);
+}
+
+// compare checks ONNX Runtime's probabilities against lstmctl predict's.
+function compare(opts, got) {
+  const want = readLines(readFileSync(opts.compare)).map((l) => JSON.parse(l).top);
+  if (want.length !== got.length) throw new Error(`${opts.compare} has ${want.length} lines, the input ${got.length}`);
+  let worst = 0;
+  want.forEach((top, i) => {
+    if (top.length !== got[i].size) throw new Error(`${opts.compare}:${i + 1}: ${top.length} labels, want ${got[i].size} (use --top-k ${got[i].size})`);
+    for (const { label, probability } of top) {
+      const q = got[i].get(label);
+      if (q === undefined) throw new Error(`${opts.compare}:${i + 1}: unknown label ${label}`);
+      worst = Math.max(worst, Math.abs(q - probability));
+    }
+  });
+  process.stderr.write(`${got.length} texts: max abs difference ${worst.toExponential(3)} (tolerance ${opts.tolerance})\n`);
+  if (worst > opts.tolerance) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  process.stderr.write(`check.mjs: ${e.message ?? e}\n`);
+  process.exit(1);
+});
