@@ -182,8 +182,9 @@ func build(c *model.Classifier, seqLen int, padPre bool) *pb.GraphProto {
 		// One more padding step, so that a batch of empty texts still has
 		// a step to run; it lies beyond every length.
 		ids = b.op1("Pad", []string{ids, b.vec(0, 0, 0, 1)})
-		// ONNX Runtime's LSTM needs a length of at least 1: an empty text
-		// runs one padding step whose result is multiplied by 0.
+		// The ONNX specification does not say what an LSTM gives for a
+		// sequence of length 0: an empty text runs one padding step, and
+		// its read-out is multiplied by 0.
 		one := b.ints(nil, 1)
 		zero := b.ints(nil, 0)
 		seqLens = b.op1("Cast", []string{b.op1("Max", []string{InputLengths, one})}, attrInt("to", int64(pb.TensorProto_INT32)))
@@ -212,6 +213,7 @@ func build(c *model.Classifier, seqLen int, padPre bool) *pb.GraphProto {
 		dirs, direction = 2, "bidirectional"
 	}
 	var yh string
+	last := cfg.Pooling == "" || cfg.Pooling == model.PoolLast
 	for k, h := range cfg.LSTM {
 		p := fmt.Sprintf("lstm.%d", k)
 		prefixes := []string{p}
@@ -227,20 +229,22 @@ func build(c *model.Classifier, seqLen int, padPre bool) *pb.GraphProto {
 			b.floats(p+".B", []int{dirs, 8 * h}, bias),
 			seqLens, // "" without masking: every step runs
 		}, 2, attrInt("hidden_size", int64(h)), attrString("direction", direction))
+		yh = outs[1]
+		if k == len(cfg.LSTM)-1 && last {
+			break // the read-out is Y_h
+		}
 		// Y [T, dirs, B, H] -> [T, B, dirs*H]: the forward outputs, then
 		// the backward ones.
 		x = b.op1("Reshape", []string{
 			b.op1("Transpose", []string{outs[0]}, attrInts("perm", 0, 2, 1, 3)), b.vec(0, 0, -1)})
-		yh = outs[1]
 	}
 
 	var pooled string
-	switch cfg.Pooling {
-	case "", model.PoolLast:
+	if last {
 		// Y_h [dirs, B, H]: the forward state after the last step, the
 		// backward state after the first -> [B, dirs*H].
 		pooled = b.op1("Reshape", []string{b.op1("Transpose", []string{yh}, attrInts("perm", 1, 0, 2)), b.vec(0, -1)})
-	case model.PoolMean, model.PoolMax:
+	} else {
 		pooled = b.pool(x, cfg.Pooling, cfg.MaskPadding)
 	}
 	if nonEmpty != "" {
