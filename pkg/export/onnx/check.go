@@ -70,6 +70,9 @@ var rules = map[string]map[string]rule{
 		"token_dropout":     nil,
 		"freeze_embedding":  nil,
 		"embedding_vectors": nil, // the embedding's start
+		// auto is resolved when training: a model file stores sigmoid for
+		// a multi-label model and leaves the key out otherwise.
+		"output_activation": oneOf("", model.OutputAuto, model.OutputSoftmax, model.OutputSigmoid),
 	},
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/lstmctl/lstmctl/internal/atomicfile"
 	pb "github.com/lstmctl/lstmctl/internal/onnx"
 	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/model"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
@@ -97,6 +98,7 @@ func Build(m *pipeline.Model, opts Options) (*Export, error) {
 			{Key: proto.String("text"), Value: proto.String(string(marshalJSON(tok.Text, false)))},
 			{Key: proto.String("labels"), Value: proto.String(string(marshalJSON(tok.Labels, false)))},
 			{Key: proto.String("vocabulary"), Value: proto.String(string(marshalJSON(tok.Vocabulary, false)))},
+			{Key: proto.String("output_activation"), Value: proto.String(outputActivation(m.Config.Model.Config))},
 		},
 	}
 	return &Export{Model: mp, Tokenizer: tok}, nil
@@ -150,4 +152,14 @@ func CheckPaths(modelPath, path, tokPath string) error {
 		}
 	}
 	return nil
+}
+
+// outputActivation names what turns the logits into probabilities:
+// softmax (one label per text, the probabilities sum to 1) or sigmoid
+// (multi-label: each label's own probability).
+func outputActivation(c model.Config) string {
+	if c.Sigmoid() {
+		return model.OutputSigmoid
+	}
+	return model.OutputSoftmax
 }

@@ -203,7 +203,7 @@ func TestRefusesUnknownSettings(t *testing.T) {
 		value    any
 		msg      string
 	}{
-		{"model", "output_activation", "sigmoid", `model.output_activation = "sigmoid", a setting the ONNX exporter does not know`},
+		{"model", "output_activation", "tanh", `model.output_activation = "tanh", which cannot be exported`},
 		{"text", "ngrams", 2.0, "text.ngrams = 2, a setting the ONNX exporter does not know"},
 		{"text", "subwords", map[string]any{"buckets": 1000.0, "min_n": 3.0}, `text.subwords = {"buckets":1000,"min_n":3}`},
 		{"text", "split", "character", `text.split = "character", which cannot be exported to ONNX (the exporter knows "whitespace")`},
@@ -297,6 +297,34 @@ func TestTokenizerPath(t *testing.T) {
 	} {
 		if got := TokenizerPath(in); got != want {
 			t.Errorf("TokenizerPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestSigmoidOutput: a multi-label model's graph ends in a Sigmoid (one
+// probability per label), a single-label model's in a Softmax, and the
+// metadata says which.
+func TestSigmoidOutput(t *testing.T) {
+	for _, act := range []string{model.OutputSoftmax, model.OutputSigmoid} {
+		m := testModel(t, func(c *pipeline.Config) { c.Model.OutputActivation = act })
+		e, err := Build(m, Options{ProducerVersion: "test"})
+		if err != nil {
+			t.Fatalf("%s: %v", act, err)
+		}
+		nodes := e.Model.GetGraph().GetNode()
+		last := nodes[len(nodes)-1]
+		want := map[string]string{model.OutputSoftmax: "Softmax", model.OutputSigmoid: "Sigmoid"}[act]
+		if last.GetOpType() != want || last.GetOutput()[0] != OutputProbabilities {
+			t.Errorf("%s: the graph ends in %s -> %v, want %s -> %s", act, last.GetOpType(), last.GetOutput(), want, OutputProbabilities)
+		}
+		found := false
+		for _, p := range e.Model.GetMetadataProps() {
+			if p.GetKey() == "output_activation" {
+				found = p.GetValue() == act
+			}
+		}
+		if !found {
+			t.Errorf("%s: metadata output_activation missing or wrong: %v", act, e.Model.GetMetadataProps())
 		}
 	}
 }

@@ -251,6 +251,13 @@ func build(c *model.Classifier, seqLen int, padPre bool) *pb.GraphProto {
 		pooled = b.op1("Mul", []string{pooled, nonEmpty}) // an empty text reads zeros
 	}
 	logits := b.op1("Gemm", []string{pooled, initializer("dense.kernel"), initializer("dense.bias")})
+	if cfg.Sigmoid() { // multi-label: one probability per label
+		b.g.Node = append(b.g.Node, &pb.NodeProto{
+			OpType: proto.String("Sigmoid"), Name: proto.String("sigmoid"),
+			Input: []string{logits}, Output: []string{OutputProbabilities},
+		})
+		return b.g
+	}
 	b.g.Node = append(b.g.Node, &pb.NodeProto{
 		OpType: proto.String("Softmax"), Name: proto.String("softmax"),
 		Input: []string{logits}, Output: []string{OutputProbabilities}, Attribute: []*pb.AttributeProto{attrInt("axis", -1)},
