@@ -121,6 +121,10 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case errors.Is(err, errQualityGate):
 		return exitQuality
+	case errors.As(err, new(*pipeline.StoredConfigError)):
+		// A damaged file, even when its config fails a check that is a
+		// usage error in the user's own (an unknown data.format).
+		return exitFailure
 	case errors.As(err, &pe), errors.Is(err, data.ErrEmpty), errors.Is(err, data.ErrUnknownLabel), errors.Is(err, embed.ErrMalformed):
 		return exitData
 	}

@@ -38,13 +38,14 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"sametensors": cmdSameTensors,
-			"flipbyte":    cmdFlipByte,
-			"truncate":    cmdTruncate,
-			"tensorsum":   cmdTensorSum,
-			"gzip":        cmdGzip,
-			"zip":         cmdZip,
-			"randbytes":   cmdRandBytes,
+			"sametensors":  cmdSameTensors,
+			"flipbyte":     cmdFlipByte,
+			"truncate":     cmdTruncate,
+			"tensorsum":    cmdTensorSum,
+			"gzip":         cmdGzip,
+			"zip":          cmdZip,
+			"randbytes":    cmdRandBytes,
+			"storedconfig": cmdStoredConfig,
 			// exitcode N cmd args...: runs cmd and requires exit status N;
 			// stdout and stderr are then available to the stdout/stderr checks.
 			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 
@@ -128,22 +127,34 @@ func (c *Config) JSON() []byte {
 // it reads as empty, not as its default; a key without omitempty that the
 // file lacks (from a version before the key existed) takes its default.
 // Unknown keys are refused: they mean a newer or a damaged file.
+// Its errors are *StoredConfigError.
 func ParseStoredConfig(raw []byte) (*Config, error) {
 	cfg := DefaultConfig()
 	zeroOmitEmpty(reflect.ValueOf(&cfg).Elem())
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
-		return nil, fmt.Errorf("stored config: %w", err)
+		return nil, &StoredConfigError{err}
 	}
 	if cfg.Data.LabelSeparator == "" { // left out: the default (Config.JSON)
 		cfg.Data.LabelSeparator = data.DefaultLabelSeparator
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("stored config: %w", err)
+		return nil, &StoredConfigError{err}
 	}
 	return &cfg, nil
 }
+
+// StoredConfigError is a configuration stored in a model file or
+// checkpoint that does not parse or is not valid: a damaged or foreign
+// file, not a mistake in the user's own configuration, although it may
+// wrap the same errors (data.ErrFormat, for example).
+type StoredConfigError struct{ Err error }
+
+func (e *StoredConfigError) Error() string {
+	return "stored config: " + e.Err.Error() + " (the file is damaged or was written by another version of lstmctl; retrain it, or use an intact copy)"
+}
+func (e *StoredConfigError) Unwrap() error { return e.Err }
 
 // zeroOmitEmpty sets every field of struct v (and of the structs within)
 // whose JSON tag has omitempty to its zero value.
