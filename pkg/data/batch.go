@@ -2,7 +2,6 @@ package data
 
 import (
 	"cmp"
-	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -16,34 +15,6 @@ const (
 // bucketWindow is the number of batches whose samples are sorted together
 // by length when bucketing.
 const bucketWindow = 50
-
-// Split shuffles 0..n-1 with seed and returns the first n-round(frac*n) as
-// the training indices and the rest as the validation indices, each sorted
-// ascending (so a Subset keeps file order). frac is clamped to [0, 1); when
-// frac > 0 and n >= 2 the validation part holds at least one and the
-// training part at least one index.
-func Split(n int, frac float64, seed uint64) (train, val []int) {
-	if n <= 0 {
-		return nil, nil
-	}
-	if !(frac > 0) { // also NaN
-		frac = 0
-	}
-	nv := int(math.Round(min(frac, 1) * float64(n)))
-	if frac > 0 && n >= 2 {
-		nv = min(max(nv, 1), n-1)
-	} else if nv >= n {
-		nv = 0
-	}
-	perm := rand.New(rand.NewPCG(seed, streamSplit)).Perm(n)
-	train, val = perm[:n-nv:n-nv], perm[n-nv:]
-	slices.Sort(train)
-	slices.Sort(val)
-	if len(val) == 0 {
-		val = nil
-	}
-	return train, val
-}
 
 // Subset returns the samples idx of d, in that order. Sequences are shared,
 // not copied.

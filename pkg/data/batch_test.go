@@ -6,62 +6,6 @@ import (
 	"testing"
 )
 
-func TestSplit(t *testing.T) {
-	for _, tt := range []struct {
-		n         int
-		frac      float64
-		wantVal   int
-		wantTrain int
-	}{
-		{100, 0.1, 10, 90},
-		{10662, 0.1, 1066, 9596},
-		{5, 0.1, 1, 4},  // at least one validation sample
-		{2, 0.9, 1, 1},  // at least one training sample
-		{1, 0.5, 0, 1},  // nothing to split
-		{10, 0, 0, 10},  //
-		{10, 1.5, 9, 1}, // clamped
-		{10, -1, 0, 10}, //
-		{0, 0.1, 0, 0},  //
-		{7, 0.5, 4, 3},  // round half away from zero
-	} {
-		train, val := Split(tt.n, tt.frac, 1)
-		if len(train) != tt.wantTrain || len(val) != tt.wantVal {
-			t.Errorf("Split(%d, %v) sizes %d/%d, want %d/%d", tt.n, tt.frac, len(train), len(val), tt.wantTrain, tt.wantVal)
-			continue
-		}
-		all := append(slices.Clone(train), val...)
-		slices.Sort(all)
-		for i, x := range all {
-			if x != i {
-				t.Fatalf("Split(%d, %v) is not a partition of 0..n-1", tt.n, tt.frac)
-			}
-		}
-		if !slices.IsSorted(train) || !slices.IsSorted(val) {
-			t.Error("parts are not sorted")
-		}
-	}
-	a, b := Split(1000, 0.2, 7)
-	c, d := Split(1000, 0.2, 7)
-	if !slices.Equal(a, c) || !slices.Equal(b, d) {
-		t.Error("Split is not deterministic")
-	}
-	_, e := Split(1000, 0.2, 8)
-	if slices.Equal(b, e) {
-		t.Error("Split ignores the seed")
-	}
-	// Data sorted by label (MR): the tail is not what we validate on.
-	_, val := Split(1000, 0.1, 1)
-	low := 0
-	for _, i := range val {
-		if i < 500 {
-			low++
-		}
-	}
-	if low < 25 || low > 75 {
-		t.Errorf("validation split draws %d of 100 from the first half", low)
-	}
-}
-
 func randomDataset(n, maxLen int, seed uint64) *Dataset {
 	rng := rand.New(rand.NewPCG(seed, 0))
 	d := &Dataset{Seqs: make([][]int32, n), Labels: make([]int32, n)}

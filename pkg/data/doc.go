@@ -84,11 +84,11 @@
 //
 // # Batching
 //
-// Split draws a seeded permutation and takes the validation part from its
-// tail (files sorted by label still give a mixed validation set); both parts
-// keep ascending index order. StratifiedSplit takes the same number from
-// every stratum in proportion; multi-label training stratifies on each
-// record's rarest label (RarestLabelKeys). EpochBatches gives exactly ceil(N/BatchSize)
+// StratifiedSplit draws a seeded permutation (files sorted by label still
+// give a mixed validation set) and takes the validation part from every
+// stratum in proportion, leaving each stratum a training sample; both parts
+// keep ascending index order. The stratum of a record is its label, or the
+// rarest of its labels (RarestLabelKeys). EpochBatches gives exactly ceil(N/BatchSize)
 // batches per epoch, each sample once, deterministic from (Seed, epoch) with
 // math/rand/v2 PCG; bucketing sorts windows of 50 batches by length so that
 // batches hold similar lengths without changing what an epoch sees.

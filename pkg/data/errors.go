@@ -17,6 +17,9 @@ var (
 	// ErrMultiLabel: a record has several labels and the model, or the
 	// configuration, is single-label (softmax).
 	ErrMultiLabel = errors.New("data: several labels on one record")
+	// ErrUntrainedClass: a class of the validation data has no example in
+	// the training data.
+	ErrUntrainedClass = errors.New("data: class without training examples")
 )
 
 // ParseError is a problem with one record of an input file (or with a whole
@@ -24,7 +27,7 @@ var (
 type ParseError struct {
 	File string // file name as given ("<stdin>" for standard input); for a class folder, the document's path
 	Line int    // 1-based line of the record (CSV: the line where the record starts); 0 = the whole file
-	Err  error  // wraps ErrMalformed, ErrMultiLabel, ErrUnreadable, ErrUnknownLabel or ErrEmpty
+	Err  error  // wraps ErrMalformed, ErrMultiLabel, ErrUnreadable, ErrUnknownLabel, ErrUntrainedClass or ErrEmpty
 }
 
 // Error returns "FILE:LINE: msg" ("FILE: msg" when Line is 0), where msg is

@@ -105,13 +105,14 @@ func TestRealMR(t *testing.T) {
 	if c := labelCounts(exs); c["neg"] != 5331 || c["pos"] != 5331 {
 		t.Errorf("MR labels %v", c)
 	}
-	// Sorted by label: the seeded split still validates on both classes.
-	_, val := Split(len(exs), 0.1, 1)
+	// Sorted by label: the stratified split validates on both classes,
+	// equally.
+	_, val := StratifiedSplit(RarestLabelKeys(exs), 0.1, 1)
 	vc := map[string]int{}
 	for _, i := range val {
 		vc[exs[i].Label]++
 	}
-	if vc["neg"] < 400 || vc["pos"] < 400 {
+	if vc["neg"] != 533 || vc["pos"] != 533 {
 		t.Errorf("validation split classes %v", vc)
 	}
 	if exs[0].Line != 2 || exs[len(exs)-1].Line != 10663 {

@@ -168,7 +168,7 @@ func (m *Model) EvaluateFileAt(path string, opts ReadOptions, threshold float64)
 		return nil, err
 	}
 	if len(ex) == 0 {
-		return nil, fmt.Errorf("%s: %w", path, data.ErrEmpty)
+		return nil, emptyInput(path, "the data to evaluate")
 	}
 	return m.EvaluateAt(ex, threshold)
 }

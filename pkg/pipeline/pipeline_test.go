@@ -305,7 +305,8 @@ func TestEmptyValidationIsAnError(t *testing.T) {
 	cfg := tinyRun(t, dir)
 	cfg.Data.Validation = Stdin
 	_, err := Train(context.Background(), cfg, TrainOptions{Read: ReadOptions{Stdin: strings.NewReader("")}})
-	if !errors.Is(err, data.ErrEmpty) || !strings.Contains(err.Error(), "validation") {
+	if !errors.Is(err, data.ErrEmpty) || !strings.Contains(err.Error(), "validation") ||
+		!strings.Contains(err.Error(), "standard input had no records") {
 		t.Errorf("empty validation: %v", err)
 	}
 }

@@ -157,5 +157,5 @@ func (m *Model) OpenRecords(path, format, idColumn string, in io.Reader) (*data.
 	if in == nil {
 		return nil, fmt.Errorf("pipeline: %q names standard input, and there is none", Stdin)
 	}
-	return data.NewReader(in, "<stdin>", ro)
+	return data.NewReader(in, stdinName, ro)
 }

@@ -10,6 +10,9 @@ import (
 // Stdin is the path that names standard input (ReadOptions.Stdin).
 const Stdin = "-"
 
+// stdinName is standard input's name in errors.
+const stdinName = "<stdin>"
+
 // ReadOptions says how to read labelled data.
 type ReadOptions struct {
 	SkipBad bool      // skip malformed records (counted) instead of failing
@@ -31,8 +34,7 @@ func ReadExamples(path string, c data.Config, opts ReadOptions) ([]data.Example,
 	if opts.Stdin == nil {
 		return nil, fmt.Errorf("pipeline: %q names standard input, and there is none", Stdin)
 	}
-	const name = "<stdin>"
-	r, err := data.NewReader(opts.Stdin, name, ro)
+	r, err := data.NewReader(opts.Stdin, stdinName, ro)
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +49,18 @@ func ReadExamples(path string, c data.Config, opts ReadOptions) ([]data.Example,
 		}
 		ex = append(ex, e)
 	}
-	opts.skipped(name, r.Skipped())
+	opts.skipped(stdinName, r.Skipped())
 	return ex, nil
+}
+
+// emptyInput is the error of an input, the role what, that holds no
+// records: for standard input it says so, since "-" names no file to look
+// at.
+func emptyInput(path, what string) error {
+	if path == Stdin {
+		return &data.ParseError{File: stdinName, Err: fmt.Errorf("%w: standard input had no records (%s); pipe the records in, or give a file", data.ErrEmpty, what)}
+	}
+	return fmt.Errorf("%s: %w (%s)", path, data.ErrEmpty, what)
 }
 
 func (o ReadOptions) skipped(name string, n int) {

@@ -145,6 +145,15 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 	if err := resolveOutput(&cfg.Model.Config, trainEx, valEx); err != nil {
 		return nil, err
 	}
+	if from == nil { // a model to fine-tune knows its classes already
+		name := cfg.Data.Train
+		if name == Stdin {
+			name = stdinName
+		}
+		if err := data.CheckTrainedClasses(trainEx, valEx, name); err != nil {
+			return nil, err
+		}
+	}
 	var resume *train.Checkpoint
 	if opts.Resume != "" {
 		if resume, err = readResume(opts.Resume); err != nil {
@@ -204,7 +213,7 @@ func readSplit(cfg *Config, ro ReadOptions) (trainEx, valEx []data.Example, err 
 		return nil, nil, err
 	}
 	if len(all) == 0 {
-		return nil, nil, fmt.Errorf("%s: %w", cfg.Data.Train, data.ErrEmpty)
+		return nil, nil, emptyInput(cfg.Data.Train, "the training data")
 	}
 	trainEx = all
 	if cfg.Data.Validation != "" {
@@ -212,17 +221,13 @@ func readSplit(cfg *Config, ro ReadOptions) (trainEx, valEx []data.Example, err 
 			return nil, nil, err
 		}
 		if len(valEx) == 0 {
-			return nil, nil, fmt.Errorf("%s: %w (the validation data)", cfg.Data.Validation, data.ErrEmpty)
+			return nil, nil, emptyInput(cfg.Data.Validation, "the validation data")
 		}
 	} else if cfg.Data.ValidationSplit > 0 {
-		var ti, vi []int
-		if multiLabel(cfg.Model.Config, all) {
-			// Stratified on each record's rarest label, so that labels
-			// of few records reach the validation set in proportion.
-			ti, vi = data.StratifiedSplit(data.RarestLabelKeys(all), cfg.Data.ValidationSplit, cfg.Train.Seed)
-		} else {
-			ti, vi = data.Split(len(all), cfg.Data.ValidationSplit, cfg.Train.Seed)
-		}
+		// Stratified by class; a record with several labels by its
+		// rarest, so that labels of few records reach the validation set
+		// in proportion.
+		ti, vi := data.StratifiedSplit(data.RarestLabelKeys(all), cfg.Data.ValidationSplit, cfg.Train.Seed)
 		trainEx, valEx = pick(all, ti), pick(all, vi)
 	}
 	if len(trainEx) == 0 {
