@@ -124,7 +124,7 @@ to stdout (--format json: as eval --format json prints them). Ctrl-C finishes th
 func addTrainDataFlags(fl *pflag.FlagSet, d data.Config) {
 	fl.String("train", d.Train, "training data `path` (file or class directory)")
 	fl.String("validation", d.Validation, "validation data `path` (default: split from --train)")
-	fl.Float64("validation-split", d.ValidationSplit, "fraction of the training data held out for validation")
+	fl.Float64("validation-split", d.ValidationSplit, "fraction of the training data held out for validation (stratified by class)")
 	fl.String("test", d.Test, "test data `path`, evaluated after training")
 	fl.String("data-format", d.Format, "input format: auto, fasttext, csv, tsv, jsonl, dir")
 	addColumnFlags(fl, d.LabelColumn, d.TextColumns, "")
