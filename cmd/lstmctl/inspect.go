@@ -110,6 +110,9 @@ func writeInspection(w io.Writer, in inspection) error {
 	fmt.Fprintf(w, "vocabulary: %d tokens\n", in.VocabSize)
 	fmt.Fprintf(w, "text: standardize %s, split %s, max_tokens %d, min_count %d, sequence_length %d, truncate %s, pad %s\n",
 		t.Standardize, t.Split, t.MaxTokens, t.MinCount, t.SequenceLength, t.Truncate, t.Pad)
+	if t.Ngrams > 1 {
+		fmt.Fprintf(w, "text: word n-grams up to %d\n", t.Ngrams)
+	}
 	vectors := mc.EmbeddingVectors
 	if vectors == "" {
 		vectors = "none (random)"

@@ -26,9 +26,6 @@ const (
 	StandardizeNone       = "none"
 )
 
-// SplitWhitespace is the only text.split mode: runs of Unicode white space.
-const SplitWhitespace = "whitespace"
-
 // Sides for text.truncate and text.pad.
 const (
 	SidePost = "post"
@@ -105,6 +102,13 @@ func (c Config) Validate() error {
 	return nil
 }
 
+func checkSplit(s string) error {
+	if slices.Contains(Splits, s) {
+		return nil
+	}
+	return fmt.Errorf("data: text.split must be whitespace, character or unicode_words, got %q", s)
+}
+
 func checkFormat(f string) error {
 	if f == "" || f == FormatAuto || slices.Contains(Formats, f) {
 		return nil
@@ -117,8 +121,11 @@ func (c TextConfig) Validate() error {
 	if _, _, err := standardizeFlags(c.Standardize); err != nil {
 		return err
 	}
-	if c.Split != SplitWhitespace {
-		return fmt.Errorf("data: text.split must be %q, got %q", SplitWhitespace, c.Split)
+	if err := checkSplit(c.Split); err != nil {
+		return err
+	}
+	if c.Ngrams < 0 || c.Ngrams > MaxNgrams {
+		return fmt.Errorf("data: text.ngrams must be 0 (words only) to %d, got %d", MaxNgrams, c.Ngrams)
 	}
 	if c.MaxTokens != 0 && c.MaxTokens < 2 {
 		return fmt.Errorf("data: text.max_tokens must be 0 (unlimited) or at least 2 (it counts %q and %q), got %d",

@@ -69,8 +69,10 @@
 // lower_and_strip_punctuation lower-cases with strings.ToLower and then
 // deletes the ASCII characters of Python's string.punctuation (so "don't"
 // becomes "dont" and "e-mail" "email"); lower, strip_punctuation and none
-// do part or nothing of that. The text is then split on runs of Unicode
-// white space (strings.Fields). The vocabulary (VocabBuilder, BuildVocab) is
+// do part or nothing of that. The text is then split (text.split) on runs
+// of Unicode white space (strings.Fields), into code points, or at the
+// UAX #29 word boundaries with scripts written without spaces split into
+// code points; text.ngrams adds word n-grams after the words. The vocabulary (VocabBuilder, BuildVocab) is
 // learned from the training texts only, over all their tokens (before
 // truncation): "", "[UNK]", then tokens by descending count, ties by
 // ascending byte order, at most max_tokens entries in all (0 = unlimited),

@@ -49,6 +49,20 @@ func (e *Encoder) Encode(text string) []int32 {
 // AppendEncode appends the ids of text (as Encode) to dst and returns the
 // extended slice. It allocates nothing when dst has room.
 func (e *Encoder) AppendEncode(dst []int32, text string) []int32 {
+	if !e.tok.simple() {
+		toks := e.tok.appendGeneral(nil, text)
+		if L := e.seqLen; L > 0 && len(toks) > L {
+			if e.pre {
+				toks = toks[len(toks)-L:]
+			} else {
+				toks = toks[:L]
+			}
+		}
+		for _, tok := range toks {
+			dst = append(dst, e.vocab.ID(tok))
+		}
+		return dst
+	}
 	var scratch [64]byte
 	buf := scratch[:0]
 	start, n, L := len(dst), 0, e.seqLen

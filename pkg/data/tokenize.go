@@ -30,15 +30,29 @@ func init() {
 //   - strip: delete the ASCII punctuation of Python's string.punctuation,
 //     apostrophe included ("don't" -> "dont"; "a-b" -> "ab"); other Unicode
 //     punctuation is kept;
-//   - then split on runs of Unicode white space (exactly strings.Fields;
-//     unlike Python's str.split, the ASCII separators \x1c-\x1f are not
-//     white space); empty tokens never occur.
+//   - then split (text.split): "whitespace" on runs of Unicode white
+//     space (exactly strings.Fields; unlike Python's str.split, the ASCII
+//     separators \x1c-\x1f are not white space); "character" into code
+//     points, white space included (Keras' "character"); "unicode_words"
+//     at the word boundaries of Unicode Standard Annex #29, dropping
+//     white-space segments and, when the standardization strips
+//     punctuation, segments made only of Unicode punctuation (category P),
+//     and splitting a segment that holds a letter of a script written
+//     without spaces (Han, Hiragana, Katakana, Bopomofo, Thai, Lao, Khmer,
+//     Myanmar, Tai Tham, New Tai Lue, Tai Viet) into its code points.
+//     Empty tokens never occur;
+//   - with text.ngrams N > 1, the words are followed by their 2-grams, then
+//     3-grams, ..., N-grams, each the words joined by one space (Keras
+//     TextVectorization(ngrams=N): "a b c" -> a, b, c, "a b", "b c").
+//     Truncation applies to this whole list.
 //
 // Invalid UTF-8 bytes in the input become U+FFFD (readers repair text
 // already, so this only matters for strings from elsewhere). A Tokenizer is
 // immutable and safe for concurrent use.
 type Tokenizer struct {
 	lower, strip bool
+	split        string // text.split
+	ngrams       int    // text.ngrams
 }
 
 func standardizeFlags(mode string) (lower, strip bool, err error) {
@@ -56,17 +70,20 @@ func standardizeFlags(mode string) (lower, strip bool, err error) {
 		StandardizeLowerStrip, StandardizeLower, StandardizeStrip, StandardizeNone, mode)
 }
 
-// NewTokenizer returns the tokenizer of c.Standardize and c.Split (other
-// fields are not looked at).
+// NewTokenizer returns the tokenizer of c.Standardize, c.Split and
+// c.Ngrams (other fields are not looked at).
 func NewTokenizer(c TextConfig) (*Tokenizer, error) {
 	lower, strip, err := standardizeFlags(c.Standardize)
 	if err != nil {
 		return nil, err
 	}
-	if c.Split != SplitWhitespace {
-		return nil, fmt.Errorf("data: text.split must be %q, got %q", SplitWhitespace, c.Split)
+	if err := checkSplit(c.Split); err != nil {
+		return nil, err
 	}
-	return &Tokenizer{lower: lower, strip: strip}, nil
+	if c.Ngrams < 0 || c.Ngrams > MaxNgrams {
+		return nil, fmt.Errorf("data: text.ngrams must be 0 (words only) to %d, got %d", MaxNgrams, c.Ngrams)
+	}
+	return &Tokenizer{lower: lower, strip: strip, split: c.Split, ngrams: c.Ngrams}, nil
 }
 
 // Tokens returns the tokens of s.
@@ -76,6 +93,9 @@ func (t *Tokenizer) Tokens(s string) []string {
 
 // AppendTokens appends the tokens of s to dst.
 func (t *Tokenizer) AppendTokens(dst []string, s string) []string {
+	if !t.simple() {
+		return t.appendGeneral(dst, s)
+	}
 	var scratch [64]byte
 	buf := scratch[:0]
 	for i := 0; ; {
@@ -90,6 +110,9 @@ func (t *Tokenizer) AppendTokens(dst []string, s string) []string {
 
 // Count returns the number of tokens of s without building them.
 func (t *Tokenizer) Count(s string) int {
+	if !t.simple() {
+		return len(t.appendGeneral(nil, s))
+	}
 	var scratch [64]byte
 	buf := scratch[:0]
 	n := 0

@@ -89,7 +89,7 @@ func TestTokenizerConfigErrors(t *testing.T) {
 		t.Errorf("bad standardize: %v", err)
 	}
 	c = DefaultTextConfig()
-	c.Split = "character"
+	c.Split = "characters"
 	if _, err := NewTokenizer(c); err == nil || !strings.Contains(err.Error(), "split") {
 		t.Errorf("bad split: %v", err)
 	}

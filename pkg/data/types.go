@@ -23,8 +23,12 @@ type Config struct {
 
 // TextConfig is the `text` section of the configuration.
 type TextConfig struct {
-	Standardize    string `mapstructure:"standardize" json:"standardize"`
-	Split          string `mapstructure:"split" json:"split"`
+	Standardize string `mapstructure:"standardize" json:"standardize"`
+	Split       string `mapstructure:"split" json:"split"`
+	// Ngrams N > 1 adds the word n-grams of 2..N words, joined by a
+	// space, after the words (Keras TextVectorization(ngrams=N)); 0 and 1
+	// mean words only.
+	Ngrams         int    `mapstructure:"ngrams" json:"ngrams,omitempty"`
 	MaxTokens      int    `mapstructure:"max_tokens" json:"max_tokens"`
 	MinCount       int    `mapstructure:"min_count" json:"min_count"`
 	SequenceLength int    `mapstructure:"sequence_length" json:"sequence_length"`

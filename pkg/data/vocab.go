@@ -80,6 +80,10 @@ func (b *VocabBuilder) Add(tokens []string) {
 // AddText counts the tokens of text as t splits them, without allocating
 // for tokens already seen.
 func (b *VocabBuilder) AddText(t *Tokenizer, text string) {
+	if !t.simple() {
+		b.Add(t.appendGeneral(nil, text))
+		return
+	}
 	var scratch [64]byte
 	buf := scratch[:0]
 	for i := 0; ; {
