@@ -113,6 +113,9 @@ func writeInspection(w io.Writer, in inspection) error {
 	if t.Ngrams > 1 {
 		fmt.Fprintf(w, "text: word n-grams up to %d\n", t.Ngrams)
 	}
+	if sw := t.Subwords; sw.On() {
+		fmt.Fprintf(w, "text: subwords of %d to %d characters in %d buckets\n", sw.MinN, sw.MaxN, sw.Buckets)
+	}
 	vectors := mc.EmbeddingVectors
 	if vectors == "" {
 		vectors = "none (random)"

@@ -94,6 +94,8 @@ class Model:
             raise ModelError(f"{path}: text.split {text.get('split')!r} is not supported")
         if text.get("ngrams", 0) > 1:
             raise ModelError(f"{path}: text.ngrams {text.get('ngrams')!r} is not supported")
+        if text.get("subwords"):
+            raise ModelError(f"{path}: text.subwords is not supported")
         self.seq_len = int(text.get("sequence_length", 0))
         self.truncate_pre = text.get("truncate", "post") == "pre"
         self.pad_pre = text.get("pad", "post") == "pre"

@@ -19,7 +19,7 @@ const bucketWindow = 50
 // Subset returns the samples idx of d, in that order. Sequences are shared,
 // not copied.
 func (d *Dataset) Subset(idx []int) *Dataset {
-	s := &Dataset{Seqs: make([][]int32, len(idx))}
+	s := &Dataset{Seqs: make([][]int32, len(idx)), Bags: d.Bags}
 	if d.Labels != nil {
 		s.Labels = make([]int32, len(idx))
 	}
@@ -135,7 +135,7 @@ func EpochBatches(d *Dataset, opt BatchOptions, epoch int) [][]int {
 // check with Layout.Fits) and panics.
 func (d *Dataset) FillBatch(b *Batch, idx []int, opt BatchOptions) {
 	B := len(idx)
-	b.B, b.Masked = B, opt.Masked
+	b.B, b.Masked, b.Bags = B, opt.Masked, d.Bags
 	b.Index = append(b.Index[:0], idx...)
 	if opt.Masked {
 		slices.SortStableFunc(b.Index, func(x, y int) int { return cmp.Compare(len(d.Seqs[y]), len(d.Seqs[x])) })

@@ -127,6 +127,9 @@ func (c TextConfig) Validate() error {
 	if c.Ngrams < 0 || c.Ngrams > MaxNgrams {
 		return fmt.Errorf("data: text.ngrams must be 0 (words only) to %d, got %d", MaxNgrams, c.Ngrams)
 	}
+	if err := c.Subwords.Validate(); err != nil {
+		return err
+	}
 	if c.MaxTokens != 0 && c.MaxTokens < 2 {
 		return fmt.Errorf("data: text.max_tokens must be 0 (unlimited) or at least 2 (it counts %q and %q), got %d",
 			PadToken, OOVToken, c.MaxTokens)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/lstmctl/lstmctl/pkg/embed"
 )
 
 // Encoder turns texts into token ids: standardize, split, look up,
@@ -15,6 +17,9 @@ type Encoder struct {
 	vocab  *Vocab
 	seqLen int  // 0 = no truncation
 	pre    bool // truncate "pre": keep the last seqLen tokens
+
+	sub       SubwordConfig
+	vocabBags *embed.Bags // the vocabulary's subword bags (nil: off)
 }
 
 // NewEncoder returns the encoder of c over v.
@@ -29,8 +34,16 @@ func NewEncoder(c TextConfig, v *Vocab) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Encoder{tok: t, vocab: v, seqLen: c.SequenceLength, pre: c.Truncate == SidePre}, nil
+	e := &Encoder{tok: t, vocab: v, seqLen: c.SequenceLength, pre: c.Truncate == SidePre, sub: c.Subwords}
+	if c.Subwords.On() {
+		e.vocabBags = vocabBags(v, c.Subwords)
+	}
+	return e, nil
 }
+
+// Subwords reports whether the encoder computes subword bags
+// (text.subwords): then datasets carry Bags and texts encode with Forms.
+func (e *Encoder) Subwords() bool { return e.vocabBags != nil }
 
 // Vocab returns the encoder's vocabulary.
 func (e *Encoder) Vocab() *Vocab { return e.vocab }
@@ -49,6 +62,12 @@ func (e *Encoder) Encode(text string) []int32 {
 // AppendEncode appends the ids of text (as Encode) to dst and returns the
 // extended slice. It allocates nothing when dst has room.
 func (e *Encoder) AppendEncode(dst []int32, text string) []int32 {
+	return e.AppendEncodeForms(dst, nil, text)
+}
+
+// AppendEncodeForms is AppendEncode giving each word the vocabulary does
+// not hold its id in f (with subwords; f nil: [UNK]).
+func (e *Encoder) AppendEncodeForms(dst []int32, f *Forms, text string) []int32 {
 	if !e.tok.simple() {
 		toks := e.tok.appendGeneral(nil, text)
 		if L := e.seqLen; L > 0 && len(toks) > L {
@@ -59,7 +78,7 @@ func (e *Encoder) AppendEncode(dst []int32, text string) []int32 {
 			}
 		}
 		for _, tok := range toks {
-			dst = append(dst, e.vocab.ID(tok))
+			dst = append(dst, e.lookup(f, []byte(tok)))
 		}
 		return dst
 	}
@@ -72,7 +91,7 @@ func (e *Encoder) AppendEncode(dst []int32, text string) []int32 {
 		if !ok {
 			break
 		}
-		id := e.vocab.id(buf)
+		id := e.lookup(f, buf)
 		switch {
 		case L == 0 || n < L:
 			dst = append(dst, id)
@@ -90,6 +109,16 @@ func (e *Encoder) AppendEncode(dst []int32, text string) []int32 {
 		slices.Reverse(seg)
 	}
 	return dst
+}
+
+// lookup returns the id of tok: its vocabulary id, else its form in f, else
+// [UNK].
+func (e *Encoder) lookup(f *Forms, tok []byte) int32 {
+	id := e.vocab.id(tok)
+	if id == 1 && f != nil && string(tok) != OOVToken {
+		id = f.id(tok)
+	}
+	return id
 }
 
 // Labels maps class names to class indices 0..C-1.
@@ -236,11 +265,15 @@ func EncodeMultiLabel(ex []Example, enc *Encoder, labels *Labels) (*Dataset, err
 func encodeTexts(d *Dataset, ex []Example, enc *Encoder) {
 	ends := make([]int, len(ex))
 	var flat []int32
+	f := enc.NewForms()
 	for i := range ex {
-		flat = enc.AppendEncode(flat, ex[i].Text)
+		flat = enc.AppendEncodeForms(flat, f, ex[i].Text)
 		ends[i] = len(flat)
 	}
 	flat = slices.Clip(flat)
+	if f != nil {
+		d.Bags = f.Bags()
+	}
 	start := 0
 	for i, end := range ends {
 		d.Seqs[i] = flat[start:end:end]
@@ -251,8 +284,12 @@ func encodeTexts(d *Dataset, ex []Example, enc *Encoder) {
 // EncodeTexts encodes unlabelled texts (predict); the Dataset has nil Labels.
 func EncodeTexts(texts []string, enc *Encoder) *Dataset {
 	d := &Dataset{Seqs: make([][]int32, len(texts))}
+	f := enc.NewForms()
 	for i, t := range texts {
-		d.Seqs[i] = enc.Encode(t)
+		d.Seqs[i] = enc.AppendEncodeForms(nil, f, t)
+	}
+	if f != nil {
+		d.Bags = f.Bags()
 	}
 	return d
 }

@@ -1,5 +1,7 @@
 package data
 
+import "github.com/lstmctl/lstmctl/pkg/embed"
+
 // Config is the `data` section of the configuration.
 type Config struct {
 	Train           string   `mapstructure:"train" json:"train"`
@@ -34,16 +36,22 @@ type TextConfig struct {
 	SequenceLength int    `mapstructure:"sequence_length" json:"sequence_length"`
 	Truncate       string `mapstructure:"truncate" json:"truncate"`
 	Pad            string `mapstructure:"pad" json:"pad"`
+	// Subwords are fastText's hashed character n-grams (off when zero).
+	Subwords SubwordConfig `mapstructure:"subwords" json:"subwords,omitzero"`
 }
 
 // Dataset is an encoded data set: Seqs[i] are the token ids of sample i
 // (truncated, not padded) and Labels[i] its class index. A multi-label
 // data set (EncodeMultiLabel) has LabelSets instead: LabelSets[i] holds the
 // class indices of sample i, ascending and distinct, and Labels is nil.
+// With subwords, Bags gives every id its subword rows, and ids from the
+// vocabulary size up are words the vocabulary does not hold (see Forms);
+// nil otherwise.
 type Dataset struct {
 	Seqs      [][]int32
 	Labels    []int32
 	LabelSets [][]int32
+	Bags      *embed.Bags
 }
 
 // Len returns the number of samples.
@@ -68,4 +76,5 @@ type Batch struct {
 	LabelSets [][]int32
 	B, T      int
 	Masked    bool
+	Bags      *embed.Bags // the data set's subword bags (nil without subwords)
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/lstmctl/lstmctl/internal/kernels"
+	"github.com/lstmctl/lstmctl/pkg/embed"
 )
 
 // Input is one batch for the model, time-major: Tokens[t*B+b] is the id of
@@ -30,6 +31,12 @@ type Input struct {
 	// dropout at all.
 	Train bool
 	Noise []uint64
+
+	// Bags gives every token id its subword rows (the classifier's
+	// Buckets > 0): ids below V are vocabulary words, ids from V up to
+	// Bags.Len() are words the vocabulary does not hold, whose word row is
+	// [UNK]. Required with subwords, ignored without.
+	Bags *embed.Bags
 }
 
 // Classifier is embedding -> stacked LSTMs (each optionally bidirectional)
@@ -54,11 +61,20 @@ type Classifier struct {
 // New returns a classifier with zero weights (call Init, or copy weights into
 // the tensors of Params).
 func New(cfg Config, vocabSize, numClasses int) (*Classifier, error) {
+	return NewWithSubwords(cfg, vocabSize, 0, numClasses)
+}
+
+// NewWithSubwords is New with a table of buckets subword rows
+// (embedding.subwords, the last parameter); 0 is New.
+func NewWithSubwords(cfg Config, vocabSize, buckets, numClasses int) (*Classifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if vocabSize <= 0 {
 		return nil, fmt.Errorf("model: vocabulary size must be positive, got %d", vocabSize)
+	}
+	if buckets < 0 {
+		return nil, fmt.Errorf("model: subword buckets must not be negative, got %d", buckets)
 	}
 	if numClasses <= 0 {
 		return nil, fmt.Errorf("model: number of classes must be positive, got %d", numClasses)
@@ -66,6 +82,10 @@ func New(cfg Config, vocabSize, numClasses int) (*Classifier, error) {
 	cfg.LSTM = append([]int(nil), cfg.LSTM...)
 	c := &Classifier{Config: cfg, Vocab: vocabSize, Classes: numClasses, frozen: cfg.FreezeEmbedding}
 	c.Embedding = NewEmbedding(vocabSize, cfg.EmbeddingDim)
+	if buckets > 0 {
+		c.Embedding.Buckets = buckets
+		c.Embedding.Subwords = newTensor(SubwordsTensor, buckets, cfg.EmbeddingDim)
+	}
 	in := cfg.EmbeddingDim
 	for k, h := range cfg.LSTM {
 		seq := k < len(cfg.LSTM)-1 || cfg.pooling() != PoolLast
@@ -78,6 +98,9 @@ func New(cfg Config, vocabSize, numClasses int) (*Classifier, error) {
 	c.Dense = NewDense(in, numClasses)
 	for _, l := range c.layers() {
 		c.params = append(c.params, l.Params()...)
+	}
+	if buckets > 0 {
+		c.params = append(c.params, c.Embedding.Subwords)
 	}
 	return c, nil
 }
@@ -106,11 +129,14 @@ func (c *Classifier) layers() []Layer {
 // Init draws all weights from rng with the Keras initialisers, layer by
 // layer in order: the embedding, each LSTM (kernel, then recurrent kernel;
 // a bidirectional layer's forward LSTM, then its backward one, with draws of
-// its own), the dense kernel. The same seed gives the same weights.
+// its own), the dense kernel, then the subword rows. The same seed gives
+// the same weights, and the other layers the weights they have without
+// subwords.
 func (c *Classifier) Init(rng *rand.Rand) {
 	for _, l := range c.layers() {
 		l.Init(rng)
 	}
+	c.Embedding.InitSubwords(rng)
 }
 
 // Params returns the parameters in model-file order: embedding.embeddings
@@ -118,7 +144,8 @@ func (c *Classifier) Init(rng *rand.Rand) {
 // [H,4H], lstm.k.bias [4H], then (Bidirectional) lstm.k.backward.kernel,
 // .recurrent_kernel, .bias of the same shapes; dense.kernel [D,C] (D =
 // H_last, or 2H_last bidirectional); dense.bias [C]. in is E for layer 0,
-// else H_{k-1} (2H_{k-1} bidirectional).
+// else H_{k-1} (2H_{k-1} bidirectional); then, with subwords,
+// embedding.subwords [Buckets, E].
 // These are the live weights: update them by writing into Data (the slice
 // returned is shared; do not modify it).
 func (c *Classifier) Params() []*Tensor { return c.params }
@@ -149,11 +176,12 @@ func (c *Classifier) NewGrads() []*Tensor {
 type State struct {
 	owner  *Classifier
 	pack   packing
-	rev    []int32   // [N] bidirectional: reversed row -> original row (packing.reverse)
-	ids    []int32   // [N] packed token ids
-	idsRev []int32   // [N] the ids in reversed row order
-	x0     []float32 // [N, E] packed embeddings (after embedding dropout)
-	x0Rev  []float32 // [N, E] the same in reversed row order
+	bags   *embed.Bags // the subword bags of the last Forward (nil without subwords)
+	rev    []int32     // [N] bidirectional: reversed row -> original row (packing.reverse)
+	ids    []int32     // [N] packed token ids
+	idsRev []int32     // [N] the ids in reversed row order
+	x0     []float32   // [N, E] packed embeddings (after embedding dropout)
+	x0Rev  []float32   // [N, E] the same in reversed row order
 	layers []layerState
 
 	emask   []float32 // [B, E] embedding dropout masks (nil when off)
@@ -212,6 +240,7 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 	if in.Train {
 		pTok = c.Config.TokenDropout
 	}
+	bags := c.bags(in)
 	if pEmb+pIn+pRec+pDense+pTok > 0 && len(in.Noise) != B {
 		panic(fmt.Sprintf("model: Forward: Input.Noise has %d keys, want B = %d for dropout", len(in.Noise), B))
 	}
@@ -246,7 +275,13 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 		dropTokens(s.ids, noise, p, maskStream(0, 0, maskToken), pTok)
 	}
 	tab := c.Embedding.Table()
-	tab.Lookup(s.x0, s.ids)
+	s.bags = bags
+	if bags != nil {
+		sub := c.Embedding.SubwordTable()
+		tab.LookupBags(s.x0, s.ids, bags, &sub, UnknownID)
+	} else {
+		tab.Lookup(s.x0, s.ids)
+	}
 	s.emask = nil
 	if pEmb > 0 {
 		s.maskBuf[0] = grow(s.maskBuf[0], B*E)
@@ -516,8 +551,35 @@ func (c *Classifier) Backward(s *State, dlogits []float32, grads []*Tensor) {
 		if d == 1 {
 			ids = s.idsRev
 		}
-		tab.AddGrad(grads[0].Data, ids, dx)
+		if s.bags != nil {
+			tab.AddGradBags(grads[0].Data, grads[len(grads)-1].Data, ids, s.bags, dx, UnknownID)
+		} else {
+			tab.AddGrad(grads[0].Data, ids, dx)
+		}
 	}
+}
+
+// bags returns in.Bags, nil without subwords; with them every id must
+// have a bag, and it panics otherwise (a broken Input). Checking the rows
+// of the bags (embed.Bags.Check) is the caller's, once per data set.
+func (c *Classifier) bags(in Input) *embed.Bags {
+	if c.Embedding.Buckets == 0 {
+		return nil
+	}
+	b := in.Bags
+	if b == nil {
+		panic("model: Forward: the classifier has subwords but Input.Bags is nil")
+	}
+	n := b.Len()
+	if n < c.Vocab {
+		panic(fmt.Sprintf("model: Forward: Input.Bags has %d bags, fewer than the %d vocabulary ids", n, c.Vocab))
+	}
+	for _, id := range in.Tokens {
+		if id < 0 || int(id) >= n {
+			panic(fmt.Sprintf("model: Forward: token id %d has no bag (%d bags)", id, n))
+		}
+	}
+	return b // its rows were checked by the caller (embed.Bags.Check)
 }
 
 // splitInputGrad turns the input gradients of bidirectional layer k (its

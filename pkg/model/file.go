@@ -28,6 +28,7 @@ import (
 //	lstm.k.kernel, lstm.k.recurrent_kernel, lstm.k.bias         [in_k, 4H_k], [H_k, 4H_k], [4H_k]
 //	lstm.k.backward.kernel, .recurrent_kernel, .bias            (bidirectional only; same shapes)
 //	dense.kernel, dense.bias                                    [D, C], [C]
+//	embedding.subwords                                          [buckets, E] (text.subwords only)
 //
 // with in_0 = E, in_k = H_{k-1} and D = H_last (2H_{k-1} and 2H_last when
 // the config's "bidirectional" is true), followed, in a checkpoint (SaveWith), by the caller's extra tensors. Its
@@ -61,6 +62,10 @@ const (
 	Format        = "lstmctl"
 	FormatVersion = "1"
 )
+
+// SubwordsTensor is the name of the subword rows (hashed character
+// n-grams) of a model trained with text.subwords.
+const SubwordsTensor = "embedding.subwords"
 
 // Metadata keys of a model file that Meta.Extra may not use.
 const (
@@ -334,14 +339,20 @@ func loadFrom(r io.ReaderAt, size int64, name string) (*Classifier, *Meta, []*Te
 	// Check every tensor's shape against the header before allocating
 	// (stopping at the first missing one, so a config claiming a million
 	// layers costs nothing).
-	want, err := CheckShapes(cfg, len(meta.Vocab), len(meta.Labels), func(name string) ([]int, bool) {
+	// The subword table, when the file has one, gives its own size: the
+	// text settings that chose it are the caller's to compare.
+	buckets := 0
+	if info, ok := rd.Lookup(SubwordsTensor); ok && len(info.Shape) == 2 && info.Shape[0] > 0 {
+		buckets = info.Shape[0]
+	}
+	want, err := CheckShapes(cfg, len(meta.Vocab), buckets, len(meta.Labels), func(name string) ([]int, bool) {
 		info, ok := rd.Lookup(name)
 		return info.Shape, ok
 	})
 	if err != nil {
 		return nil, nil, nil, badFile(name, "%v", err)
 	}
-	c, err := New(cfg, len(meta.Vocab), len(meta.Labels))
+	c, err := NewWithSubwords(cfg, len(meta.Vocab), buckets, len(meta.Labels))
 	if err != nil {
 		return nil, nil, nil, badFile(name, "%v", err)
 	}
@@ -372,15 +383,16 @@ func loadFrom(r io.ReaderAt, size int64, name string) (*Classifier, *Meta, []*Te
 }
 
 // CheckShapes compares the parameters a classifier of cfg with v
-// vocabulary tokens and the given classes would have against the tensors a
+// vocabulary tokens, buckets subword rows (0: none) and the given classes
+// would have against the tensors a
 // file holds (shape looks one up by name), stopping at the first that is
 // missing or of another shape, and returns the parameters' names and shapes
 // in Params order. It allocates nothing of the parameters' size, so a
 // loader calls it before New: a config that claims huge layers costs
 // nothing when the file does not hold them.
-func CheckShapes(cfg Config, v, classes int, shape func(name string) ([]int, bool)) ([]Tensor, error) {
+func CheckShapes(cfg Config, v, buckets, classes int, shape func(name string) ([]int, bool)) ([]Tensor, error) {
 	var want []Tensor
-	for pname, s := range paramShapes(cfg, v, classes) {
+	for pname, s := range paramShapes(cfg, v, buckets, classes) {
 		got, ok := shape(pname)
 		if !ok {
 			return nil, fmt.Errorf("missing tensor %q", pname)
@@ -396,7 +408,7 @@ func CheckShapes(cfg Config, v, classes int, shape func(name string) ([]int, boo
 
 // paramShapes yields the names and shapes of the parameters of a
 // classifier (the model file's tensors), in Params order.
-func paramShapes(cfg Config, v, classes int) iter.Seq2[string, []int] {
+func paramShapes(cfg Config, v, buckets, classes int) iter.Seq2[string, []int] {
 	return func(yield func(string, []int) bool) {
 		if !yield("embedding.embeddings", []int{v, cfg.EmbeddingDim}) {
 			return
@@ -416,8 +428,11 @@ func paramShapes(cfg Config, v, classes int) iter.Seq2[string, []int] {
 			}
 			in = cfg.directions() * h
 		}
-		if yield("dense.kernel", []int{in, classes}) {
-			yield("dense.bias", []int{classes})
+		if !yield("dense.kernel", []int{in, classes}) || !yield("dense.bias", []int{classes}) {
+			return
+		}
+		if buckets > 0 {
+			yield(SubwordsTensor, []int{buckets, cfg.EmbeddingDim})
 		}
 	}
 }

@@ -217,7 +217,7 @@ func TestFileLayout(t *testing.T) {
 		}
 	}
 	i := 0
-	for name, shape := range paramShapes(c.Config, 5, 3) {
+	for name, shape := range paramShapes(c.Config, 5, 0, 3) {
 		if p := c.Params()[i]; name != p.Name || !slices.Equal(shape, p.Shape) {
 			t.Errorf("paramShapes %d = %s %v, Params has %s %v", i, name, shape, p.Name, p.Shape)
 		}

@@ -21,9 +21,14 @@ var (
 )
 
 // Embedding maps token ids to vectors: Weights is embedding.embeddings [V, E].
+// With subwords (Buckets > 0), Subwords is embedding.subwords [Buckets, E],
+// the rows of hashed character n-grams, and a token's vector is the mean of
+// its word row and its n-grams' rows (embed.Table.LookupBags).
 type Embedding struct {
-	V, E    int
-	Weights *Tensor
+	V, E     int
+	Weights  *Tensor
+	Buckets  int
+	Subwords *Tensor // nil without subwords
 }
 
 // NewEmbedding returns a zero embedding of v rows of e values.
@@ -36,13 +41,31 @@ func (l *Embedding) Table() embed.Table {
 	return embed.Table{V: l.V, E: l.E, W: l.Weights.Data}
 }
 
-// Params returns [embedding.embeddings].
+// SubwordTable returns an embed.Table view of the subword rows (no copy);
+// only valid when Buckets > 0.
+func (l *Embedding) SubwordTable() embed.Table {
+	return embed.Table{V: l.Buckets, E: l.E, W: l.Subwords.Data}
+}
+
+// Params returns [embedding.embeddings]. The subword rows are not in it:
+// the classifier lists them last, after the dense layer, so that the
+// other parameters keep their places.
 func (l *Embedding) Params() []*Tensor { return []*Tensor{l.Weights} }
 
-// Init draws the weights from U(-0.05, 0.05).
+// Init draws the weights from U(-0.05, 0.05); the subword rows are drawn
+// by InitSubwords, after every other layer.
 func (l *Embedding) Init(rng *rand.Rand) {
 	t := l.Table()
 	t.Init(rng)
+}
+
+// InitSubwords draws the subword rows from U(-0.05, 0.05), as the word
+// rows (fastText draws both from one uniform distribution).
+func (l *Embedding) InitSubwords(rng *rand.Rand) {
+	if l.Buckets > 0 {
+		t := l.SubwordTable()
+		t.Init(rng)
+	}
 }
 
 // LSTM is a Keras LSTM layer of Units cells over In inputs. Kernel is [In,

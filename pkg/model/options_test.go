@@ -93,7 +93,7 @@ func TestBidirectionalParams(t *testing.T) {
 	ps := c.Params()
 	// The shapes the model file expects are the same.
 	i := 0
-	for name, shape := range paramShapes(cfg, 30, 3) {
+	for name, shape := range paramShapes(cfg, 30, 0, 3) {
 		if i >= len(ps) || name != ps[i].Name || !slices.Equal(shape, ps[i].Shape) {
 			t.Errorf("paramShapes %d: %s %v, want Params' %v", i, name, shape, ps[min(i, len(ps)-1)].Name)
 		}

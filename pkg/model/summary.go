@@ -64,8 +64,24 @@ type Summary struct {
 	NonTrainableParams int            `json:"non_trainable_params"`
 }
 
-// Summary returns the summary of c's architecture.
-func (c *Classifier) Summary() Summary { return Summarize(c.Config, c.Vocab, c.Classes) }
+// Summary returns the summary of c's architecture. With subwords the
+// embedding layer also holds the subword rows (embedding.subwords).
+func (c *Classifier) Summary() Summary {
+	s := Summarize(c.Config, c.Vocab, c.Classes)
+	if b := c.Embedding.Buckets; b > 0 {
+		n := b * c.Embedding.E
+		l := &s.Layers[0]
+		l.Params += n
+		l.Tensors = append(l.Tensors, SubwordsTensor)
+		s.TotalParams += n
+		if l.Trainable {
+			s.TrainableParams += n
+		} else {
+			s.NonTrainableParams += n
+		}
+	}
+	return s
+}
 
 // Summarize returns the summary of the classifier New(cfg, vocab, classes)
 // builds (cfg valid): the embedding (not trainable with

@@ -55,7 +55,7 @@ func coverageWarning(name string, v *embed.Vectors, vocab *data.Vocab, text data
 		cause = fmt.Sprintf("tokenization: %d of the %d tokens without a vector hold punctuation, which the vectors' words do not (text.standardize %s removes it)",
 			punct, missing, data.StandardizeLowerStrip)
 	case 2*long >= missing:
-		cause = fmt.Sprintf("tokenization: %d of the %d tokens without a vector are longer than 20 characters; is the text written without spaces between words?", long, missing)
+		cause = fmt.Sprintf("tokenization: %d of the %d tokens without a vector are longer than 20 characters; is the text written without spaces between words? (text.split: unicode_words splits it)", long, missing)
 	case 2*number >= missing:
 		cause = fmt.Sprintf("numbers: %d of the %d tokens without a vector are numbers, which the vectors do not hold", number, missing)
 	case 4*v.CaseOnly >= missing:

@@ -33,6 +33,9 @@ type Model struct {
 // newModel bundles a classifier with its configuration, vocabulary and
 // labels.
 func newModel(clf *model.Classifier, cfg Config, vocab *data.Vocab, labels *data.Labels) (*Model, error) {
+	if b := cfg.Text.Subwords.Buckets; clf.Embedding.Buckets != b {
+		return nil, fmt.Errorf("the model has %d subword rows but its text.subwords.buckets is %d", clf.Embedding.Buckets, b)
+	}
 	enc, err := data.NewEncoder(cfg.Text, vocab)
 	if err != nil {
 		return nil, err
@@ -192,7 +195,8 @@ func fromCheckpoint(path string, ck *train.Checkpoint) (*Model, error) {
 	}
 	// The stored config must describe the tensors the checkpoint holds
 	// before a classifier of its size is allocated.
-	if _, err := model.CheckShapes(cfg.Model.Config, len(vocab), len(labels), func(name string) ([]int, bool) {
+	buckets := cfg.Text.Subwords.Buckets
+	if _, err := model.CheckShapes(cfg.Model.Config, len(vocab), buckets, len(labels), func(name string) ([]int, bool) {
 		w, ok := weights[name]
 		if !ok {
 			return nil, false
@@ -201,7 +205,7 @@ func fromCheckpoint(path string, ck *train.Checkpoint) (*Model, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("%s: checkpoint: %w", path, err)
 	}
-	clf, err := model.New(cfg.Model.Config, len(vocab), len(labels))
+	clf, err := model.NewWithSubwords(cfg.Model.Config, len(vocab), buckets, len(labels))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

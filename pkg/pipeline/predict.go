@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/embed"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
 
@@ -21,6 +22,9 @@ type Predictor struct {
 	p    *train.Predictor
 	seqs [][]int32
 	ids  []int32 // the ids of a chunk's lines, one buffer reused chunk after chunk
+	// forms holds the chunk's words out of the vocabulary, with their
+	// subwords (nil without subwords); a new one per chunk bounds it.
+	forms *data.Forms
 }
 
 // NewPredictor returns a Predictor of the model, run with its train.threads
@@ -28,10 +32,18 @@ type Predictor struct {
 func (m *Model) NewPredictor() *Predictor {
 	c := &m.Config
 	return &Predictor{
-		m:    m,
-		p:    train.NewPredictor(m.Classifier, c.Text.Layout(), c.Train.BatchSize, c.Threads()),
-		seqs: make([][]int32, 0, predictChunk),
+		m:     m,
+		p:     train.NewPredictor(m.Classifier, c.Text.Layout(), c.Train.BatchSize, c.Threads()),
+		seqs:  make([][]int32, 0, predictChunk),
+		forms: m.Encoder.NewForms(),
 	}
+}
+
+// encode appends the ids of text to the chunk held.
+func (p *Predictor) encode(text string) {
+	start := len(p.ids)
+	p.ids = p.m.Encoder.AppendEncodeForms(p.ids, p.forms, text)
+	p.seqs = append(p.seqs, p.ids[start:len(p.ids):len(p.ids)])
 }
 
 // Close stops the Predictor's goroutines.
@@ -64,9 +76,7 @@ func (p *Predictor) PredictLines(ctx context.Context, r io.Reader, name string, 
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		start := len(p.ids)
-		p.ids = p.m.Encoder.AppendEncode(p.ids, line)
-		p.seqs = append(p.seqs, p.ids[start:len(p.ids):len(p.ids)])
+		p.encode(line)
 		if len(p.seqs) == predictChunk || !lr.Buffered() {
 			if err := p.flush(ctx, sink); err != nil {
 				return err
@@ -84,9 +94,16 @@ func (p *Predictor) flush(ctx context.Context, sink Sink) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	probs, err := p.p.Predict(p.seqs)
+	var bags *embed.Bags
+	if p.forms != nil {
+		bags = p.forms.Bags()
+	}
+	probs, err := p.p.PredictBags(p.seqs, bags)
 	if err != nil {
 		return err
+	}
+	if p.forms != nil && p.forms.Len() > 0 {
+		p.forms = p.m.Encoder.NewForms()
 	}
 	c := p.p.Classes()
 	for i := range p.seqs {

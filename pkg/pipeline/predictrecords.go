@@ -120,9 +120,7 @@ func (p *Predictor) PredictRecords(ctx context.Context, r Records, sink RecordSi
 		if err != nil {
 			return err
 		}
-		start := len(p.ids)
-		p.ids = p.m.Encoder.AppendEncode(p.ids, ex.Text)
-		p.seqs = append(p.seqs, p.ids[start:len(p.ids):len(p.ids)])
+		p.encode(ex.Text)
 		ids = append(ids, ex.ID)
 		if len(p.seqs) == predictChunk {
 			if err := p.flush(ctx, s); err != nil {

@@ -315,7 +315,7 @@ func newUntrained(ctx context.Context, cfg *Config, trainEx []data.Example, resu
 			return nil, err
 		}
 	}
-	clf, err := model.New(cfg.Model.Config, vocab.Len(), labels.Len())
+	clf, err := model.NewWithSubwords(cfg.Model.Config, vocab.Len(), cfg.Text.Subwords.Buckets, labels.Len())
 	if err != nil {
 		return nil, &ConfigError{err}
 	}

@@ -234,8 +234,12 @@ func (e *engine) distinctIDs(dst []int32, b *data.Batch, lo, hi int) []int32 {
 		e.mark[model.UnknownID] = st
 		dst = append(dst, model.UnknownID)
 	}
+	V := int32(e.m.Vocab)
 	for t := 0; t < b.T; t++ {
 		for _, id := range b.Tokens[t*b.B+lo : t*b.B+hi] {
+			if id >= V {
+				id = model.UnknownID // a word out of the vocabulary: [UNK]'s row and its subwords
+			}
 			if e.mark[id] != st {
 				e.mark[id] = st
 				dst = append(dst, id)
@@ -272,7 +276,7 @@ func (e *engine) runShard(w, k int) {
 			clear(dst)
 		}
 	}
-	in := model.Input{Tokens: sh.tokens[:T*n], Lengths: b.Lengths[lo:hi], B: n, T: T}
+	in := model.Input{Tokens: sh.tokens[:T*n], Lengths: b.Lengths[lo:hi], B: n, T: T, Bags: b.Bags}
 	if e.mode == modeTrain {
 		in.Train, in.Noise = true, e.noise[lo:hi]
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/embed"
 	"github.com/lstmctl/lstmctl/pkg/model"
 )
 
@@ -115,10 +116,23 @@ func checkDataset(what string, ds *data.Dataset, m *model.Classifier, layout dat
 			}
 		}
 	}
-	return checkSeqs(what, ds.Seqs, m.Vocab, layout)
+	return checkSeqs(what, ds.Seqs, ds.Bags, m, layout)
 }
 
-func checkSeqs(what string, seqs [][]int32, vocab int, layout data.Layout) error {
+// checkSeqs checks that every sequence fits the layout and every id is in
+// the vocabulary, or, for a model with subwords, has a bag in bags, whose
+// rows must be rows of the model's subword table.
+func checkSeqs(what string, seqs [][]int32, bags *embed.Bags, m *model.Classifier, layout data.Layout) error {
+	vocab := m.Vocab
+	if b := m.Embedding.Buckets; b > 0 {
+		if bags == nil {
+			return fmt.Errorf("train: %s: the model has subwords but the data has no subword bags (encode it with data.Encoder of the model's text settings)", what)
+		}
+		if err := bags.Check(b); err != nil {
+			return fmt.Errorf("train: %s: %w", what, err)
+		}
+		vocab = bags.Len()
+	}
 	for i, s := range seqs {
 		if !layout.Fits(len(s)) {
 			return fmt.Errorf("train: %s: sample %d has %d tokens, more than the sequence length %d (encode it with data.Encoder)", what, i, len(s), layout.SequenceLength)
@@ -158,15 +172,21 @@ func (p *Predictor) Classes() int { return p.e.C }
 // and need not be sorted (they are grouped by length internally). The slice
 // belongs to the Predictor and is overwritten by the next call.
 func (p *Predictor) Predict(seqs [][]int32) ([]float32, error) {
+	return p.PredictBags(seqs, nil)
+}
+
+// PredictBags is Predict for a model with subwords: bags are the subword
+// bags of the ids of seqs (data.Forms.Bags); nil without subwords.
+func (p *Predictor) PredictBags(seqs [][]int32, bags *embed.Bags) ([]float32, error) {
 	N, C := len(seqs), p.e.C
 	p.e.probs = grow(p.e.probs, N*C)
 	if N == 0 {
 		return p.e.probs, nil
 	}
-	if err := checkSeqs("predict", seqs, p.e.m.Vocab, p.opt.Layout); err != nil {
+	if err := checkSeqs("predict", seqs, bags, p.e.m, p.opt.Layout); err != nil {
 		return nil, err
 	}
-	p.ds = data.Dataset{Seqs: seqs}
+	p.ds = data.Dataset{Seqs: seqs, Bags: bags}
 	p.order = grow(p.order, N)
 	for i := range p.order {
 		p.order[i] = i

@@ -179,6 +179,9 @@ func (r *fitRun) freezeEmbedding(epoch int) {
 	frozen := r.frozenEmbedding || epoch < r.cfg.FreezeEmbeddingEpochs
 	r.t.Model.SetEmbeddingFrozen(frozen)
 	r.adam.SetFrozen(0, frozen) // params[0] is the embedding (model.Classifier.Params)
+	if ps := r.t.Model.Params(); r.t.Model.Embedding.Buckets > 0 {
+		r.adam.SetFrozen(len(ps)-1, frozen) // the subword rows, last, freeze with it
+	}
 }
 
 // Fit trains for Config.Epochs epochs (continuing a resumed run) and returns
