@@ -84,6 +84,14 @@
 // EncodeExamples refuses a record with several labels (ErrMultiLabel, for
 // a single-label model); EncodeMultiLabel gives every record its label set.
 //
+// With text.subwords (fastText's character n-grams) the Encoder also gives
+// every token a bag of subword rows (SubwordConfig.AppendSubwords:
+// "<token>"'s n-grams hashed by SubwordHash modulo buckets): the
+// vocabulary's bags once, and per data set a Forms table that gives each
+// word outside the vocabulary an id of its own from V up (not [UNK]) with
+// its bag. A Dataset and its Batches then carry Bags, which the model needs
+// to read ids at or past V.
+//
 // # Batching
 //
 // StratifiedSplit draws a seeded permutation (files sorted by label still

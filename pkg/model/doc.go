@@ -45,6 +45,14 @@
 //     id but [UNK] by [UNK] (id 1) with its rate before the embedding, one
 //     draw per step of the sequence; the [UNK] row then gets the gradient
 //     of those steps.
+//   - Subwords (NewWithSubwords, text.subwords): a second table
+//     embedding.subwords [buckets, E] of character n-gram rows, and a
+//     token's embedding is the mean of its own row and its bag's rows
+//     (Input.Bags; ids at or past V are words outside the vocabulary,
+//     whose own row is [UNK]'s), as fastText's word vectors and PyTorch's
+//     EmbeddingBag(mode="mean"). Token dropout replaces the whole token
+//     by [UNK], whose bag is empty. Init draws the subword rows after
+//     every other weight.
 //
 // A sample's mask is a pure function of (Input.Noise[b], layer, direction,
 // kind): a PCG (math/rand/v2) seeded with Noise[b] and a SplitMix64 mix of
