@@ -2,10 +2,13 @@
 // untouched: the content goes to a temporary file beside the target, which
 // is synced, given its permissions and renamed over the target, and the
 // directory is synced. On any error the temporary file is removed and an
-// existing file at the path is left as it was.
+// existing file at the path is left as it was. A writer killed before it
+// could remove its temporary file leaves it behind; the next write of the
+// same path removes it (CreateTemp, RemoveStale).
 //
-// internal/safetensors keeps its own variant: it also preserves the mode of
-// the file it replaces and lets its tests inject write failures.
+// internal/safetensors keeps its own variant of Write, with the same
+// temporary files (CreateTemp): it also preserves the mode of the file it
+// replaces and lets its tests inject write failures.
 package atomicfile
 
 import (
@@ -18,7 +21,7 @@ import (
 // perm. An error from write is returned as it is.
 func Write(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, err := CreateTemp(path)
 	if err != nil {
 		return err
 	}

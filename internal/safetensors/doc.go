@@ -42,7 +42,9 @@
 // through a buffer, checks every error, fsyncs it, renames it over the target
 // and fsyncs the directory. On any error the temporary file is removed, and
 // the target is either untouched or completely replaced. The new file gets
-// the permission bits of the file it replaces, or 0644.
+// the permission bits of the file it replaces, or 0644. The temporary file
+// is internal/atomicfile's (".NAME.lstmctl-tmp-PID-RANDOM"), and one that a
+// killed writer left is removed by the next write of the same path.
 //
 // # Reading
 //

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/lstmctl/lstmctl/internal/atomicfile"
 )
 
 // Write writes tensors (in the given order) and meta to w in the safetensors
@@ -65,7 +67,7 @@ func WriteFile(path string, tensors []Tensor, meta map[string]string) (err error
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
 		perm = fi.Mode().Perm()
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, err := atomicfile.CreateTemp(path)
 	if err != nil {
 		return fmt.Errorf("safetensors: write %s: %w", path, err)
 	}

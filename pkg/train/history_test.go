@@ -97,7 +97,7 @@ func assertNoTemp(t *testing.T, dir string, n int) {
 	}
 	files := 0
 	for _, e := range ents {
-		if strings.Contains(e.Name(), ".tmp") {
+		if strings.Contains(e.Name(), "tmp") {
 			t.Errorf("temporary file left behind: %s", e.Name())
 		}
 		if !e.IsDir() {
