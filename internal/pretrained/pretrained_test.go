@@ -45,7 +45,7 @@ func newRegistry(t *testing.T) *registry {
 	r.src = Source{
 		Name: "tiny.3d", Package: "@test/tiny-vectors", Version: "1.0.0",
 		Integrity: "sha512-" + base64.StdEncoding.EncodeToString(h[:]),
-		Member:    tinyMember, Words: 2, Dim: 3,
+		Member:    tinyMember, TarballSize: int64(len(r.tgz)), Words: 2, Dim: 3,
 		Size: int64(len(tinyVec)), SHA256: hex.EncodeToString(v[:]),
 	}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -150,7 +150,7 @@ func TestFetchRefuses(t *testing.T) {
 		mutate  func(r *registry)
 		wantErr string
 	}{
-		{"other tarball", func(r *registry) { r.tgz = append(r.tgz, 0) }, "integrity mismatch"},
+		{"other tarball", func(r *registry) { r.tgz = append(r.tgz, 0); Sources[len(Sources)-1].TarballSize++ }, "integrity mismatch"},
 		{"other conversion", func(r *registry) { Sources[len(Sources)-1].SHA256 = strings.Repeat("0", 64) }, "want 2, 53, 0000"},
 		{"missing", func(r *registry) { Sources[len(Sources)-1].Version = "9.9.9" }, "404 Not Found"},
 	} {
@@ -338,5 +338,88 @@ func TestLoadCompressedPaths(t *testing.T) {
 	if _, _, err := c.Load(context.Background(), archive+"#c.txt", vocab); err == nil ||
 		!strings.Contains(err.Error(), `glove.zip has no file "c.txt" (it holds: a.txt, b.txt)`) {
 		t.Errorf("a missing member: %v", err)
+	}
+}
+
+// An endless response, one larger than the package, a trickle and an
+// interrupt each stop the download in well under a second, with nothing
+// left in the cache.
+func TestFetchBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		send    func(r *registry, w http.ResponseWriter, req *http.Request)
+		cancel  bool // cancel the context once the body started
+		wantErr string
+	}{
+		{"endless", func(r *registry, w http.ResponseWriter, req *http.Request) {
+			// chunked: no Content-Length, bytes for ever
+			chunk := bytes.Repeat([]byte{'x'}, 4096)
+			for req.Context().Err() == nil {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}, false, "bytes, the size of @test/tiny-vectors 1.0.0; stopped"},
+		{"oversize", func(r *registry, w http.ResponseWriter, req *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(r.tgz)+1))
+			w.Write(append(r.tgz, 0))
+		}, false, "the registry states"},
+		{"trickle", func(r *registry, w http.ResponseWriter, req *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(r.tgz)))
+			for i := range r.tgz {
+				if _, err := w.Write(r.tgz[i : i+1]); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+				select {
+				case <-req.Context().Done():
+					return
+				case <-time.After(20 * time.Millisecond): // never a stall
+				}
+			}
+		}, false, "not complete after 300ms"},
+		{"interrupted", func(r *registry, w http.ResponseWriter, req *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(r.tgz)))
+			w.Write(r.tgz[:10])
+			w.(http.Flusher).Flush()
+			<-req.Context().Done()
+		}, true, "context canceled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRegistry(t)
+			c, _ := r.cache(t)
+			c.StallTimeout, c.Deadline = 200*time.Millisecond, 300*time.Millisecond
+			if tc.cancel {
+				c.StallTimeout, c.Deadline = time.Hour, time.Hour
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			started := make(chan struct{})
+			r.send = func(w http.ResponseWriter, req *http.Request) {
+				close(started)
+				tc.send(r, w, req)
+			}
+			if tc.cancel {
+				go func() {
+					<-started
+					time.Sleep(50 * time.Millisecond)
+					cancel()
+				}()
+			}
+			t0 := time.Now()
+			_, err := c.Resolve(ctx, "tiny.3d")
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+			if tc.cancel && !errors.Is(err, context.Canceled) {
+				t.Errorf("error %v does not wrap context.Canceled (exit 130)", err)
+			}
+			if d := time.Since(t0); d > 5*time.Second {
+				t.Errorf("took %s to stop", d)
+			}
+			if got := files(t, c.Dir); len(got) != 0 {
+				t.Errorf("cache holds %v after a stopped download", got)
+			}
+		})
 	}
 }
