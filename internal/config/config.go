@@ -104,6 +104,7 @@ const envPrefix = "LSTMCTL_"
 // configuration keys.
 var OtherEnv = []string{
 	"LSTMCTL_CACHE_DIR",        // the vectors cache (internal/pretrained)
+	"LSTMCTL_MEMORY_LIMIT",     // the memory a run may need (pkg/pipeline)
 	"LSTMCTL_REQUIRE_AVX512",   // tests: fail instead of skip a kernel variant (internal/kernels)
 	"LSTMCTL_SHARED_DATA",      // tests: the shared data sets (internal/shareddata)
 	"LSTMCTL_VECTORS_REGISTRY", // the vectors registry mirror (internal/pretrained)

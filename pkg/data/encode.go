@@ -15,7 +15,7 @@ import (
 type Encoder struct {
 	tok    *Tokenizer
 	vocab  *Vocab
-	seqLen int  // 0 = no truncation
+	seqLen int  // tokens kept: text.sequence_length, or MaxSequenceLength for 0
 	pre    bool // truncate "pre": keep the last seqLen tokens
 
 	sub       SubwordConfig
@@ -34,7 +34,11 @@ func NewEncoder(c TextConfig, v *Vocab) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Encoder{tok: t, vocab: v, seqLen: c.SequenceLength, pre: c.Truncate == SidePre, sub: c.Subwords}
+	L := c.SequenceLength
+	if L == 0 {
+		L = MaxSequenceLength
+	}
+	e := &Encoder{tok: t, vocab: v, seqLen: L, pre: c.Truncate == SidePre, sub: c.Subwords}
 	if c.Subwords.On() {
 		e.vocabBags = vocabBags(v, c.Subwords)
 	}
@@ -52,7 +56,8 @@ func (e *Encoder) Vocab() *Vocab { return e.vocab }
 func (e *Encoder) Tokenizer() *Tokenizer { return e.tok }
 
 // Encode returns the ids of text, truncated to the sequence length ("post"
-// keeps the first tokens, "pre" the last), not padded. Unknown tokens are 1.
+// keeps the first tokens, "pre" the last; a sequence length of 0 keeps
+// MaxSequenceLength), not padded. Unknown tokens are 1.
 func (e *Encoder) Encode(text string) []int32 {
 	var scratch [256]int32
 	ids := e.AppendEncode(scratch[:0], text)

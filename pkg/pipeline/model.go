@@ -155,6 +155,9 @@ func (m *Model) EvaluateAt(ex []data.Example, threshold float64) (*train.Metrics
 	if err != nil {
 		return nil, err
 	}
+	if err := m.checkInference("eval", ds); err != nil {
+		return nil, err
+	}
 	return train.EvaluateAt(m.Classifier, ds, m.Config.Text.Layout(), m.Config.Train.BatchSize, m.Config.Threads(), threshold)
 }
 

@@ -25,6 +25,8 @@ type Predictor struct {
 	// forms holds the chunk's words out of the vocabulary, with their
 	// subwords (nil without subwords); a new one per chunk bounds it.
 	forms *data.Forms
+	// checked: the memory of the model's batches was checked.
+	checked bool
 }
 
 // NewPredictor returns a Predictor of the model, run with its train.threads
@@ -67,6 +69,9 @@ type Sink interface {
 // interactive stream gets its answers as it goes. ctx is checked before
 // each chunk. name is r's name in errors.
 func (p *Predictor) PredictLines(ctx context.Context, r io.Reader, name string, sink Sink) error {
+	if err := p.checkMemory(); err != nil {
+		return err
+	}
 	lr := data.NewLineReader(r)
 	for {
 		line, err := lr.Next()
@@ -84,6 +89,18 @@ func (p *Predictor) PredictLines(ctx context.Context, r io.Reader, name string, 
 		}
 	}
 	return p.flush(ctx, sink)
+}
+
+// checkMemory checks, once, that batches of the longest texts the model
+// reads fit in memory.
+func (p *Predictor) checkMemory() error {
+	if !p.checked {
+		if err := p.m.checkInference("predict", nil); err != nil {
+			return err
+		}
+		p.checked = true
+	}
+	return nil
 }
 
 // flush runs the lines held and emits their probabilities.

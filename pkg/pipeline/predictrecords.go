@@ -112,6 +112,9 @@ func (p *Predictor) PredictRecords(ctx context.Context, r Records, sink RecordSi
 		return sink.PutRecord(ids[k-1], probs)
 	}
 	s := funcSink{put: put, flush: sink.Flush}
+	if err := p.checkMemory(); err != nil {
+		return err
+	}
 	for {
 		ex, err := r.Next()
 		if err == io.EOF {

@@ -180,6 +180,9 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMemory("train", train.MemoryFor(cfg.Model.Config, m.Vocab.Len(), m.Labels.Len(), trainConfig(&cfg), cfg.Text.Layout(), trainDS, valDS), true); err != nil {
+		return nil, err
+	}
 	m.Training = &TrainingInfo{DataFingerprint: DataFingerprint(m.Vocab, m.Labels, trainDS, valDS), Version: opts.Version}
 	m.Checkpoint = nil
 	rep.Summary(m.Summary())
@@ -315,6 +318,11 @@ func newUntrained(ctx context.Context, cfg *Config, trainEx []data.Example, resu
 			return nil, err
 		}
 	}
+	// The weights, gradients and optimizer state, before they are made
+	// (the activations are checked once the data is encoded).
+	if err := checkMemory("train", train.MemoryFor(cfg.Model.Config, vocab.Len(), labels.Len(), trainConfig(cfg), cfg.Text.Layout(), nil, nil), true); err != nil {
+		return nil, err
+	}
 	clf, err := model.NewWithSubwords(cfg.Model.Config, vocab.Len(), cfg.Text.Subwords.Buckets, labels.Len())
 	if err != nil {
 		return nil, &ConfigError{err}
@@ -365,8 +373,7 @@ func loadVectors(ctx context.Context, cfg *Config, vocab *data.Vocab, opts Train
 // does not stop the run: the weights matter more.
 func fit(ctx context.Context, m *Model, trainDS, valDS *data.Dataset, resume *train.Checkpoint, rep Reporter) (res *train.Result, histErr, err error) {
 	cfg := &m.Config
-	tcfg := cfg.Train
-	tcfg.Threads = cfg.Threads()
+	tcfg := trainConfig(cfg)
 	tr := &train.Trainer{
 		Model:            m.Classifier,
 		Config:           tcfg,
@@ -406,6 +413,14 @@ func fit(ctx context.Context, m *Model, trainDS, valDS *data.Dataset, resume *tr
 		return nil, nil, keepInterrupted(res, cfg.Output.Model, err)
 	}
 	return res, nil, err
+}
+
+// trainConfig is the train section as the Trainer gets it: with the
+// thread count resolved.
+func trainConfig(cfg *Config) train.Config {
+	tc := cfg.Train
+	tc.Threads = cfg.Threads()
+	return tc
 }
 
 // historyRecorder appends each epoch's row to the history file as the

@@ -1,0 +1,82 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lstmctl/lstmctl/pkg/data"
+)
+
+// A model file (checksums valid) whose stored sequence length is past the
+// bound is refused on opening, before any batch of that length is made.
+func TestStoredSequenceLengthBounded(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyRun(t, dir)
+	cfg.Data.Test = ""
+	if _, err := Train(context.Background(), cfg, TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Open(cfg.Output.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Config.Text.SequenceLength = 100_000_000
+	bad := filepath.Join(dir, "long.safetensors")
+	if err := m.Save(bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(bad); err == nil || !strings.Contains(err.Error(), "text.sequence_length must be") {
+		t.Fatalf("Open: error %v, want the sequence length refused", err)
+	}
+}
+
+// A run whose estimate exceeds LSTMCTL_MEMORY_LIMIT is refused before
+// training, with the numbers and the settings that fix it; predict and
+// eval likewise.
+func TestMemoryLimit(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyRun(t, dir)
+	cfg.Data.Test = ""
+	cfg.Text.SequenceLength = data.MaxSequenceLength
+	cfg.Model.MaskPadding = false
+	t.Setenv(MemoryLimitEnv, "16MiB")
+	_, err := Train(context.Background(), cfg, TrainOptions{})
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("error %v, want a *ConfigError", err)
+	}
+	for _, want := range []string{"train would need about", "batches of 8 texts × 16384 steps", "more than the limit of 16.0 MiB (LSTMCTL_MEMORY_LIMIT=16MiB)", "lower train.batch_size (--batch-size)", "model.mask_padding true"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	t.Setenv(MemoryLimitEnv, "0")
+	cfg.Text.SequenceLength = 0 // up to MaxSequenceLength
+	if _, err := Train(context.Background(), cfg, TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Open(cfg.Output.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Config.Train.BatchSize = 4096
+	t.Setenv(MemoryLimitEnv, "64MiB")
+	p := m.NewPredictor()
+	defer p.Close()
+	if err := p.PredictLines(context.Background(), strings.NewReader("alpha\n"), "in", &sink{}); !errors.As(err, &ce) ||
+		!strings.Contains(err.Error(), "predict would need") || !strings.Contains(err.Error(), "LSTMCTL_TRAIN_BATCH_SIZE") {
+		t.Errorf("predict: error %v", err)
+	}
+	ex := []data.Example{{Text: "alpha beta", Label: "x"}}
+	t.Setenv(MemoryLimitEnv, "1KiB")
+	if _, err := m.Evaluate(ex); !errors.As(err, &ce) || !strings.Contains(err.Error(), "eval would need") {
+		t.Errorf("eval: error %v", err)
+	}
+	t.Setenv(MemoryLimitEnv, "lots")
+	if _, err := m.Evaluate(ex); err == nil || !strings.Contains(err.Error(), "not a size") {
+		t.Errorf("a limit that is not a size: error %v", err)
+	}
+}
