@@ -122,7 +122,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if g.multi && !m.MultiLabel() {
 		return &usageError{err: fmt.Errorf("eval: --fail-metric %s is a multi-label metric, and %s is a single-label model (use accuracy, macro_f1, weighted_f1 or loss)", g.name, opts.Model), cmd: "lstmctl eval"}
 	}
-	met, err := m.EvaluateFileAt(opts.Data, pipeline.ReadOptions{SkipBad: opts.SkipBad, Stdin: ios.In, Skipped: warnSkipped(ios)}, opts.Threshold)
+	met, err := m.EvaluateFileAt(opts.Data, pipeline.ReadOptions{SkipBad: opts.SkipBad, Stdin: ios.In, Skipped: warnSkipped(ios), Warn: func(msg string) { fmt.Fprintf(ios.ErrOut, "warning: %s\n", msg) }}, opts.Threshold)
 	if err != nil {
 		return err
 	}

@@ -143,7 +143,7 @@ func readDocument(r io.Reader, name string) ([]byte, error) {
 		return nil, err
 	}
 	if g.zr == nil {
-		return io.ReadAll(g.br)
+		return io.ReadAll(io.LimitReader(g.br, int64(docLimit)))
 	}
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(io.LimitReader(g, MaxDecompressedLine+1)); err != nil {
@@ -154,3 +154,8 @@ func readDocument(r io.Reader, name string) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// docLimit is what readDocument keeps of a plain document: enough to cut
+// its text to MaxTextBytes after a byte order mark and to know it is
+// longer.
+const docLimit = MaxTextBytes + len(utf8BOM) + 1

@@ -105,7 +105,8 @@ func (c *columns) example(file string, line int, fields []string) (Example, erro
 		}
 		text = sb.String()
 	}
-	return Example{Text: text, Label: label, Labels: labels, File: file, Line: line, ID: id}, nil
+	text, cut := cutText(text)
+	return Example{Text: text, Label: label, Labels: labels, File: file, Line: line, ID: id, Cut: cut}, nil
 }
 
 // splitLabels splits a label field at sep into its labels, each trimmed
@@ -143,6 +144,7 @@ type csvSource struct {
 type csvLine struct {
 	n    int
 	text string
+	cut  int // the line's length when the line reader cut it
 }
 
 // maxRecordLines bounds the lines one quoted record may span before its
@@ -150,7 +152,7 @@ type csvLine struct {
 const maxRecordLines = 10000
 
 func newCSVSource(r io.Reader, name string, opt ReadOptions) (*csvSource, error) {
-	s := &csvSource{lr: newLineReader(r), name: name}
+	s := &csvSource{lr: newLineReader(r, MaxRecordBytes), name: name}
 	line, header, err := s.record()
 	if err == io.EOF {
 		s.eof = true
@@ -182,7 +184,7 @@ func (s *csvSource) take() (csvLine, error) {
 	if err != nil {
 		return csvLine{}, err
 	}
-	return csvLine{n: s.lr.n, text: string(b)}, nil
+	return csvLine{n: s.lr.n, text: string(b), cut: s.lr.cut}, nil
 }
 
 // record returns the next record's first line number and fields.
@@ -194,6 +196,9 @@ func (s *csvSource) record() (int, []string, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if first.cut > 0 {
+		return 0, nil, tooLong(s.name, first.n, first.cut, "csv")
+	}
 	text := first.text
 	quotes := strings.Count(text, `"`)
 	var more []csvLine
@@ -202,7 +207,7 @@ func (s *csvSource) record() (int, []string, error) {
 		if err != nil && err != io.EOF {
 			return 0, nil, err
 		}
-		if err == io.EOF || len(more) == maxRecordLines {
+		if err == io.EOF || len(more) == maxRecordLines || next.cut > 0 || len(text)+len(next.text) > MaxRecordBytes {
 			if err == nil {
 				more = append(more, next)
 			}
@@ -276,7 +281,7 @@ type tsvSource struct {
 }
 
 func newTSVSource(r io.Reader, name string, opt ReadOptions) (*tsvSource, error) {
-	s := &tsvSource{lr: newLineReader(r), name: name}
+	s := &tsvSource{lr: newLineReader(r, MaxRecordBytes), name: name}
 	for {
 		raw, err := s.lr.next()
 		if err == io.EOF {
@@ -308,6 +313,9 @@ func (s *tsvSource) next() (Example, error) {
 		raw, err := s.lr.next()
 		if err != nil {
 			return Example{}, err
+		}
+		if s.lr.cut > 0 {
+			return Example{}, tooLong(s.name, s.lr.n, s.lr.cut, "tsv")
 		}
 		if len(raw) == 0 {
 			continue

@@ -127,7 +127,11 @@ func (s *dirSource) next() (Example, error) {
 	if len(b) >= 3 && string(b[:3]) == utf8BOM {
 		b = b[3:]
 	}
-	return Example{Text: repair(b), Label: s.label, File: e.path}, nil
+	text, cut := cutText(repair(b))
+	if fi, err := os.Stat(e.path); cut > 0 && err == nil {
+		cut = max(cut, int(fi.Size())) // a plain document was read only in part
+	}
+	return Example{Text: text, Label: s.label, File: e.path, Cut: cut}, nil
 }
 
 // readFile reads a document, decompressed when it is gzip.

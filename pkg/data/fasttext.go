@@ -35,7 +35,7 @@ func (s *fastTextSource) next() (Example, error) {
 			continue
 		}
 		if s.unlabelled {
-			return Example{Text: stripLabels(line, s.prefix), File: s.name, Line: s.lr.n}, nil
+			return Example{Text: stripLabels(line, s.prefix), File: s.name, Line: s.lr.n, Cut: s.lr.cut}, nil
 		}
 		first, rest := cutField(line)
 		if !strings.HasPrefix(first, s.prefix) {
@@ -69,6 +69,7 @@ func (s *fastTextSource) next() (Example, error) {
 				return ex.withLabels(labels), nil
 			}
 		}
+		ex.Cut = s.lr.cut
 		return ex, nil
 	}
 }

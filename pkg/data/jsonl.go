@@ -30,7 +30,7 @@ func newJSONLSource(r io.Reader, name string, opt ReadOptions) (*jsonlSource, er
 	if len(opt.TextColumns) == 0 {
 		return nil, fmt.Errorf("data: no text fields configured")
 	}
-	return &jsonlSource{lr: newLineReader(r), name: name, opt: opt}, nil
+	return &jsonlSource{lr: newLineReader(r, MaxRecordBytes), name: name, opt: opt}, nil
 }
 
 func (s *jsonlSource) next() (Example, error) {
@@ -38,6 +38,9 @@ func (s *jsonlSource) next() (Example, error) {
 		raw, err := s.lr.next()
 		if err != nil {
 			return Example{}, err
+		}
+		if s.lr.cut > 0 {
+			return Example{}, tooLong(s.name, s.lr.n, s.lr.cut, "jsonl")
 		}
 		if len(bytes.TrimSpace(raw)) == 0 {
 			continue
@@ -92,7 +95,8 @@ func (s *jsonlSource) next() (Example, error) {
 			sb.WriteString(t)
 			text = sb.String()
 		}
-		ex := Example{Text: text, File: s.name, Line: n, ID: id}
+		text, cut := cutText(text)
+		ex := Example{Text: text, File: s.name, Line: n, ID: id, Cut: cut}
 		if labels != nil {
 			ex = ex.withLabels(labels)
 		}

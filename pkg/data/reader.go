@@ -19,6 +19,9 @@ type Example struct {
 	File   string // input name; for the dir format the document's path
 	Line   int    // 1-based line (CSV: line where the record starts); 0 for the dir format
 	ID     string // the id column's value (ReadOptions.IDColumn), else ""
+	// Cut is the length in bytes of the text (for fastText, of the line)
+	// before it was cut to MaxTextBytes; 0 when it is whole.
+	Cut int
 }
 
 // AllLabels returns the labels of e: Labels, or Label alone.
@@ -149,7 +152,7 @@ func NewReader(r io.Reader, name string, opt ReadOptions) (*Reader, error) {
 	switch format {
 	case FormatFastText:
 		// A valid prefix can only match whole runes of a repaired line.
-		src = &fastTextSource{lr: newLineReader(r), name: name, prefix: repairString(opt.LabelPrefix), unlabelled: opt.Unlabelled}
+		src = &fastTextSource{lr: newLineReader(r, MaxTextBytes), name: name, prefix: repairString(opt.LabelPrefix), unlabelled: opt.Unlabelled}
 	case FormatCSV:
 		src, err = newCSVSource(r, name, opt)
 	case FormatTSV:

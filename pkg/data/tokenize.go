@@ -40,7 +40,8 @@ func init() {
 //     and splitting a segment that holds a letter of a script written
 //     without spaces (Han, Hiragana, Katakana, Bopomofo, Thai, Lao, Khmer,
 //     Myanmar, Tai Tham, New Tai Lue, Tai Viet) into its code points.
-//     Empty tokens never occur;
+//     Empty tokens never occur; a token longer than MaxTokenBytes is cut to
+//     its first MaxTokenBytes bytes, at a character boundary;
 //   - with text.ngrams N > 1, the words are followed by their 2-grams, then
 //     3-grams, ..., N-grams, each the words joined by one space (Keras
 //     TextVectorization(ngrams=N): "a b c" -> a, b, c, "a b", "b c").
@@ -158,8 +159,13 @@ func (t *Tokenizer) Standardize(s string) string {
 // Standardizing rune by rune and then testing for white space is the same as
 // standardizing the whole string and then splitting it: lower-casing maps
 // no rune to or from white space or ASCII punctuation.
+//
+// A token is cut to its first MaxTokenBytes bytes (at a character
+// boundary): once a character does not fit, the rest of the token is
+// skipped.
 func (t *Tokenizer) next(s string, i int, buf []byte) (tok []byte, j int, ok bool) {
 	buf = buf[:0]
+	full := false // a character did not fit: skip to the token's end
 	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -176,7 +182,13 @@ func (t *Tokenizer) next(s string, i int, buf []byte) (tok []byte, j int, ok boo
 			if t.lower && 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'
 			}
-			buf = append(buf, c)
+			if len(buf) >= MaxTokenBytes {
+				full = true
+				continue
+			}
+			if !full {
+				buf = append(buf, c)
+			}
 			continue
 		}
 		r, w := utf8.DecodeRuneInString(s[i:]) // invalid byte: (U+FFFD, 1), as strings.Map
@@ -188,6 +200,10 @@ func (t *Tokenizer) next(s string, i int, buf []byte) (tok []byte, j int, ok boo
 			if len(buf) > 0 {
 				return buf, i, true
 			}
+			continue
+		}
+		if full || len(buf)+utf8.RuneLen(r) > MaxTokenBytes {
+			full = true
 			continue
 		}
 		buf = utf8.AppendRune(buf, r)

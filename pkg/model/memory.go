@@ -1,11 +1,17 @@
 package model
 
+import (
+	"unicode/utf8"
+
+	"github.com/lstmctl/lstmctl/internal/safetensors"
+)
+
 // ParamCount returns the number of float32 parameters of a classifier of
 // cfg over v tokens and the given classes, without making it (cfg must be
 // valid).
 func ParamCount(cfg Config, v, classes int) int64 {
 	var n int64
-	for _, s := range paramShapes(cfg, v, classes) {
+	for _, s := range paramShapes(cfg, v, 0, classes) {
 		k := int64(1)
 		for _, d := range s {
 			k *= int64(d)
@@ -53,4 +59,37 @@ func StateBytes(cfg Config, classes, b, n int, train bool) int64 {
 	D := in
 	perSample += 6*D + int64(classes) + E + 4 // hFinal, dhFinal, hDrop, masks, argmax, logits, embedding masks, packing
 	return 4 * (N*rows + B*perSample + fixed)
+}
+
+// ListBudget is what a model file's header may spend on its vocabulary
+// and its labels together (ListHeaderBytes): the safetensors header limit
+// less 1 MiB for the configuration, the training information, a
+// checkpoint's history and the tensors' entries.
+const ListBudget = safetensors.MaxHeaderSize - 1<<20
+
+// ListHeaderBytes returns the bytes a list of strings (the vocabulary, the
+// labels) takes in a model file's header, where it is a JSON array
+// (encoding/json) stored as a JSON string: every character once, those
+// JSON escapes twice.
+func ListHeaderBytes(list []string) int64 {
+	n := int64(2) // [ ]
+	for i, s := range list {
+		if i > 0 {
+			n++ // ,
+		}
+		n += 4 // \"...\"
+		for _, r := range s {
+			switch {
+			case r == '"' || r == '\\':
+				n += 4 // \" becomes \\\"
+			case r == '\n' || r == '\r' || r == '\t':
+				n += 3 // \n becomes \\n
+			case r < 0x20 || r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029':
+				n += 7 // \u003c becomes \\u003c
+			default:
+				n += int64(utf8.RuneLen(r))
+			}
+		}
+	}
+	return n
 }

@@ -1,6 +1,10 @@
 package model
 
 import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -84,4 +88,32 @@ func flat(ps []*Tensor) []float32 {
 		out = append(out, p.Data...)
 	}
 	return out
+}
+
+// ListHeaderBytes is what a vocabulary adds to a model file's header.
+func TestListHeaderBytes(t *testing.T) {
+	cfg := Config{EmbeddingDim: 2, LSTM: []int{2}, MaskPadding: true}
+	headerLen := func(vocab []string) int64 {
+		c, err := New(cfg, len(vocab), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "m.safetensors")
+		if err := Save(path, c, Meta{Vocab: vocab, Labels: []string{"a", "b"}}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := binary.LittleEndian.Uint64(b)
+		return int64(len(bytes.TrimRight(b[8:8+n], " "))) // without the padding
+	}
+	plain := []string{"", "[UNK]", "aaaaaaaa", "bbbbbbbb", "cccccccc"}
+	odd := []string{"", "[UNK]", "a\"b\\c\x01", "<&>\u2028é\t", "x\ufffd"}
+	got := headerLen(odd) - headerLen(plain)
+	want := ListHeaderBytes(odd) - ListHeaderBytes(plain)
+	if got != want {
+		t.Errorf("the odd vocabulary adds %d bytes to the header, ListHeaderBytes says %d", got, want)
+	}
 }

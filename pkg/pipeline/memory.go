@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/model"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
 
@@ -147,4 +148,33 @@ func (m *Model) checkInference(what string, ds *data.Dataset) error {
 	c := &m.Config
 	est := train.InferenceMemoryFor(c.Model.Config, m.Vocab.Len(), m.Labels.Len(), c.Train.BatchSize, c.Threads(), c.Text.Layout(), ds, data.MaxSequenceLength)
 	return checkMemory(what, est, false)
+}
+
+// listBudget is model.ListBudget, lowered by tests.
+var listBudget int64 = model.ListBudget
+
+// checkHeader refuses, before training, a vocabulary and labels that the
+// model file's header could not hold, so that a trained model is never
+// lost to a save that cannot work. With text.max_tokens at most 55,000
+// it cannot happen (tokens are cut to data.MaxTokenBytes).
+func checkHeader(vocab *data.Vocab, labels *data.Labels) error {
+	lb := model.ListHeaderBytes(labels.Names())
+	tokens := vocab.Tokens()
+	vb := model.ListHeaderBytes(tokens)
+	if vb+lb <= listBudget {
+		return nil
+	}
+	if lb > listBudget/2 {
+		return &ConfigError{fmt.Errorf("train: the %d labels would take %s of the model file's header, which holds at most %s: is the label column (--label-column) the right one?",
+			labels.Len(), FormatSize(lb), FormatSize(listBudget))}
+	}
+	fit, used := 0, int64(2)
+	for _, tok := range tokens {
+		if used += model.ListHeaderBytes([]string{tok}) - 1; used+lb > listBudget {
+			break
+		}
+		fit++
+	}
+	return &ConfigError{fmt.Errorf("train: the vocabulary of %d tokens would take %s of the model file's header, which holds at most %s with the labels: set text.max_tokens (--max-tokens) to %d or fewer",
+		len(tokens), FormatSize(vb), FormatSize(listBudget), fit)}
 }

@@ -80,3 +80,55 @@ func TestMemoryLimit(t *testing.T) {
 		t.Errorf("a limit that is not a size: error %v", err)
 	}
 }
+
+// A vocabulary the model file's header could not hold is refused before
+// training, with the max_tokens that fits.
+func TestVocabularyFitsTheHeader(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyRun(t, dir)
+	cfg.Data.Test = ""
+	cfg.Text.MaxTokens = 0
+	saved := listBudget
+	defer func() { listBudget = saved }()
+	listBudget = 60
+	_, err := Train(context.Background(), cfg, TrainOptions{})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "set text.max_tokens (--max-tokens) to 5 or fewer") {
+		t.Fatalf("error %v", err)
+	}
+	cfg.Text.MaxTokens = 5
+	if _, err := Train(context.Background(), cfg, TrainOptions{}); err != nil {
+		t.Fatalf("with the max_tokens the error names: %v", err)
+	}
+}
+
+// Labelled data from standard input is bounded; a file is not.
+func TestStdinBounded(t *testing.T) {
+	saved := maxStdinBytes
+	defer func() { maxStdinBytes = saved }()
+	maxStdinBytes = 100
+	in := strings.Repeat("__label__a some words here\n", 10)
+	_, err := ReadExamples(Stdin, DefaultConfig().Data, ReadOptions{Stdin: strings.NewReader(in)})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "write it to a file") {
+		t.Fatalf("error %v", err)
+	}
+	maxStdinBytes = 1000
+	if ex, err := ReadExamples(Stdin, DefaultConfig().Data, ReadOptions{Stdin: strings.NewReader(in)}); err != nil || len(ex) != 10 {
+		t.Fatalf("%d examples, %v", len(ex), err)
+	}
+}
+
+// Texts cut to data.MaxTextBytes are named in warnings, the first few by
+// file and line.
+func TestCutTextsWarned(t *testing.T) {
+	long := "__label__a " + strings.Repeat("word ", data.MaxTextBytes/4) + "\n"
+	var warned []string
+	_, err := ReadExamples(Stdin, DefaultConfig().Data, ReadOptions{Stdin: strings.NewReader(strings.Repeat(long, 5)), Warn: func(m string) { warned = append(warned, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warned) != 4 || !strings.HasPrefix(warned[0], "<stdin>:1: a text of") || warned[3] != "<stdin>: 2 more texts cut to 1048576 bytes" {
+		t.Errorf("warnings %q", warned)
+	}
+}

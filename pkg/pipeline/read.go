@@ -20,7 +20,22 @@ type ReadOptions struct {
 	// Skipped, when set, is told how many malformed records SkipBad
 	// skipped in a file (only when there were some).
 	Skipped func(name string, n int)
+	// Warn, when set, is told of the texts cut to data.MaxTextBytes (the
+	// first few by file and line, then how many more).
+	Warn func(msg string)
 }
+
+// MaxStdinBytes bounds the labelled data read from standard input: the
+// data is kept in memory for training or evaluation, and a stream that
+// does not end would fill it. A file has no such bound (its size is on
+// disk for all to see).
+const MaxStdinBytes = 1 << 30
+
+// maxStdinBytes is MaxStdinBytes, lowered by tests.
+var maxStdinBytes int64 = MaxStdinBytes
+
+// cutWarnings is how many cut texts are named one by one.
+const cutWarnings = 3
 
 // ReadExamples reads a labelled file or class directory ("-" reads
 // opts.Stdin) by the data settings c.
@@ -29,6 +44,7 @@ func ReadExamples(path string, c data.Config, opts ReadOptions) ([]data.Example,
 	if path != Stdin {
 		ex, skipped, err := data.ReadAll(path, ro)
 		opts.skipped(path, skipped)
+		opts.warnCut(path, ex)
 		return ex, err
 	}
 	if opts.Stdin == nil {
@@ -39,6 +55,7 @@ func ReadExamples(path string, c data.Config, opts ReadOptions) ([]data.Example,
 		return nil, err
 	}
 	var ex []data.Example
+	var size int64
 	for {
 		e, err := r.Next()
 		if err == io.EOF {
@@ -47,9 +64,13 @@ func ReadExamples(path string, c data.Config, opts ReadOptions) ([]data.Example,
 		if err != nil {
 			return nil, err
 		}
+		if size += int64(len(e.Text) + len(e.Label)); size > maxStdinBytes {
+			return nil, &ConfigError{fmt.Errorf("%s: more than %s of data: lstmctl keeps the data in memory and reads at most that much from standard input; write it to a file and give its path", stdinName, FormatSize(maxStdinBytes))}
+		}
 		ex = append(ex, e)
 	}
 	opts.skipped(stdinName, r.Skipped())
+	opts.warnCut(stdinName, ex)
 	return ex, nil
 }
 
@@ -61,6 +82,26 @@ func emptyInput(path, what string) error {
 		return &data.ParseError{File: stdinName, Err: fmt.Errorf("%w: standard input had no records (%s); pipe the records in, or give a file", data.ErrEmpty, what)}
 	}
 	return fmt.Errorf("%s: %w (%s)", path, data.ErrEmpty, what)
+}
+
+// warnCut tells opts.Warn of the examples whose text was cut.
+func (o ReadOptions) warnCut(name string, ex []data.Example) {
+	if o.Warn == nil {
+		return
+	}
+	n := 0
+	for i := range ex {
+		if ex[i].Cut == 0 {
+			continue
+		}
+		if n < cutWarnings {
+			o.Warn(data.CutWarning(&ex[i]))
+		}
+		n++
+	}
+	if n > cutWarnings {
+		o.Warn(fmt.Sprintf("%s: %d more texts cut to %d bytes", name, n-cutWarnings, data.MaxTextBytes))
+	}
 }
 
 func (o ReadOptions) skipped(name string, n int) {

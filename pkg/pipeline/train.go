@@ -122,7 +122,7 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 	if rep == nil {
 		rep = nopReporter{}
 	}
-	opts.Read.Skipped = rep.Skipped
+	opts.Read.Skipped, opts.Read.Warn = rep.Skipped, rep.Warn
 	if cfg.Data.Train == "" {
 		return nil, &ConfigError{errors.New("train: no training data: set --train or data.train")}
 	}
@@ -294,6 +294,9 @@ func newUntrained(ctx context.Context, cfg *Config, trainEx []data.Example, resu
 	vocab, err := data.BuildVocab(trainEx, cfg.Text)
 	if err != nil {
 		return nil, &ConfigError{err}
+	}
+	if err := checkHeader(vocab, labels); err != nil {
+		return nil, err
 	}
 	var vec *embed.Vectors
 	switch {
