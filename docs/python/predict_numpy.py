@@ -124,7 +124,8 @@ class Model:
 
     def tokens(self, text):
         """lstmctl's tokenizer: per character lower-case and/or drop ASCII
-        punctuation, then split on runs of white space."""
+        punctuation, then split on runs of white space; a token is cut to
+        its first MAX_TOKEN_BYTES bytes of UTF-8, at a character."""
         out, cur = [], []
         for ch in text:
             if ch < "\x80":
@@ -143,18 +144,19 @@ class Model:
                 ch = simple_lower(ch)
             if ch in WHITESPACE:
                 if cur:
-                    out.append("".join(cur))
+                    out.append(cut_token(cur))
                     cur = []
                 continue
             cur.append(ch)
         if cur:
-            out.append("".join(cur))
+            out.append(cut_token(cur))
         return out
 
     def encode(self, text):
         ids = [self.vocab.get(tok, 1) for tok in self.tokens(text)]
-        if self.seq_len and len(ids) > self.seq_len:
-            ids = ids[-self.seq_len :] if self.truncate_pre else ids[: self.seq_len]
+        keep = self.seq_len or MAX_SEQUENCE_LENGTH
+        if len(ids) > keep:
+            ids = ids[-keep:] if self.truncate_pre else ids[:keep]
         return ids
 
     def probabilities(self, text):
@@ -194,6 +196,22 @@ class Model:
         if self.bidirectional:
             parts.append(x[0, width:])
         return np.concatenate(parts)
+
+
+# lstmctl's bounds (data.MaxTokenBytes, data.MaxSequenceLength).
+MAX_TOKEN_BYTES = 256
+MAX_SEQUENCE_LENGTH = 16384
+
+
+def cut_token(chars):
+    """The token of chars, cut to MAX_TOKEN_BYTES bytes at a character."""
+    n, kept = 0, []
+    for ch in chars:
+        n += len(ch.encode("utf-8", "surrogatepass"))
+        if n > MAX_TOKEN_BYTES:
+            break
+        kept.append(ch)
+    return "".join(kept)
 
 
 def simple_lower(ch):

@@ -155,7 +155,7 @@ var listBudget int64 = model.ListBudget
 
 // checkHeader refuses, before training, a vocabulary and labels that the
 // model file's header could not hold, so that a trained model is never
-// lost to a save that cannot work. With text.max_tokens at most 55,000
+// lost to a save that cannot work. With text.max_tokens at most 50,000
 // it cannot happen (tokens are cut to data.MaxTokenBytes).
 func checkHeader(vocab *data.Vocab, labels *data.Labels) error {
 	lb := model.ListHeaderBytes(labels.Names())
