@@ -160,3 +160,14 @@ func TestLongTokenIsCut(t *testing.T) {
 		t.Errorf("ids %v, want [2]: the long token is found under its cut form", ids)
 	}
 }
+
+// A quoted CSV field whose lines add up past MaxRecordBytes is a record
+// too long, not an unterminated quote; the next record reads.
+func TestLongMultiLineCSVRecord(t *testing.T) {
+	part := strings.Repeat("y", MaxRecordBytes/2+1)
+	in := "label,text\na,\"" + part + "\n" + part + "\"\nb,end\n"
+	_, err := readAll(t, in, "m.csv", defaultReadOptions(FormatCSV))
+	if err == nil || !strings.Contains(err.Error(), "m.csv:2: ") || !strings.Contains(err.Error(), "more than the 16 MiB a csv record may hold") {
+		t.Fatalf("error %v", err)
+	}
+}

@@ -207,11 +207,15 @@ func (s *csvSource) record() (int, []string, error) {
 		if err != nil && err != io.EOF {
 			return 0, nil, err
 		}
-		if err == io.EOF || len(more) == maxRecordLines || next.cut > 0 || len(text)+len(next.text) > MaxRecordBytes {
+		big := err == nil && (next.cut > 0 || len(text)+1+len(next.text) > MaxRecordBytes)
+		if err == io.EOF || len(more) == maxRecordLines || big {
 			if err == nil {
 				more = append(more, next)
 			}
 			s.pending = append(more, s.pending...)
+			if big {
+				return 0, nil, tooLong(s.name, first.n, len(text)+1+max(next.cut, len(next.text)), "csv")
+			}
 			return 0, nil, malformed(s.name, first.n, "a quoted field opened here is not closed; the record ends at this line")
 		}
 		more = append(more, next)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
 )
@@ -59,7 +60,9 @@ func PredictFormat(path, format, labelPrefix string) (string, error) {
 }
 
 // startsWithLabel reports whether the first non-empty line of the file
-// starts with the label prefix (never, for an empty prefix).
+// starts with the label prefix (never, for an empty prefix). It reads no
+// more than the white space before that line's first character and the
+// prefix's length, however long the line.
 func startsWithLabel(path, prefix string) (bool, error) {
 	if prefix == "" {
 		return false, nil
@@ -71,17 +74,21 @@ func startsWithLabel(path, prefix string) (bool, error) {
 	defer f.Close()
 	br := bufio.NewReader(f)
 	for {
-		line, err := br.ReadString('\n')
-		line = strings.TrimPrefix(line, "\ufeff")
-		if t := strings.TrimSpace(line); t != "" {
-			return strings.HasPrefix(t, prefix), nil
-		}
+		r, _, err := br.ReadRune()
 		if err == io.EOF {
 			return false, nil
 		}
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", path, err)
 		}
+		if unicode.IsSpace(r) || r == '\ufeff' { // white space, or a byte order mark
+			continue
+		}
+		if err := br.UnreadRune(); err != nil {
+			return false, err
+		}
+		b, _ := br.Peek(len(prefix))
+		return string(b) == prefix, nil
 	}
 }
 
