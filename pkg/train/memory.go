@@ -35,9 +35,9 @@ func (m Memory) Total() int64 {
 // them kept for backpropagation through time.
 func MemoryFor(cfg model.Config, vocab, classes int, tc Config, layout data.Layout, trainDS, valDS *data.Dataset) Memory {
 	P := 4 * model.ParamCount(cfg, vocab, classes)
-	bs := tc.BatchSize
+	bs := tc.BatchSizeFor(SmallData) // the larger of batch_size 0's sizes
 	if trainDS != nil {
-		bs = min(bs, trainDS.Len())
+		bs = min(tc.BatchSizeFor(trainDS.Len()), trainDS.Len())
 	}
 	bs = max(bs, 1)
 	shards := numShards(bs)
