@@ -1,5 +1,5 @@
-// Package safetensors reads and writes float32 tensors in the safetensors
-// format (https://github.com/huggingface/safetensors), treating every file it
+// Package safetensors reads and writes float32 and int8 tensors in the
+// safetensors format (https://github.com/huggingface/safetensors), treating every file it
 // reads as untrusted.
 //
 // # Layout
@@ -14,8 +14,9 @@
 //
 // # Writing
 //
-// Write and WriteFile store tensors in the order given, as F32 little-endian,
-// row-major, so data_offsets ascend and the tensors tile the data region. The
+// Write and WriteFile store float32 tensors in the order given, as F32
+// little-endian, row-major; WriteTyped and WriteFileTyped store F32 and I8
+// (one byte per value) tensors mixed. data_offsets ascend and the tensors tile the data region. The
 // header is written as the reference writer does: "__metadata__" first, then
 // the tensors, no insignificant white space, padded with spaces so that 8+N is
 // a multiple of 8 (all tensor data is then 8-byte aligned in the file).
@@ -58,18 +59,24 @@
 //   - the header is not valid UTF-8, does not start with '{', is not one JSON
 //     object (trailing white space allowed), repeats a key at any level, has
 //     a metadata value that is not a string, a tensor entry with an unknown
-//     or missing field, or a dtype other than "F32";
+//     or missing field, or a dtype other than "F32" and "I8";
 //   - a shape has a dimension that is not a non-negative integer, more than
 //     MaxRank dimensions, or an element count that overflows;
 //   - data_offsets are not two non-negative integers with begin <= end and
-//     end-begin == 4*product(shape);
+//     end-begin == product(shape) times the dtype's size (4 or 1);
 //   - the tensors, sorted by offset, do not tile the data region exactly: a
 //     tensor reaching past the end of the file is ErrTruncated, an overlap, a
 //     gap or uncovered trailing bytes are ErrInvalid;
 //   - "header_sha256", when present, does not match the header (ErrChecksum);
-//   - "sha256" is missing or malformed (ErrInvalid) or does not match the
-//     data region (ErrChecksum). It is checked by ReadAll and ReadInto, after
-//     the whole data region has been read.
+//   - "sha256", when present, is malformed (ErrInvalid) or does not match
+//     the data region (ErrChecksum). It is checked by ReadAll, ReadInto and
+//     ReadTyped, after the whole data region has been read;
+//   - ReadAll and ReadInto (which return float32 tensors) meet an I8 tensor.
+//
+// Both checksums are optional, so that files written by other safetensors
+// writers (Python's safetensors library, a hand-written exporter) read too;
+// Reader.Checksummed says which ones a file has, and a caller that wants
+// them (lstmctl's checkpoints) requires them itself.
 //
 // Memory: the reader allocates the header (at most N bytes, N bounded by the
 // file size), the parsed entries (a small multiple of N) and the tensors'
@@ -81,6 +88,7 @@
 // Values are not checked for NaN or Inf: the format allows them. Callers that
 // need finite values use AllFinite.
 //
-// Only F32 is supported: the package serves lstmctl's float32 models and
-// checkpoints, not arbitrary safetensors files.
+// Only F32 and I8 are supported: the package serves lstmctl's float32
+// models and checkpoints and its int8 models, not arbitrary safetensors
+// files.
 package safetensors

@@ -41,6 +41,35 @@ type Tensor struct {
 	Data  []float32
 }
 
+// Typed is a tensor of either supported dtype, for files that mix them
+// (a quantized model): DType "F32" with its values in F32, or "I8" with its
+// values in I8; the other slice is nil. len(values) == product(Shape).
+type Typed struct {
+	Name  string
+	DType string
+	Shape []int
+	F32   []float32
+	I8    []int8
+}
+
+// The dtypes this package reads and writes.
+const (
+	DTypeF32 = "F32"
+	DTypeI8  = "I8"
+)
+
+// elemSize returns the bytes per element of a supported dtype, 0 for any
+// other.
+func elemSize(dtype string) int64 {
+	switch dtype {
+	case DTypeF32:
+		return 4
+	case DTypeI8:
+		return 1
+	}
+	return 0
+}
+
 // Info describes a tensor in a file's header.
 type Info struct {
 	Name  string
@@ -51,7 +80,12 @@ type Info struct {
 }
 
 // Len returns the number of elements of the tensor.
-func (i Info) Len() int { return int((i.End - i.Begin) / 4) }
+func (i Info) Len() int {
+	if n := elemSize(i.DType); n > 0 {
+		return int((i.End - i.Begin) / n)
+	}
+	return 0
+}
 
 // Reader reads a safetensors file from an io.ReaderAt. NewReader has checked
 // the header; the data is read (and its checksum verified) by ReadAll or
@@ -142,8 +176,9 @@ func ioError(op string, err error) error {
 // checkTensors checks dtypes, shapes and offsets (infos in data order).
 func (r *Reader) checkTensors() error {
 	for _, t := range r.infos {
-		if t.DType != "F32" {
-			return invalid("tensor %q: dtype %q not supported (only F32)", t.Name, t.DType)
+		size := elemSize(t.DType)
+		if size == 0 {
+			return invalid("tensor %q: dtype %q not supported (only F32 and I8)", t.Name, t.DType)
 		}
 		elems := int64(1)
 		for _, d := range t.Shape {
@@ -155,9 +190,9 @@ func (r *Reader) checkTensors() error {
 		if t.Begin > t.End {
 			return invalid("tensor %q: data_offsets [%d, %d] are reversed", t.Name, t.Begin, t.End)
 		}
-		if t.End-t.Begin != 4*elems {
+		if t.End-t.Begin != size*elems {
 			return invalid("tensor %q: shape %v needs %d bytes, data_offsets [%d, %d] hold %d",
-				t.Name, t.Shape, 4*elems, t.Begin, t.End, t.End-t.Begin)
+				t.Name, t.Shape, size*elems, t.Begin, t.End, t.End-t.Begin)
 		}
 	}
 	for _, t := range r.infos {
@@ -219,18 +254,41 @@ func (r *Reader) ReadAll() ([]Tensor, error) {
 	return r.ReadInto(nil)
 }
 
-// ReadInto reads the data region once, verifying its checksum. A tensor
-// whose name is in dst is decoded into that tensor's Data, which must have
-// the file's shape (else ErrInvalid); every tensor of dst must be in the file
-// (else ErrInvalid). The file's other tensors are allocated and returned, in
-// data order. On error the contents of dst are unspecified.
-func (r *Reader) ReadInto(dst []Tensor) (rest []Tensor, err error) {
+// Checksummed reports which checksums the file carries: data for "sha256"
+// (verified when the data is read), header for "header_sha256" (verified by
+// NewReader). A file written by another safetensors writer has neither.
+func (r *Reader) Checksummed() (data, header bool) {
+	_, data = r.meta[SHA256Key]
+	_, header = r.meta[HeaderSHA256Key]
+	return data, header
+}
+
+// dataSum returns the "sha256" metadata to verify the data against, "" when
+// the file has none.
+func (r *Reader) dataSum() (string, error) {
 	want, ok := r.meta[SHA256Key]
-	if !ok {
-		return nil, invalid("missing %s metadata (no checksum to verify the data)", SHA256Key)
+	if ok && !isHexSum(want) {
+		return "", invalid("malformed %s metadata %q", SHA256Key, want)
 	}
-	if !isHexSum(want) {
-		return nil, invalid("malformed %s metadata %q", SHA256Key, want)
+	return want, nil
+}
+
+// ReadInto reads the data region once, verifying its checksum when the file
+// has one. Every tensor of the file must be F32 (else ErrInvalid; ReadTyped
+// reads the others). A tensor whose name is in dst is decoded into that
+// tensor's Data, which must have the file's shape (else ErrInvalid); every
+// tensor of dst must be in the file (else ErrInvalid). The file's other
+// tensors are allocated and returned, in data order. On error the contents
+// of dst are unspecified.
+func (r *Reader) ReadInto(dst []Tensor) (rest []Tensor, err error) {
+	want, err := r.dataSum()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range r.infos {
+		if t.DType != DTypeF32 {
+			return nil, invalid("tensor %q is %s, expected F32", t.Name, t.DType)
+		}
 	}
 	byName := make(map[string]int, len(dst))
 	for i, t := range dst {
@@ -239,7 +297,7 @@ func (r *Reader) ReadInto(dst []Tensor) (rest []Tensor, err error) {
 		}
 		byName[t.Name] = i
 	}
-	out := make([][]float32, len(r.infos))
+	out := make([]Typed, len(r.infos))
 	found := 0
 	for i, t := range r.infos {
 		j, ok := byName[t.Name]
@@ -254,7 +312,7 @@ func (r *Reader) ReadInto(dst []Tensor) (rest []Tensor, err error) {
 			return nil, fmt.Errorf("safetensors: ReadInto: tensor %q: Data has %d elements, shape %v needs %d",
 				t.Name, len(d.Data), d.Shape, t.Len())
 		}
-		out[i] = d.Data
+		out[i] = Typed{DType: DTypeF32, F32: d.Data}
 		found++
 	}
 	if found != len(dst) {
@@ -266,8 +324,8 @@ func (r *Reader) ReadInto(dst []Tensor) (rest []Tensor, err error) {
 	}
 	for i, t := range r.infos {
 		if _, ok := byName[t.Name]; !ok {
-			out[i] = make([]float32, t.Len())
-			rest = append(rest, Tensor{Name: t.Name, Shape: slices.Clone(t.Shape), Data: out[i]})
+			out[i] = Typed{DType: DTypeF32, F32: make([]float32, t.Len())}
+			rest = append(rest, Tensor{Name: t.Name, Shape: slices.Clone(t.Shape), Data: out[i].F32})
 		}
 	}
 	if err := r.readData(out, want); err != nil {
@@ -276,32 +334,65 @@ func (r *Reader) ReadInto(dst []Tensor) (rest []Tensor, err error) {
 	return rest, nil
 }
 
-// readData streams the data region into out (one slice per info), hashing it.
-func (r *Reader) readData(out [][]float32, want string) error {
+// ReadTyped reads every tensor, F32 and I8 alike, in data order, verifying
+// the data checksum when the file has one.
+func (r *Reader) ReadTyped() ([]Typed, error) {
+	want, err := r.dataSum()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Typed, len(r.infos))
+	for i, t := range r.infos {
+		out[i] = Typed{Name: t.Name, DType: t.DType, Shape: slices.Clone(t.Shape)}
+		if t.DType == DTypeI8 {
+			out[i].I8 = make([]int8, t.Len())
+		} else {
+			out[i].F32 = make([]float32, t.Len())
+		}
+	}
+	if err := r.readData(out, want); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readData streams the data region into out (one destination per info, of
+// its dtype), hashing it when want (the expected sha256) is not "".
+func (r *Reader) readData(out []Typed, want string) error {
 	h := sha256.New()
 	buf := make([]byte, min(readBuf, r.dataLen))
 	sec := io.NewSectionReader(r.r, r.dataOff, r.dataLen)
 	var done int64
-	for i := range r.infos {
-		data := out[i]
-		for k := 0; k < len(data); {
-			n := min(len(buf)/4, len(data)-k)
-			b := buf[:4*n]
+	for i, t := range r.infos {
+		size := int(elemSize(t.DType))
+		f32, i8 := out[i].F32, out[i].I8
+		count := len(f32) + len(i8)
+		for k := 0; k < count; {
+			n := min(len(buf)/size, count-k)
+			b := buf[:size*n]
 			if m, err := io.ReadFull(sec, b); err != nil {
 				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 					return truncated("the file ends at byte %d, expected %d", r.dataOff+done+int64(m), r.dataOff+r.dataLen)
 				}
 				return ioError("read", err)
 			}
-			h.Write(b)
+			if want != "" {
+				h.Write(b)
+			}
 			done += int64(len(b))
-			for j := range n {
-				data[k+j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+			if i8 != nil {
+				for j := range n {
+					i8[k+j] = int8(b[j])
+				}
+			} else {
+				for j := range n {
+					f32[k+j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+				}
 			}
 			k += n
 		}
 	}
-	if hex.EncodeToString(h.Sum(nil)) != want {
+	if want != "" && hex.EncodeToString(h.Sum(nil)) != want {
 		return &Error{Kind: ErrChecksum, Msg: "checksum mismatch (file corrupted?): the data does not match its sha256"}
 	}
 	return nil
@@ -365,7 +456,8 @@ func headerSum(meta map[string]string, infos []Info) string {
 }
 
 // Read reads and verifies a whole size-byte file from r: its tensors in data
-// order and its metadata (including "sha256" and, if present, "header_sha256").
+// order and its metadata (including "sha256" and "header_sha256" when the
+// file has them).
 func Read(r io.ReaderAt, size int64) ([]Tensor, map[string]string, error) {
 	rd, err := NewReader(r, size)
 	if err != nil {

@@ -254,7 +254,9 @@ func TestRefuse(t *testing.T) {
 		{"metadata not object", rawFile(`{"__metadata__":"x"}`, nil), ErrInvalid, "not an object"},
 		{"empty name", rawFile(`{"":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}`, nil), ErrInvalid, "empty name"},
 		{"entry not object", rawFile(`{"t":[1]}`, nil), ErrInvalid, "entry is not an object"},
-		{"dtype f16", rawFile(`{"t":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, data4), ErrInvalid, `dtype "F16" not supported`},
+		{"dtype f16", rawFile(`{"t":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, data4), ErrInvalid, `dtype "F16" not supported (only F32 and I8)`},
+		{"I8 size mismatch", rawFile(`{"t":{"dtype":"I8","shape":[2],"data_offsets":[0,4]}}`, data4), ErrInvalid, "needs 2 bytes"},
+		{"I8 read as float32", rawFile(`{"t":{"dtype":"I8","shape":[4],"data_offsets":[0,4]}}`, data4), ErrInvalid, `tensor "t" is I8, expected F32`},
 		{"dtype number", rawFile(`{"t":{"dtype":32,"shape":[1],"data_offsets":[0,4]}}`, data4), ErrInvalid, "expected a string"},
 		{"missing dtype", rawFile(`{"t":{"shape":[1],"data_offsets":[0,4]}}`, data4), ErrInvalid, "missing dtype"},
 		{"missing shape", rawFile(`{"t":{"dtype":"F32","data_offsets":[0,4]}}`, data4), ErrInvalid, "missing shape"},
@@ -280,7 +282,6 @@ func TestRefuse(t *testing.T) {
 		{"gap", rawFile(`{"t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, append(data4, data4...)), ErrInvalid, "[0, 4) belong to no tensor"},
 		{"trailing data", rawFile("{"+meta4+","+one+"}", append(data4, 1)), ErrInvalid, "1 data bytes after the last tensor"},
 		{"no tensors, data", rawFile(`{}`, data4), ErrInvalid, "4 data bytes after"},
-		{"no checksum", rawFile("{"+one+"}", data4), ErrInvalid, "missing sha256"},
 		{"upper-case checksum", rawFile(`{"__metadata__":{"sha256":"`+strings.ToUpper(sum4)+`"},`+one+"}", data4), ErrInvalid, "malformed sha256"},
 		{"short checksum", rawFile(`{"__metadata__":{"sha256":"abc"},`+one+"}", data4), ErrInvalid, "malformed sha256"},
 		{"wrong checksum", rawFile("{"+meta4+","+one+"}", []byte{0, 0, 128, 64}), ErrChecksum, "checksum mismatch (file corrupted?)"},
@@ -596,4 +597,94 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 	assertDirEntries(t, dir, "model.safetensors", "sub")
 	assertDirEntries(t, sub, "x")
+}
+
+// TestNoChecksums reads a file as another safetensors writer makes it: no
+// sha256, no header_sha256. It loads, and Checksummed says so; a file that
+// has them still has them checked.
+func TestNoChecksums(t *testing.T) {
+	data4 := []byte{0, 0, 128, 63}
+	one := `"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}`
+	for _, header := range []string{"{" + one + "}", `{"__metadata__":{"format":"x"},` + one + "}"} {
+		b := rawFile(header, data4)
+		r, err := NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, h := r.Checksummed(); d || h {
+			t.Errorf("Checksummed() = %v, %v for a file without checksums", d, h)
+		}
+		ts, err := r.ReadAll()
+		if err != nil || len(ts) != 1 || ts[0].Data[0] != 1 {
+			t.Fatalf("%s: %v %v", header, ts, err)
+		}
+	}
+	b := mustEncode(t, sampleTensors(), nil)
+	r, err := NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, h := r.Checksummed(); !d || !h {
+		t.Errorf("Checksummed() = %v, %v for a file of Write", d, h)
+	}
+	b[len(b)-1] ^= 1
+	if _, _, err := Decode(b); !errors.Is(err, ErrChecksum) {
+		t.Errorf("corrupt data with a checksum: %v", err)
+	}
+}
+
+// TestTyped round-trips a file mixing F32 and I8 tensors, checks its bytes
+// and that the float32 readers refuse it.
+func TestTyped(t *testing.T) {
+	ts := []Typed{
+		{Name: "q", DType: DTypeI8, Shape: []int{2, 3}, I8: []int8{-128, -1, 0, 1, 2, 127}},
+		{Name: "q.scale", DType: DTypeF32, Shape: []int{2}, F32: []float32{0.5, 2}},
+		{Name: "e", DType: DTypeI8, Shape: []int{0}, I8: []int8{}},
+	}
+	b, err := EncodeTyped(ts, map[string]string{"k": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(b)
+	if !bytes.Contains(b[8:8+n], []byte(`"q":{"dtype":"I8","shape":[2,3],"data_offsets":[0,6]}`)) {
+		t.Errorf("header %s", b[8:8+n])
+	}
+	if want := []byte{0x80, 0xff, 0, 1, 2, 0x7f, 0, 0, 0, 0x3f, 0, 0, 0, 0x40}; !bytes.Equal(b[8+n:], want) {
+		t.Errorf("data % x, want % x", b[8+n:], want)
+	}
+	r, err := NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := r.Lookup("q"); info.Len() != 6 || info.DType != DTypeI8 {
+		t.Errorf("Lookup(q) = %+v", info)
+	}
+	got, err := r.ReadTyped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].Name != "q" || got[2].Name != "e" || fmt.Sprint(got[0].I8) != fmt.Sprint(ts[0].I8) ||
+		got[0].F32 != nil || fmt.Sprint(got[1].F32) != "[0.5 2]" || got[1].I8 != nil {
+		t.Fatalf("ReadTyped = %+v", got)
+	}
+	if _, _, err := Decode(b); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "is I8, expected F32") {
+		t.Errorf("Decode of an I8 file: %v", err)
+	}
+	b[8+n] ^= 1
+	r, err = NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ReadTyped(); !errors.Is(err, ErrChecksum) {
+		t.Errorf("corrupt I8 data: %v", err)
+	}
+	for _, bad := range [][]Typed{
+		{{Name: "x", DType: "F16", Shape: []int{1}, F32: []float32{1}}},
+		{{Name: "x", DType: DTypeI8, Shape: []int{1}, F32: []float32{1}}},
+		{{Name: "x", DType: DTypeI8, Shape: []int{2}, I8: []int8{1}}},
+	} {
+		if _, err := EncodeTyped(bad, nil); err == nil {
+			t.Errorf("EncodeTyped(%+v) accepted", bad)
+		}
+	}
 }

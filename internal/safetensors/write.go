@@ -24,6 +24,12 @@ import (
 // "__metadata__"; len(Data) must equal product(Shape); metadata must be
 // valid UTF-8 and may not use the keys "sha256" or "header_sha256".
 func Write(w io.Writer, tensors []Tensor, meta map[string]string) error {
+	return WriteTyped(w, typed(tensors), meta)
+}
+
+// WriteTyped is Write for tensors of either dtype (F32 and I8); each
+// Typed's DType says which of its slices holds the values.
+func WriteTyped(w io.Writer, tensors []Typed, meta map[string]string) error {
 	header, err := prepare(tensors, meta)
 	if err != nil {
 		return fmt.Errorf("safetensors: %w", err)
@@ -36,11 +42,25 @@ func Write(w io.Writer, tensors []Tensor, meta map[string]string) error {
 
 // Encode returns the bytes Write would write.
 func Encode(tensors []Tensor, meta map[string]string) ([]byte, error) {
+	return EncodeTyped(typed(tensors), meta)
+}
+
+// EncodeTyped returns the bytes WriteTyped would write.
+func EncodeTyped(tensors []Typed, meta map[string]string) ([]byte, error) {
 	var b sliceWriter
-	if err := Write(&b, tensors, meta); err != nil {
+	if err := WriteTyped(&b, tensors, meta); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// typed views F32 tensors as Typed ones, sharing their data.
+func typed(tensors []Tensor) []Typed {
+	out := make([]Typed, len(tensors))
+	for i, t := range tensors {
+		out[i] = Typed{Name: t.Name, DType: DTypeF32, Shape: t.Shape, F32: t.Data}
+	}
+	return out
 }
 
 type sliceWriter []byte
@@ -57,7 +77,12 @@ var wrapFile = func(f *os.File) io.Writer { return f }
 // no temporary file is left and path is either untouched or replaced. A
 // symbolic link at path is replaced, not followed. Errors are
 // "safetensors: write PATH: CAUSE" and errors.Unwrap returns CAUSE.
-func WriteFile(path string, tensors []Tensor, meta map[string]string) (err error) {
+func WriteFile(path string, tensors []Tensor, meta map[string]string) error {
+	return WriteFileTyped(path, typed(tensors), meta)
+}
+
+// WriteFileTyped is WriteFile for tensors of either dtype (see WriteTyped).
+func WriteFileTyped(path string, tensors []Typed, meta map[string]string) (err error) {
 	header, err := prepare(tensors, meta)
 	if err != nil {
 		return fmt.Errorf("safetensors: write %s: %w", path, err)
@@ -130,7 +155,7 @@ func syncDir(dir string) error {
 
 // prepare checks the input and returns the padded header (without the
 // 8-byte length), including both checksums.
-func prepare(tensors []Tensor, meta map[string]string) ([]byte, error) {
+func prepare(tensors []Typed, meta map[string]string) ([]byte, error) {
 	seen := make(map[string]struct{}, len(tensors))
 	infos := make([]Info, len(tensors))
 	var pos int64
@@ -156,14 +181,23 @@ func prepare(tensors []Tensor, meta map[string]string) ([]byte, error) {
 			}
 			elems *= int64(d)
 		}
-		if elems != int64(len(t.Data)) {
-			return nil, fmt.Errorf("tensor %q: shape %v needs %d values, Data has %d", t.Name, t.Shape, elems, len(t.Data))
+		size, have := elemSize(t.DType), len(t.F32)
+		switch {
+		case size == 0:
+			return nil, fmt.Errorf("tensor %q: dtype %q not supported (only F32 and I8)", t.Name, t.DType)
+		case t.DType == DTypeI8 && t.F32 != nil, t.DType == DTypeF32 && t.I8 != nil:
+			return nil, fmt.Errorf("tensor %q: %s tensor with values of the other dtype", t.Name, t.DType)
+		case t.DType == DTypeI8:
+			have = len(t.I8)
 		}
-		if pos > math.MaxInt64-4*elems {
+		if elems != int64(have) {
+			return nil, fmt.Errorf("tensor %q: shape %v needs %d values, Data has %d", t.Name, t.Shape, elems, have)
+		}
+		if pos > math.MaxInt64-size*elems {
 			return nil, fmt.Errorf("tensor %q: data too large", t.Name)
 		}
-		infos[i] = Info{Name: t.Name, DType: "F32", Shape: t.Shape, Begin: pos, End: pos + 4*elems}
-		pos += 4 * elems
+		infos[i] = Info{Name: t.Name, DType: t.DType, Shape: t.Shape, Begin: pos, End: pos + size*elems}
+		pos += size * elems
 	}
 	full := make(map[string]string, len(meta)+2)
 	for k, v := range meta {
@@ -213,7 +247,7 @@ func buildHeader(infos []Info, meta map[string]string) []byte {
 	for _, t := range infos {
 		b = append(b, ',')
 		b = appendString(b, t.Name)
-		b = append(b, `:{"dtype":"F32","shape":[`...)
+		b = append(b, `:{"dtype":"`+t.DType+`","shape":[`...)
 		for i, d := range t.Shape {
 			if i > 0 {
 				b = append(b, ',')
@@ -258,7 +292,7 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func writeAll(w io.Writer, header []byte, tensors []Tensor) error {
+func writeAll(w io.Writer, header []byte, tensors []Typed) error {
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(header)))
 	if _, err := w.Write(n[:]); err != nil {
@@ -270,13 +304,24 @@ func writeAll(w io.Writer, header []byte, tensors []Tensor) error {
 	return writeData(w, tensors)
 }
 
-// writeData writes the tensors' values as little-endian float32, in order.
-func writeData(w io.Writer, tensors []Tensor) error {
+// writeData writes the tensors' values in order, F32 as little-endian
+// float32, I8 as bytes.
+func writeData(w io.Writer, tensors []Typed) error {
 	var buf [16 << 10]byte
 	for _, t := range tensors {
-		for k := 0; k < len(t.Data); {
-			n := min(len(buf)/4, len(t.Data)-k)
-			for j, v := range t.Data[k : k+n] {
+		for k := 0; k < len(t.I8); {
+			n := min(len(buf), len(t.I8)-k)
+			for j, v := range t.I8[k : k+n] {
+				buf[j] = byte(v)
+			}
+			if _, err := w.Write(buf[:n]); err != nil {
+				return err
+			}
+			k += n
+		}
+		for k := 0; k < len(t.F32); {
+			n := min(len(buf)/4, len(t.F32)-k)
+			for j, v := range t.F32[k : k+n] {
 				binary.LittleEndian.PutUint32(buf[4*j:], math.Float32bits(v))
 			}
 			if _, err := w.Write(buf[:4*n]); err != nil {

@@ -185,6 +185,10 @@ func parseCheckpoint(path string, ts []safetensors.Tensor, meta map[string]strin
 	if v := meta["format_version"]; v != CheckpointFormatVersion {
 		return nil, bad("unsupported format_version %q (this build reads %s)", v, CheckpointFormatVersion)
 	}
+	// Only lstmctl writes checkpoints, always with both checksums.
+	if meta[safetensors.SHA256Key] == "" || meta[safetensors.HeaderSHA256Key] == "" {
+		return nil, bad("missing checksum metadata (file corrupted?)")
+	}
 	if err := safetensors.AllFinite(ts); err != nil {
 		return nil, fmt.Errorf("train: checkpoint: %w", err)
 	}
