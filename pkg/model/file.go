@@ -42,14 +42,17 @@ import (
 //	labels          JSON array of the class names by index
 //	sha256          SHA-256 of the data region (added by the writer)
 //	header_sha256   SHA-256 of the header's content (added by the writer)
+//	quantization    "int8" in an int8 model file (see QuantInt8), else absent
 //
 // plus the entries of Meta.Extra (a checkpoint's step, epoch, RNG state, ...).
+// The two checksums are verified when present; a file written by another
+// safetensors writer (a model converted from PyTorch) has neither, and Load
+// reports it in Meta.Checksums. A file with only one of them is refused.
 //
 // Load refuses, with an error naming the file and saying what is wrong:
 // anything internal/safetensors refuses (truncated, not safetensors, hostile
-// header, non-F32, overlapping offsets, checksum mismatch), a foreign file
-// (format other than "lstmctl"), another format_version, a missing
-// header_sha256, a config without a valid "model" object (unknown keys in
+// header, an unknown dtype, overlapping offsets, checksum mismatch), a
+// foreign file (format other than "lstmctl"), another format_version, a config without a valid "model" object (unknown keys in
 // it are refused: they would come from a newer lstmctl), a vocabulary of
 // fewer than 2 tokens, not starting with "" and "[UNK]" or with duplicates,
 // no labels or duplicate labels, a missing or unexpected tensor, a tensor
@@ -74,11 +77,14 @@ const (
 	keyConfig  = "config"
 	keyVocab   = "vocab"
 	keyLabels  = "labels"
+	// keyQuantization is "int8" in a quantized model file (quant.go), absent
+	// in a float32 one.
+	keyQuantization = "quantization"
 )
 
 func reservedKey(k string) bool {
 	switch k {
-	case keyFormat, keyVersion, keyConfig, keyVocab, keyLabels, safetensors.SHA256Key, safetensors.HeaderSHA256Key:
+	case keyFormat, keyVersion, keyConfig, keyVocab, keyLabels, keyQuantization, safetensors.SHA256Key, safetensors.HeaderSHA256Key:
 		return true
 	}
 	return false
@@ -98,10 +104,28 @@ type Meta struct {
 	Labels []string
 	// Extra holds further string metadata (for example a checkpoint's step
 	// and RNG state). Its keys may not be format, format_version, config,
-	// vocab, labels, sha256 or header_sha256. Load returns nil when there is
-	// none.
+	// vocab, labels, quantization, sha256 or header_sha256. Load returns nil
+	// when there is none.
 	Extra map[string]string
+
+	// Set by Load, ignored by Save:
+
+	// Quantization is how the file stores the weights: "" for float32,
+	// QuantInt8 for int8 with per-row scales (the classifier Load returns
+	// holds them dequantized).
+	Quantization string
+	// Checksums is ChecksumsVerified when the file carries lstmctl's
+	// sha256 and header_sha256 (and they matched), ChecksumsAbsent when it
+	// has neither (a file of another safetensors writer). A file with one
+	// of them only is refused.
+	Checksums string
 }
+
+// The values of Meta.Checksums.
+const (
+	ChecksumsVerified = "verified"
+	ChecksumsAbsent   = "absent"
+)
 
 // ErrBadFile is wrapped by every error of Load that refuses the content of a
 // file (as opposed to an I/O error such as a missing file).
@@ -275,11 +299,7 @@ func LoadWith(path string) (c *Classifier, m *Meta, extra []*Tensor, err error) 
 // name for errors.
 func loadFrom(r io.ReaderAt, size int64, name string) (*Classifier, *Meta, []*Tensor, error) {
 	fail := func(err error) (*Classifier, *Meta, []*Tensor, error) {
-		if errors.Is(err, safetensors.ErrTruncated) || errors.Is(err, safetensors.ErrInvalid) ||
-			errors.Is(err, safetensors.ErrChecksum) {
-			return nil, nil, nil, &FileError{Path: name, Msg: stMsg(err), Err: err}
-		}
-		return nil, nil, nil, fmt.Errorf("model: %s: %w", name, err) // I/O
+		return nil, nil, nil, readError(name, err)
 	}
 	rd, err := safetensors.NewReader(r, size)
 	if err != nil {
@@ -295,13 +315,23 @@ func loadFrom(r io.ReaderAt, size int64, name string) (*Classifier, *Meta, []*Te
 	if v := md[keyVersion]; v != FormatVersion {
 		return nil, nil, nil, badFile(name, "unsupported format_version %q (this lstmctl reads %q)", v, FormatVersion)
 	}
-	if _, ok := md[safetensors.HeaderSHA256Key]; !ok {
-		return nil, nil, nil, badFile(name, "missing %s metadata (file corrupted?)", safetensors.HeaderSHA256Key)
+	meta := &Meta{Checksums: ChecksumsVerified, Quantization: md[keyQuantization]}
+	switch data, header := rd.Checksummed(); {
+	case !data && !header:
+		meta.Checksums = ChecksumsAbsent
+	case !data || !header:
+		// lstmctl writes both, other writers neither: one alone is a
+		// damaged key (a flipped byte in "header_sha256" must not turn
+		// the header check off).
+		missing := safetensors.SHA256Key
+		if data {
+			missing = safetensors.HeaderSHA256Key
+		}
+		return nil, nil, nil, badFile(name, "missing %s metadata beside the other checksum (file corrupted?)", missing)
 	}
-	if _, ok := md[safetensors.SHA256Key]; !ok {
-		return nil, nil, nil, badFile(name, "missing %s metadata (file corrupted?)", safetensors.SHA256Key)
+	if _, ok := md[keyQuantization]; ok && meta.Quantization != QuantInt8 {
+		return nil, nil, nil, badFile(name, "unsupported quantization %q (this lstmctl reads %q)", meta.Quantization, QuantInt8)
 	}
-	meta := &Meta{}
 	rawConfig, ok := md[keyConfig]
 	if !ok {
 		return nil, nil, nil, badFile(name, "missing %q metadata", keyConfig)
@@ -352,6 +382,16 @@ func loadFrom(r io.ReaderAt, size int64, name string) (*Classifier, *Meta, []*Te
 	if err != nil {
 		return nil, nil, nil, badFile(name, "%v", err)
 	}
+	if meta.Quantization == QuantInt8 {
+		if buckets > 0 {
+			return nil, nil, nil, badFile(name, "int8 weights with subword rows (text.subwords) are not supported; quantize a model without subwords")
+		}
+		c, err := loadInt8(rd, name, cfg, len(meta.Vocab), len(meta.Labels), want)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return c, meta, nil, nil
+	}
 	c, err := NewWithSubwords(cfg, len(meta.Vocab), buckets, len(meta.Labels))
 	if err != nil {
 		return nil, nil, nil, badFile(name, "%v", err)
@@ -380,6 +420,16 @@ func loadFrom(r io.ReaderAt, size int64, name string) (*Classifier, *Meta, []*Te
 		extra[i] = &Tensor{Name: t.Name, Shape: t.Shape, Data: t.Data}
 	}
 	return c, meta, extra, nil
+}
+
+// readError is the error of Load for an error of the safetensors reader:
+// a *FileError for a file it refuses, else an I/O error.
+func readError(name string, err error) error {
+	if errors.Is(err, safetensors.ErrTruncated) || errors.Is(err, safetensors.ErrInvalid) ||
+		errors.Is(err, safetensors.ErrChecksum) {
+		return &FileError{Path: name, Msg: stMsg(err), Err: err}
+	}
+	return fmt.Errorf("model: %s: %w", name, err)
 }
 
 // CheckShapes compares the parameters a classifier of cfg with v

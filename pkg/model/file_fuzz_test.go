@@ -45,6 +45,7 @@ func fuzzSeeds(t testing.TB) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	seeds = append(seeds, int8Seeds(t)...)
 	return append(seeds, good[:len(good)/2], good[:8+n], flipped, headerFlip, foreign, nil,
 		binary.LittleEndian.AppendUint64(nil, 1<<40))
 }
@@ -74,8 +75,11 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("accepted a header encoding/json refuses: %v", err)
 		}
 		sum := sha256.Sum256(b[8+n:])
-		if header.Meta["sha256"] != hex.EncodeToString(sum[:]) {
+		if want, ok := header.Meta["sha256"]; ok && want != hex.EncodeToString(sum[:]) {
 			t.Fatalf("accepted a file whose data does not match its sha256")
+		}
+		if _, ok := header.Meta["sha256"]; ok != (m.Checksums == ChecksumsVerified) {
+			t.Fatalf("Checksums = %q for a file with sha256 %v", m.Checksums, ok)
 		}
 		checkLoaded(t, c, m, extra)
 	})

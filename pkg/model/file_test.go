@@ -92,6 +92,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		_ = json.Compact(&compact, m.Config)
 		want := m
 		want.Config = compact.Bytes()
+		want.Checksums = ChecksumsVerified
 		if !reflect.DeepEqual(*gm, want) {
 			t.Errorf("meta:\n got %+v\nwant %+v", *gm, want)
 		}
@@ -363,7 +364,7 @@ func TestLoadNeedsHeaderChecksum(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err := Load(path)
-	if !errors.Is(err, ErrBadFile) || !strings.Contains(err.Error(), "missing header_sha256 metadata (file corrupted?)") {
+	if !errors.Is(err, ErrBadFile) || !strings.Contains(err.Error(), "missing header_sha256 metadata beside the other checksum (file corrupted?)") {
 		t.Fatalf("Load: %v", err)
 	}
 }
