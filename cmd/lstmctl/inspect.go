@@ -89,6 +89,7 @@ type inspection struct {
 	Model      pipeline.ModelConfig     `json:"model"`
 	Training   *pipeline.TrainingInfo   `json:"training"` // null: not recorded
 	Checkpoint *pipeline.CheckpointInfo `json:"checkpoint,omitempty"`
+	Storage    pipeline.StorageInfo     `json:"storage"`
 }
 
 func newInspection(path string, m *pipeline.Model) inspection {
@@ -98,7 +99,7 @@ func newInspection(path string, m *pipeline.Model) inspection {
 	}
 	return inspection{
 		Path: path, Kind: kind, Summary: m.Summary(), Labels: m.Labels.Names(), VocabSize: m.Vocab.Len(),
-		Text: m.Config.Text, Model: m.Config.Model, Training: m.Training, Checkpoint: m.Checkpoint,
+		Text: m.Config.Text, Model: m.Config.Model, Training: m.Training, Checkpoint: m.Checkpoint, Storage: m.Storage,
 	}
 }
 
@@ -124,6 +125,15 @@ func writeInspection(w io.Writer, in inspection) error {
 	if mc.Sigmoid() {
 		fmt.Fprintln(w, "output: sigmoid, multi-label (any number of labels per text)")
 	}
+	weights := "float32"
+	if in.Storage.Weights == "int8" {
+		weights = "int8 with per-row scales (lstmctl quantize), dequantized when loaded"
+	}
+	checksums := "verified (sha256, header_sha256)"
+	if in.Storage.Checksums == model.ChecksumsAbsent {
+		checksums = "absent (written by another tool: nothing vouches for the bytes)"
+	}
+	fmt.Fprintf(w, "weights: %s\nchecksums: %s\n", weights, checksums)
 	if c := in.Checkpoint; c != nil {
 		fmt.Fprintf(w, "checkpoint: %d epochs done, %d batches of the next, step %d\n", c.EpochsDone, c.Batch, c.Step)
 	}

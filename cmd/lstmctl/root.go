@@ -208,6 +208,7 @@ func newRootCmd(f *factory) *cobra.Command {
 		newVectorsCmd(f, g),
 		newInspectCmd(f, nil),
 		newExportCmd(f, g, nil),
+		newQuantizeCmd(f, g, nil),
 		newVersionCmd(f),
 	)
 	return root

@@ -4,12 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -46,6 +48,7 @@ func TestScripts(t *testing.T) {
 			"zip":          cmdZip,
 			"randbytes":    cmdRandBytes,
 			"storedconfig": cmdStoredConfig,
+			"probsclose":   cmdProbsClose,
 			// exitcode N cmd args...: runs cmd and requires exit status N;
 			// stdout and stderr are then available to the stdout/stderr checks.
 			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -189,4 +192,36 @@ func cmdRandBytes(ts *testscript.TestScript, neg bool, args []string) {
 		b[i] = byte(r.Uint32())
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
+}
+
+// probsclose A B TOL: two outputs of predict --format jsonl give the same
+// label on every line, with probabilities within TOL of each other.
+func cmdProbsClose(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: probsclose A B TOL")
+	}
+	tol, err := strconv.ParseFloat(args[2], 64)
+	ts.Check(err)
+	type line struct {
+		Label       string  `json:"label"`
+		Probability float64 `json:"probability"`
+	}
+	read := func(name string) []line {
+		var out []line
+		for _, l := range strings.Split(strings.TrimSpace(ts.ReadFile(name)), "\n") {
+			var x line
+			ts.Check(json.Unmarshal([]byte(l), &x))
+			out = append(out, x)
+		}
+		return out
+	}
+	a, b := read(args[0]), read(args[1])
+	if len(a) != len(b) || len(a) == 0 {
+		ts.Fatalf("%s has %d lines, %s %d", args[0], len(a), args[1], len(b))
+	}
+	for i := range a {
+		if a[i].Label != b[i].Label || math.Abs(a[i].Probability-b[i].Probability) > tol {
+			ts.Fatalf("line %d: %+v vs %+v (tolerance %g)", i+1, a[i], b[i], tol)
+		}
+	}
 }

@@ -28,6 +28,20 @@ type Model struct {
 	// Checkpoint says where in its run a checkpoint was taken; nil for a
 	// model file.
 	Checkpoint *CheckpointInfo
+	// Storage says how the file Open read stores the weights and whether it
+	// carried lstmctl's checksums.
+	Storage StorageInfo
+}
+
+// StorageInfo is how a model file stores its weights.
+type StorageInfo struct {
+	// Weights is "float32", or "int8" for a file of Model.SaveInt8 (the
+	// classifier holds the weights dequantized).
+	Weights string `json:"weights"`
+	// Checksums is "verified" when the file carries lstmctl's sha256 and
+	// header_sha256 (and they matched), "absent" for a file another
+	// safetensors writer made (a model converted from PyTorch).
+	Checksums string `json:"checksums"`
 }
 
 // newModel bundles a classifier with its configuration, vocabulary and
@@ -72,6 +86,10 @@ func Open(path string) (*Model, error) {
 		return nil, err
 	}
 	m.Training = parseTraining(meta.Extra)
+	m.Storage = StorageInfo{Weights: "float32", Checksums: meta.Checksums}
+	if meta.Quantization != "" {
+		m.Storage.Weights = meta.Quantization
+	}
 	return m, nil
 }
 
@@ -94,11 +112,23 @@ func bundle(path string, clf *model.Classifier, cfg *Config, vocab, labels []str
 
 // Save writes the model file (with m.Training when set).
 func (m *Model) Save(path string) error {
+	return model.Save(path, m.Classifier, m.fileMeta())
+}
+
+// fileMeta is what the model file stores besides the weights.
+func (m *Model) fileMeta() model.Meta {
 	meta := model.Meta{Config: m.Config.JSON(), Vocab: m.Vocab.Tokens(), Labels: m.Labels.Names()}
 	if m.Training != nil {
 		meta.Extra = map[string]string{metaTraining: m.Training.json()}
 	}
-	return model.Save(path, m.Classifier, meta)
+	return meta
+}
+
+// SaveInt8 writes the model as an int8 model file: the embedding and the
+// LSTM kernels as int8 with a float32 scale per row, about a quarter of the
+// float32 size. Open reads it back with the weights dequantized.
+func (m *Model) SaveInt8(path string) error {
+	return model.SaveInt8(path, m.Classifier, m.fileMeta())
 }
 
 // Configure takes the settings of how the model is run (data, train and
@@ -221,5 +251,6 @@ func fromCheckpoint(path string, ck *train.Checkpoint) (*Model, error) {
 	}
 	m.Training = parseTraining(ck.Meta)
 	m.Checkpoint = &CheckpointInfo{EpochsDone: ck.Epoch, Batch: ck.Batch, Step: ck.Iterations}
+	m.Storage = StorageInfo{Weights: "float32", Checksums: model.ChecksumsVerified}
 	return m, nil
 }
