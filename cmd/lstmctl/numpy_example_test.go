@@ -110,6 +110,26 @@ model: {embedding_dim: 8, lstm: [5], mask_padding: false, bidirectional: true}
 	}
 }
 
+// sameProbabilities compares the predictions of a Python example (got)
+// with lstmctl's (want), line by line and label by label.
+func sameProbabilities(t *testing.T, got, want []map[string]float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("the Python example printed %d lines, lstmctl predict %d", len(got), len(want))
+	}
+	for i := range want {
+		if len(got[i]) != len(want[i]) {
+			t.Fatalf("line %d: %d labels from Python, %d from lstmctl", i+1, len(got[i]), len(want[i]))
+		}
+		for label, p := range want[i] {
+			q, ok := got[i][label]
+			if !ok || math.Abs(q-p) > tol {
+				t.Errorf("line %d, label %s: Python %v, lstmctl %v", i+1, label, q, p)
+			}
+		}
+	}
+}
+
 // runCLI runs one lstmctl command line in process and returns its stdout.
 func runCLI(t *testing.T, args ...string) []byte {
 	t.Helper()
