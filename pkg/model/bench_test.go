@@ -3,6 +3,7 @@ package model
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // Benchmarks at the default model's shapes: B=128, T=40, E=64, H=64 for one
@@ -199,4 +200,79 @@ func BenchmarkTrainStepOptions(b *testing.B) {
 			b.ReportMetric(float64(benchB*b.N)/b.Elapsed().Seconds(), "samples/s")
 		})
 	}
+}
+
+// BenchmarkPredictVariants compares, in one run on the same batches, the
+// inference Forward of the default classifier at the TREC model's shapes
+// (V=8068, E=100, LSTM [64, 32], C=6; batches of 32, predict's default,
+// lengths from the TREC histogram): "float" as trained, "folded" with the
+// first layer's input projection folded into a per-token table (Fold; the
+// same bits; the rows of the batches' tokens computed beforehand, as in a
+// long prediction run), and "int8" with the weights quantized and dequantized as an
+// int8 model file is loaded. The three run round-robin within each
+// iteration; the metrics are samples/s of each and the speed-ups over
+// float.
+func BenchmarkPredictVariants(b *testing.B) {
+	const V, C, B, batches = 8068, 6, 32, 16
+	rng := rand.New(rand.NewPCG(4, 4))
+	cfg := DefaultConfig()
+	cfg.EmbeddingDim = 100
+	c := mustNew(b, cfg, V, C)
+	c.Init(rng)
+	q := mustNew(b, cfg, V, C)
+	for i, p := range c.Params() {
+		copy(q.Params()[i].Data, p.Data)
+		if quantizedParam(p.Name, p.Shape) {
+			w, s := quantizeRows(p.Data, p.Shape[0], p.Shape[1])
+			dequantizeRows(q.Params()[i].Data, w, s, p.Shape[1])
+		}
+	}
+	f, err := c.Fold()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ins := make([]Input, batches)
+	for i := range ins {
+		lengths := make([]int, B)
+		for j := range lengths {
+			lengths[j] = trecLength(rng)
+		}
+		sortDesc(lengths)
+		ins[i] = randomBatch(rng, V, benchT, lengths, false)
+	}
+	for _, in := range ins { // the steady state: the rows of these tokens computed
+		f.Prepare(in.Tokens)
+	}
+	sFloat, sFolded, sInt8 := c.NewState(), c.NewState(), q.NewState()
+	sFolded.UseFolded(f)
+	var tFloat, tFolded, tInt8 time.Duration
+	timed := func(d *time.Duration, run func()) {
+		start := time.Now()
+		run()
+		*d += time.Since(start)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		timed(&tFloat, func() {
+			for _, in := range ins {
+				c.Forward(sFloat, in)
+			}
+		})
+		timed(&tFolded, func() {
+			for _, in := range ins {
+				c.Forward(sFolded, in)
+			}
+		})
+		timed(&tInt8, func() {
+			for _, in := range ins {
+				q.Forward(sInt8, in)
+			}
+		})
+	}
+	n := float64(B * batches * b.N)
+	b.ReportMetric(n/tFloat.Seconds(), "float_samples/s")
+	b.ReportMetric(n/tFolded.Seconds(), "folded_samples/s")
+	b.ReportMetric(n/tInt8.Seconds(), "int8_samples/s")
+	b.ReportMetric(tFloat.Seconds()/tFolded.Seconds(), "folded_speedup")
+	b.ReportMetric(tFloat.Seconds()/tInt8.Seconds(), "int8_speedup")
 }

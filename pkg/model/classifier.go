@@ -194,6 +194,12 @@ type State struct {
 	dhFinal []float32 // [B, D]
 	logits  []float32 // [B, C]
 	ready   bool      // a Forward whose Backward has not run yet
+
+	// folded, when set (UseFolded), gives the first layer's input
+	// projection of Forward without dropout; foldedRun says the last
+	// Forward used it (then s.x0 is not filled and Backward refuses).
+	folded    *Folded
+	foldedRun bool
 }
 
 // layerState is one LSTM layer's workspace: the forward direction (dir[0])
@@ -274,13 +280,21 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 	if pTok > 0 {
 		dropTokens(s.ids, noise, p, maskStream(0, 0, maskToken), pTok)
 	}
+	fold := s.folded
+	if in.Train || bags != nil { // a subword bag is no single row to fold
+		fold = nil
+	}
+	s.foldedRun = fold != nil
 	tab := c.Embedding.Table()
 	s.bags = bags
-	if bags != nil {
+	switch {
+	case bags != nil:
 		sub := c.Embedding.SubwordTable()
 		tab.LookupBags(s.x0, s.ids, bags, &sub, UnknownID)
-	} else {
+	case fold == nil:
 		tab.Lookup(s.x0, s.ids)
+	default:
+		fold.check(s.ids)
 	}
 	s.emask = nil
 	if pEmb > 0 {
@@ -297,9 +311,11 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 		for r, i := range s.rev {
 			s.idsRev[r] = s.ids[i]
 		}
-		s.x0Rev = grow(s.x0Rev, N*E)
-		kernels.GatherRows(s.x0Rev, s.x0, s.rev, E)
-		xRev = s.x0Rev
+		if fold == nil {
+			s.x0Rev = grow(s.x0Rev, N*E)
+			kernels.GatherRows(s.x0Rev, s.x0, s.rev, E)
+			xRev = s.x0Rev
+		}
 	}
 	for k := range c.LSTMs {
 		ls := &s.layers[k]
@@ -311,9 +327,17 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 			if st.rmask != nil {
 				fillMasks(st.rmask, noise, maskStream(k, d, maskRecurrent), l.Units, pRec)
 			}
-			if d == 0 {
+			switch {
+			case k == 0 && fold != nil:
+				ids := s.ids
+				if d == 1 {
+					ids = s.idsRev
+				}
+				kernels.GatherRows(st.z, fold.z[d], ids, fold.width)
+				l.steps(st, p)
+			case d == 0:
 				l.forward(st, p, x)
-			} else {
+			default:
 				l.forward(st, p, xRev)
 			}
 		}
@@ -488,6 +512,9 @@ func (c *Classifier) Backward(s *State, dlogits []float32, grads []*Tensor) {
 	}
 	if !s.ready {
 		panic("model: Backward: no Forward on this State since the last Backward")
+	}
+	if s.foldedRun {
+		panic("model: Backward: the last Forward used a folded table (prediction only)")
 	}
 	p := &s.pack
 	B := p.B

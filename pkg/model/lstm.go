@@ -73,6 +73,11 @@ func (l *LSTM) forward(s *lstmState, p *packing, x []float32) {
 		x = s.xd
 	}
 	kernels.Sgemm(false, false, p.N, g, l.In, 1, x, l.In, l.Kernel.Data, g, 0, s.z, g)
+	l.steps(s, p)
+}
+
+// steps runs every step of forward once s.z holds x·W for all N rows.
+func (l *LSTM) steps(s *lstmState, p *packing) {
 	for t := 0; t < p.T; t++ {
 		l.step(s, p, t)
 	}

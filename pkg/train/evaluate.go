@@ -150,6 +150,7 @@ func checkSeqs(what string, seqs [][]int32, bags *embed.Bags, m *model.Classifie
 // of encoded texts, reusing its buffers and goroutines between calls. It is
 // not safe for concurrent use; Close releases its goroutines.
 type Predictor struct {
+	fold  *model.Folded // nil: unfolded
 	e     *engine
 	opt   data.BatchOptions
 	ds    data.Dataset
@@ -160,8 +161,22 @@ type Predictor struct {
 // NewPredictor returns a Predictor for m with the layout of its text
 // settings, batches of batchSize (0 = 128) and threads goroutines (0 =
 // GOMAXPROCS).
+//
+// It folds the first LSTM layer's input projection into a table of one row
+// per token (model.Classifier.Fold), computed as tokens first appear, which
+// gives the same probabilities, bit for bit, faster; so m's weights must
+// not change while the Predictor is in use. A vocabulary too large for the
+// table (model.MaxFoldedFloats) runs unfolded.
 func NewPredictor(m *model.Classifier, layout data.Layout, batchSize, threads int) *Predictor {
-	return &Predictor{e: newEngine(m, threads), opt: evalOptions(m, layout, batchSize)}
+	e := newEngine(m, threads)
+	f, err := m.Fold()
+	if err != nil {
+		f = nil
+	}
+	for i := range e.workers {
+		e.workers[i].state.UseFolded(f)
+	}
+	return &Predictor{e: e, opt: evalOptions(m, layout, batchSize), fold: f}
 }
 
 // Classes returns the number of probabilities per text.
@@ -185,6 +200,11 @@ func (p *Predictor) PredictBags(seqs [][]int32, bags *embed.Bags) ([]float32, er
 	}
 	if err := checkSeqs("predict", seqs, bags, p.e.m, p.opt.Layout); err != nil {
 		return nil, err
+	}
+	if p.fold != nil && bags == nil {
+		for _, s := range seqs {
+			p.fold.Prepare(s)
+		}
 	}
 	p.ds = data.Dataset{Seqs: seqs, Bags: bags}
 	p.order = grow(p.order, N)
