@@ -205,12 +205,13 @@ func BenchmarkTrainStepOptions(b *testing.B) {
 // BenchmarkPredictVariants compares, in one run on the same batches, the
 // inference Forward of the default classifier at the TREC model's shapes
 // (V=8068, E=100, LSTM [64, 32], C=6; batches of 32, predict's default,
-// lengths from the TREC histogram): "float" as trained, "folded" with the
-// first layer's input projection folded into a per-token table (Fold; the
+// lengths from the TREC histogram): "float" as trained; "folded" with the
+// first layer's input projection folded into a per-token table (Fold: the
 // same bits; the rows of the batches' tokens computed beforehand, as in a
-// long prediction run), and "int8" with the weights quantized and dequantized as an
-// int8 model file is loaded. The three run round-robin within each
-// iteration; the metrics are samples/s of each and the speed-ups over
+// long prediction run); "int8" with the weights quantized and dequantized
+// as an int8 model file is loaded, which is the float code on other numbers,
+// so its ratio to float shows the noise of the run. The three take turns
+// batch by batch; the metrics are samples/s of each and the speed-ups over
 // float.
 func BenchmarkPredictVariants(b *testing.B) {
 	const V, C, B, batches = 8068, 6, 32, 16
@@ -253,21 +254,11 @@ func BenchmarkPredictVariants(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		timed(&tFloat, func() {
-			for _, in := range ins {
-				c.Forward(sFloat, in)
-			}
-		})
-		timed(&tFolded, func() {
-			for _, in := range ins {
-				c.Forward(sFolded, in)
-			}
-		})
-		timed(&tInt8, func() {
-			for _, in := range ins {
-				q.Forward(sInt8, in)
-			}
-		})
+		for _, in := range ins {
+			timed(&tFloat, func() { c.Forward(sFloat, in) })
+			timed(&tFolded, func() { c.Forward(sFolded, in) })
+			timed(&tInt8, func() { q.Forward(sInt8, in) })
+		}
 	}
 	n := float64(B * batches * b.N)
 	b.ReportMetric(n/tFloat.Seconds(), "float_samples/s")
