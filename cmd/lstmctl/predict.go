@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -117,14 +116,14 @@ func runPredict(ctx context.Context, opts *predictOptions) error {
 	}
 	p := m.NewPredictor()
 	defer p.Close()
-	w := &predictionWriter{w: bufio.NewWriterSize(ios.Out, 64<<10), labels: m.Labels.Names(), k: min(opts.TopK, m.Labels.Len()), jsonl: opts.Format == "jsonl", withID: opts.IDColumn != "",
-		multi: m.MultiLabel(), threshold: -1}
-	if w.multi || opts.ThreshSet {
-		w.threshold = opts.Threshold
+	topK, threshold := 0, (*float64)(nil)
+	if opts.TopKSet {
+		topK = opts.TopK
 	}
-	if w.multi && !opts.TopKSet {
-		w.k = m.Labels.Len()
+	if opts.ThreshSet {
+		threshold = &opts.Threshold
 	}
+	w := &predictionWriter{w: bufio.NewWriterSize(ios.Out, 64<<10), rank: m.NewRanker(topK, threshold), jsonl: opts.Format == "jsonl", withID: opts.IDColumn != ""}
 	inputs := opts.Files
 	if len(inputs) == 0 {
 		inputs = []string{pipeline.Stdin}
@@ -178,32 +177,14 @@ func predictFile(ctx context.Context, p *pipeline.Predictor, ios *IOStreams, nam
 	return nil
 }
 
-// predictionWriter formats one prediction per line.
+// predictionWriter formats one prediction per line; the JSON lines are
+// pipeline.Ranker's records, as the HTTP API's (serve).
 type predictionWriter struct {
 	w      *bufio.Writer
-	labels []string
-	k      int
+	rank   *pipeline.Ranker
 	jsonl  bool
 	withID bool // the id of each record comes first
-	// multi: a multi-label model (labels over the threshold, the JSONL of
-	// multiLabelPrediction); threshold drops the labels below it but the
-	// first (-1: none dropped).
-	multi     bool
-	threshold float64
-	order     []int
-	buf       []byte
-}
-
-type topJSON struct {
-	Label       string  `json:"label"`
-	Probability float32 `json:"probability"`
-}
-
-type predictionJSON struct {
-	ID          *string   `json:"id,omitempty"`
-	Label       string    `json:"label"`
-	Probability float32   `json:"probability"`
-	Top         []topJSON `json:"top"`
+	buf    []byte
 }
 
 // Flush writes out what is buffered.
@@ -215,83 +196,34 @@ func (pw *predictionWriter) Put(probs []float32) error { return pw.PutRecord("",
 // PutRecord writes the prediction of one record, its id first when the
 // writer has ids.
 func (pw *predictionWriter) PutRecord(id string, probs []float32) error {
-	if cap(pw.order) < len(probs) {
-		pw.order = make([]int, len(probs))
-	}
-	order := pw.order[:len(probs)]
-	for i := range order {
-		order[i] = i
-	}
-	// Most probable first; ties by class index, so output is deterministic.
-	sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
-	top := order[:pw.k]
-	if pw.threshold >= 0 {
-		n := 1
-		for n < len(top) && float64(probs[top[n]]) >= pw.threshold {
-			n++
-		}
-		top = top[:n]
-	}
-	if pw.multi && pw.jsonl {
-		return pw.putMulti(id, top, probs)
-	}
+	var err error
+	b := pw.buf[:0]
 	if pw.jsonl {
-		rec := predictionJSON{Label: pw.labels[top[0]], Probability: probs[top[0]], Top: make([]topJSON, len(top))}
+		var idp *string
 		if pw.withID {
-			rec.ID = &id
+			idp = &id
 		}
-		for i, c := range top {
-			rec.Top[i] = topJSON{Label: pw.labels[c], Probability: probs[c]}
-		}
-		b, err := json.Marshal(rec)
-		if err != nil {
+		if b, err = pw.rank.AppendJSON(b, idp, probs); err != nil {
 			return err
 		}
-		b = append(b, '\n')
-		_, err = pw.w.Write(b)
-		return err
-	}
-	b := pw.buf[:0]
-	if pw.withID {
-		b = append(b, tsvField.Replace(id)...)
-		b = append(b, '\t')
-	}
-	for i, c := range top {
-		if i > 0 {
+	} else {
+		labels := pw.rank.Labels()
+		if pw.withID {
+			b = append(b, tsvField.Replace(id)...)
 			b = append(b, '\t')
 		}
-		b = append(b, pw.labels[c]...)
-		b = append(b, '\t')
-		b = strconv.AppendFloat(b, float64(probs[c]), 'g', -1, 32)
+		for i, c := range pw.rank.Top(probs) {
+			if i > 0 {
+				b = append(b, '\t')
+			}
+			b = append(b, labels[c]...)
+			b = append(b, '\t')
+			b = strconv.AppendFloat(b, float64(probs[c]), 'g', -1, 32)
+		}
+		b = append(b, '\n')
 	}
-	b = append(b, '\n')
 	pw.buf = b
-	_, err := pw.w.Write(b)
-	return err
-}
-
-// multiLabelPrediction is a JSONL line of a multi-label model.
-type multiLabelPrediction struct {
-	ID            *string            `json:"id,omitempty"`
-	Labels        []string           `json:"labels"`
-	Probabilities map[string]float32 `json:"probabilities"`
-}
-
-// putMulti writes the JSONL line of a multi-label model's labels top.
-func (pw *predictionWriter) putMulti(id string, top []int, probs []float32) error {
-	rec := multiLabelPrediction{Labels: make([]string, len(top)), Probabilities: make(map[string]float32, len(top))}
-	if pw.withID {
-		rec.ID = &id
-	}
-	for i, c := range top {
-		rec.Labels[i] = pw.labels[c]
-		rec.Probabilities[pw.labels[c]] = probs[c]
-	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	_, err = pw.w.Write(append(b, '\n'))
+	_, err = pw.w.Write(b)
 	return err
 }
 

@@ -204,6 +204,7 @@ func newRootCmd(f *factory) *cobra.Command {
 		newTrainCmd(f, g, nil),
 		newEvalCmd(f, g, nil),
 		newPredictCmd(f, g, nil),
+		newServeCmd(f, g, nil),
 		newTuneCmd(f, g, nil),
 		newVectorsCmd(f, g),
 		newInspectCmd(f, nil),
