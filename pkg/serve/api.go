@@ -155,15 +155,21 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
 		texts []string
 		ids   []*string
 		topK  = 1
-		err   error
 	)
+	// The body is read whole (it is bounded) before it is parsed, so that
+	// a body over the limit is told apart from a malformed one.
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.fail(w, asHTTPError(err, s.opts.MaxBodyBytes))
+		return
+	}
 	if ndjson {
-		texts, ids, err = s.readNDJSON(r.Body)
+		texts, ids, err = s.readNDJSON(raw)
 		if err == nil {
 			topK, err = queryTopK(r)
 		}
 	} else {
-		texts, topK, err = s.readJSON(r.Body)
+		texts, topK, err = readJSON(raw)
 	}
 	if err != nil {
 		s.fail(w, asHTTPError(err, s.opts.MaxBodyBytes))
@@ -243,17 +249,14 @@ func asHTTPError(err error, limit int64) *httpError {
 }
 
 // readJSON reads {"texts": [...], "top_k": K}.
-func (s *Server) readJSON(body io.Reader) ([]string, int, error) {
-	dec := json.NewDecoder(body)
+func readJSON(body []byte) ([]string, int, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var req predictRequest
 	if err := dec.Decode(&req); err != nil {
 		return nil, 0, jsonError("request body", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, 0, mbe
-		}
 		return nil, 0, badRequest("request body: more than one JSON value; send one object {\"texts\": [...]}")
 	}
 	if req.Texts == nil {
@@ -271,15 +274,15 @@ func (s *Server) readJSON(body io.Reader) ([]string, int, error) {
 
 // readNDJSON reads one {"text": ..., "id": ...} object per line; blank
 // lines are skipped.
-func (s *Server) readNDJSON(body io.Reader) ([]string, []*string, error) {
+func (s *Server) readNDJSON(body []byte) ([]string, []*string, error) {
 	var (
 		texts []string
 		ids   []*string
 	)
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 0, 64<<10), int(min(s.opts.MaxBodyBytes, 1<<30))+1)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
+	n := 0
+	for line := range bytes.Lines(body) {
+		n++
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
@@ -301,17 +304,11 @@ func (s *Server) readNDJSON(body io.Reader) ([]string, []*string, error) {
 		texts = append(texts, *rec.Text)
 		ids = append(ids, rec.ID)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, nil, err
-	}
 	return texts, ids, nil
 }
 
 // jsonError says what is wrong with a JSON value, and where.
 func jsonError(where string, err error) error {
-	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return mbe
-	}
 	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
 		return badRequest("%s: malformed JSON at byte %d: %v", where, se.Offset, err)
 	}
