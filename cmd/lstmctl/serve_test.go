@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// lstmctlBinary returns a path that runs this test binary as lstmctl
+// (testscript.Main in TestMain dispatches on the name).
+func lstmctlBinary(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "lstmctl")
+	if err := os.Symlink(exe, bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// syncBuffer is a bytes.Buffer safe to write and read from two goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeBinary runs the real binary: serve on 127.0.0.1:0 (the bound
+// address read from stderr), the same answers as predict, a refused
+// SIGHUP reload, and SIGTERM draining a request in flight before exit 0.
+func TestServeBinary(t *testing.T) {
+	bin := lstmctlBinary(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	example := filepath.Join("..", "..", "examples", "topics")
+	train := exec.Command(bin, "train", "--train", filepath.Join(example, "train.txt"), "--epochs", "3", "--threads", "1", "--model", model, "--quiet")
+	if out, err := train.CombinedOutput(); err != nil {
+		t.Fatalf("train: %v\n%s", err, out)
+	}
+	lines, err := os.ReadFile(filepath.Join(example, "unlabelled.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := strings.Split(strings.TrimSuffix(string(lines), "\n"), "\n")
+	predict := exec.Command(bin, "predict", "--model", model, "--format", "jsonl", "--top-k", "2")
+	predict.Stdin = bytes.NewReader(lines)
+	want, err := predict.Output()
+	if err != nil {
+		t.Fatalf("predict: %v", err)
+	}
+
+	srv := exec.Command(bin, "serve", "--model", model, "--addr", "127.0.0.1:0", "--batch-window", "400ms", "--threads", "1")
+	stderr, err := srv.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := false
+	defer func() {
+		if !exited {
+			srv.Process.Kill()
+			srv.Wait()
+		}
+	}()
+	log := &syncBuffer{}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			log.Write(append(sc.Bytes(), '\n'))
+			if a, ok := strings.CutPrefix(sc.Text(), "lstmctl serve: listening on "); ok {
+				addr <- a
+			}
+		}
+	}()
+	var url string
+	select {
+	case url = <-addr:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no address on stderr:\n%s", log.String())
+	}
+	request := func() (int, string) {
+		body, _ := json.Marshal(map[string]any{"texts": texts, "top_k": 2})
+		resp, err := http.Post(url+"/v1/predict", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Error(err)
+			return 0, ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	var got struct{ Predictions []json.RawMessage }
+	code, body := request()
+	if code != 200 || json.Unmarshal([]byte(body), &got) != nil {
+		t.Fatalf("%d %s", code, body)
+	}
+	var joined strings.Builder
+	for _, p := range got.Predictions {
+		joined.Write(p)
+		joined.WriteByte('\n')
+	}
+	if joined.String() != string(want) {
+		t.Errorf("serve answered\n%s\npredict wrote\n%s", joined.String(), want)
+	}
+
+	// A refused reload keeps the old model.
+	if err := os.WriteFile(model, []byte("not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv.Process.Signal(syscall.SIGHUP)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), "reload refused"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no refused reload logged:\n%s", log.String())
+		}
+	}
+	if code, body2 := request(); code != 200 || body2 != body {
+		t.Errorf("after a refused reload: %d %s", code, body2)
+	}
+
+	// SIGTERM while a request waits in the batch window: it is answered,
+	// then the server exits 0.
+	inflight := make(chan int, 1)
+	go func() { c, _ := request(); inflight <- c }()
+	time.Sleep(100 * time.Millisecond)
+	srv.Process.Signal(syscall.SIGTERM)
+	if c := <-inflight; c != 200 {
+		t.Errorf("request in flight at SIGTERM: status %d", c)
+	}
+	err = srv.Wait()
+	exited = true
+	if err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "msg=stopped") {
+		t.Errorf("no stop logged:\n%s", log.String())
+	}
+}
