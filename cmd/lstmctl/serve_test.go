@@ -31,6 +31,21 @@ func lstmctlBinary(t *testing.T) string {
 	return bin
 }
 
+// exampleDir holds the shipped example's data.
+var exampleDir = filepath.Join("..", "..", "examples", "topics")
+
+// trainExample trains a model on the shipped example with bin and
+// returns its path.
+func trainExample(t *testing.T, bin string) string {
+	t.Helper()
+	model := filepath.Join(t.TempDir(), "m.safetensors")
+	train := exec.Command(bin, "train", "--train", filepath.Join(exampleDir, "train.txt"), "--epochs", "3", "--threads", "1", "--model", model, "--quiet")
+	if out, err := train.CombinedOutput(); err != nil {
+		t.Fatalf("train: %v\n%s", err, out)
+	}
+	return model
+}
+
 // syncBuffer is a bytes.Buffer safe to write and read from two goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -54,14 +69,8 @@ func (s *syncBuffer) String() string {
 // SIGHUP reload, and SIGTERM draining a request in flight before exit 0.
 func TestServeBinary(t *testing.T) {
 	bin := lstmctlBinary(t)
-	dir := t.TempDir()
-	model := filepath.Join(dir, "m.safetensors")
-	example := filepath.Join("..", "..", "examples", "topics")
-	train := exec.Command(bin, "train", "--train", filepath.Join(example, "train.txt"), "--epochs", "3", "--threads", "1", "--model", model, "--quiet")
-	if out, err := train.CombinedOutput(); err != nil {
-		t.Fatalf("train: %v\n%s", err, out)
-	}
-	lines, err := os.ReadFile(filepath.Join(example, "unlabelled.txt"))
+	model := trainExample(t, bin)
+	lines, err := os.ReadFile(filepath.Join(exampleDir, "unlabelled.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
