@@ -70,7 +70,7 @@ lstmctl_model_reloads_total) and the old model goes on serving.`,
 	fl := c.Flags()
 	fl.StringVar(&opts.Model, "model", "model.safetensors", "model `file`")
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on (`host:port`; port 0 picks one)")
-	fl.DurationVar(&opts.Serve.BatchWindow, "batch-window", opts.Serve.BatchWindow, "how long to gather requests into one forward pass (negative: none)")
+	fl.DurationVar(&opts.Serve.BatchWindow, "batch-window", opts.Serve.BatchWindow, "how long to gather requests into one forward pass (0: none)")
 	fl.IntVar(&opts.Serve.MaxBatch, "max-batch", opts.Serve.MaxBatch, "texts that end the batch window early")
 	fl.Int64Var(&opts.Serve.MaxBodyBytes, "max-body", opts.Serve.MaxBodyBytes, "largest request body in `bytes` (413 beyond)")
 	fl.IntVar(&opts.Serve.MaxTexts, "max-texts", opts.Serve.MaxTexts, "most texts in one request (413 beyond)")
@@ -82,6 +82,8 @@ lstmctl_model_reloads_total) and the old model goes on serving.`,
 // check validates the options that need no model.
 func (o *serveOptions) check() error {
 	switch {
+	case o.Serve.BatchWindow < 0:
+		return fmt.Errorf("serve: --batch-window must be 0 or more, got %s", o.Serve.BatchWindow)
 	case o.Serve.MaxBatch < 1:
 		return fmt.Errorf("serve: --max-batch must be at least 1, got %d", o.Serve.MaxBatch)
 	case o.Serve.MaxBodyBytes < 1:
@@ -104,6 +106,9 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	log := slog.New(slog.NewTextHandler(ios.ErrOut, nil))
 	so := opts.Serve
 	so.Log = log
+	if so.BatchWindow == 0 {
+		so.BatchWindow = -1 // the flag's 0 is no window; the package's is its default
+	}
 	so.Open = func(path string) (*pipeline.Model, error) {
 		return openModel(ios, path, opts.ConfigFile, opts.Set)
 	}
