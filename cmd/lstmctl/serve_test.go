@@ -66,7 +66,7 @@ func (s *syncBuffer) String() string {
 
 // TestServeBinary runs the real binary: serve on 127.0.0.1:0 (the bound
 // address read from stderr), the same answers as predict, a refused
-// SIGHUP reload, and SIGTERM draining a request in flight before exit 0.
+// SIGHUP reload, and SIGTERM answering a request in flight before exit 0.
 func TestServeBinary(t *testing.T) {
 	bin := lstmctlBinary(t)
 	model := trainExample(t, bin)
@@ -82,7 +82,7 @@ func TestServeBinary(t *testing.T) {
 		t.Fatalf("predict: %v", err)
 	}
 
-	srv := exec.Command(bin, "serve", "--model", model, "--addr", "127.0.0.1:0", "--batch-window", "400ms", "--threads", "1")
+	srv := exec.Command(bin, "serve", "--model", model, "--addr", "127.0.0.1:0", "--threads", "1")
 	stderr, err := srv.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -153,12 +153,30 @@ func TestServeBinary(t *testing.T) {
 		t.Errorf("after a refused reload: %d %s", code, body2)
 	}
 
-	// SIGTERM while a request waits in the batch window: it is answered,
-	// then the server exits 0.
+	// SIGTERM while a request is in flight (its body half sent): it is
+	// answered, then the server exits 0.
+	slow, w := io.Pipe()
 	inflight := make(chan int, 1)
-	go func() { c, _ := request(); inflight <- c }()
+	go func() {
+		resp, err := http.Post(url+"/v1/predict", "application/json", slow)
+		if err != nil {
+			t.Error(err)
+			inflight <- 0
+			return
+		}
+		resp.Body.Close()
+		inflight <- resp.StatusCode
+	}()
+	w.Write([]byte(`{"texts": ["will it rain`))
 	time.Sleep(100 * time.Millisecond)
 	srv.Process.Signal(syscall.SIGTERM)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), "shutting down"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no shutdown logged:\n%s", log.String())
+		}
+	}
+	w.Write([]byte(` tomorrow"]}`))
+	w.Close()
 	if c := <-inflight; c != 200 {
 		t.Errorf("request in flight at SIGTERM: status %d", c)
 	}

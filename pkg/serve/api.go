@@ -146,6 +146,19 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	left := false
+	leave := func() { // once the answer is in, or there will be none
+		if !left {
+			left = true
+			s.inflight.Add(-1)
+			select { // the batcher may be waiting for this request
+			case s.idle <- struct{}{}:
+			default:
+			}
+		}
+	}
+	defer leave()
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 	defer cancel()
 	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
@@ -180,6 +193,7 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, herr := s.run(ctx, r.Context(), texts)
+	leave()
 	if herr != nil {
 		s.fail(w, herr)
 		return

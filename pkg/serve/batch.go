@@ -29,9 +29,9 @@ type collect struct{ rows [][]float32 }
 func (c *collect) Put(p []float32) error { c.rows = append(c.rows, slices.Clone(p)); return nil }
 func (c *collect) Flush() error          { return nil }
 
-// batcher runs the jobs of s.jobs until s.stop is closed, merging those
-// that arrive within the batch window (up to MaxBatch texts) into one
-// forward pass. It owns the Predictor of the model being served and makes
+// batcher runs the jobs of s.jobs until s.stop is closed, merging into one
+// forward pass (up to MaxBatch texts) those queued and those of requests
+// in flight that arrive within the batch window. It owns the Predictor of the model being served and makes
 // a new one when a reload has swapped the model.
 func (s *Server) batcher() {
 	defer close(s.stopped)
@@ -55,18 +55,36 @@ func (s *Server) batcher() {
 			return
 		}
 		n := len(batch[0].texts)
-		if s.opts.BatchWindow > 0 && n < s.opts.MaxBatch {
-			timer := time.NewTimer(s.opts.BatchWindow)
-		gather:
-			for n < s.opts.MaxBatch {
-				select {
-				case j := <-s.jobs:
-					batch = append(batch, j)
-					n += len(j.texts)
-				case <-timer.C:
-					break gather
-				}
+		// Take what is queued; then wait, up to the window, only while
+		// other requests are in flight (being read or queued): a lone
+		// request runs at once.
+		var timer *time.Timer
+	gather:
+		for n < s.opts.MaxBatch {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+				n += len(j.texts)
+				continue
+			default:
 			}
+			if s.opts.BatchWindow <= 0 || int64(len(batch)) >= s.inflight.Load() {
+				break
+			}
+			if timer == nil {
+				timer = time.NewTimer(s.opts.BatchWindow)
+			}
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+				n += len(j.texts)
+			case <-timer.C:
+				break gather
+			case <-s.idle:
+				// a request in flight ended without a job: look again
+			}
+		}
+		if timer != nil {
 			timer.Stop()
 		}
 		// Requests that gave up while waiting are not run.

@@ -19,9 +19,10 @@ import (
 // Options are the server's limits and batching. The zero value of a field
 // takes its default (DefaultOptions).
 type Options struct {
-	// BatchWindow is how long the batcher waits for more requests after
-	// the first one before it runs a forward pass; negative runs each
-	// request alone.
+	// BatchWindow is the longest the batcher waits for the requests in
+	// flight (being read) to join a forward pass; it does not wait when
+	// none is, and takes the requests already queued in any case.
+	// Negative: no wait.
 	BatchWindow time.Duration
 	// MaxBatch ends the wait early once this many texts are gathered (one
 	// request larger than it runs alone, in chunks).
@@ -95,6 +96,8 @@ type Server struct {
 	model    atomic.Pointer[loaded]
 	met      *metrics
 	jobs     chan *job
+	inflight atomic.Int64  // predict requests being read, queued or run, not yet answered
+	idle     chan struct{} // a request left the in-flight count
 	stop     chan struct{}
 	stopped  chan struct{}
 	reloadMu sync.Mutex
@@ -108,6 +111,7 @@ func New(path string, opts Options) (*Server, error) {
 		path:    path,
 		met:     newMetrics(),
 		jobs:    make(chan *job, 1024),
+		idle:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}

@@ -393,15 +393,35 @@ func TestReload(t *testing.T) {
 }
 
 // TestTimeout: a request not answered within the timeout gets a 503, and
-// the server answers the next one.
+// the server answers the next one. The batcher waits for another request
+// in flight, whose body never ends, up to a batch window longer than the
+// timeout.
 func TestTimeout(t *testing.T) {
 	a, _ := tinyModels(t)
-	_, ts, _ := start(t, a, Options{BatchWindow: 500 * time.Millisecond, MaxBatch: 1000, RequestTimeout: 50 * time.Millisecond})
-	code, body := post(t, ts.URL+"/v1/predict", "application/json", `{"texts": ["alpha"]}`)
-	if code != http.StatusServiceUnavailable || !strings.Contains(body, "request timeout") {
-		t.Errorf("%d %s, want 503", code, body)
+	_, ts, _ := start(t, a, Options{BatchWindow: 10 * time.Second, MaxBatch: 1000, RequestTimeout: 300 * time.Millisecond})
+	slow, body := io.Pipe()
+	defer body.Close()
+	go func() {
+		if resp, err := http.Post(ts.URL+"/v1/predict", "application/json", slow); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	body.Write([]byte(`{"texts": [`))
+	time.Sleep(50 * time.Millisecond) // the slow request is in flight
+	code, got := post(t, ts.URL+"/v1/predict", "application/json", `{"texts": ["alpha"]}`)
+	if code != http.StatusServiceUnavailable || !strings.Contains(got, "request timeout") {
+		t.Errorf("%d %s, want 503", code, got)
 	}
 	if got := metricValue(t, ts.URL, `lstmctl_request_errors_total{reason="timeout"}`); got != "1" {
 		t.Errorf("timeouts counted: %q", got)
+	}
+	body.Close()
+	// With nothing else in flight a request runs at once, whatever the window.
+	start := time.Now()
+	if code, got := post(t, ts.URL+"/v1/predict", "application/json", `{"texts": ["alpha"]}`); code != 200 {
+		t.Errorf("next request: %d %s", code, got)
+	}
+	if d := time.Since(start); d >= 10*time.Second {
+		t.Errorf("a lone request waited %s, the whole batch window", d)
 	}
 }
