@@ -43,8 +43,8 @@ func newServeCmd(f *factory, g *globalOptions, runF func(context.Context, *serve
   GET  /metrics     Prometheus metrics (lstmctl_*)
 
 Texts are cut to the model's sequence length as predict cuts its lines, and
-get the same probabilities. Requests that arrive within --batch-window are
-run in one forward pass. A bad request gets a 400 (413 when over a limit)
+get the same probabilities. Concurrent requests are run in one forward
+pass (waiting up to --batch-window for those still being read). A bad request gets a 400 (413 when over a limit)
 with {"error": "..."}.
 
 The address bound is printed on stderr ("listening on http://..."); port 0
@@ -70,7 +70,7 @@ lstmctl_model_reloads_total) and the old model goes on serving.`,
 	fl := c.Flags()
 	fl.StringVar(&opts.Model, "model", "model.safetensors", "model `file`")
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on (`host:port`; port 0 picks one)")
-	fl.DurationVar(&opts.Serve.BatchWindow, "batch-window", opts.Serve.BatchWindow, "how long to gather requests into one forward pass (0: none)")
+	fl.DurationVar(&opts.Serve.BatchWindow, "batch-window", opts.Serve.BatchWindow, "longest wait for requests being read to join a forward pass (0: none)")
 	fl.IntVar(&opts.Serve.MaxBatch, "max-batch", opts.Serve.MaxBatch, "texts that end the batch window early")
 	fl.Int64Var(&opts.Serve.MaxBodyBytes, "max-body", opts.Serve.MaxBodyBytes, "largest request body in `bytes` (413 beyond)")
 	fl.IntVar(&opts.Serve.MaxTexts, "max-texts", opts.Serve.MaxTexts, "most texts in one request (413 beyond)")
