@@ -301,29 +301,45 @@ func TestMetricsCountRequests(t *testing.T) {
 	}
 }
 
-// TestBatchingMergesRequests sends concurrent one-text requests within a
-// wide batch window: they run in fewer forward passes than requests.
+// TestBatchingMergesRequests sends concurrent one-text requests, all in
+// flight (their bodies half sent) before any is complete: they run in
+// fewer forward passes than requests, each with its own answer.
 func TestBatchingMergesRequests(t *testing.T) {
 	a, _ := tinyModels(t)
 	const n = 16
-	_, ts, path := start(t, a, Options{BatchWindow: 300 * time.Millisecond, MaxBatch: 1000})
+	s, ts, path := start(t, a, Options{BatchWindow: 10 * time.Second, MaxBatch: 1000})
 	want := predictJSONL(t, path, texts, 1)
 	var wg sync.WaitGroup
-	go1 := make(chan struct{})
 	errs := make(chan string, n)
+	rest := make([]*io.PipeWriter, n)
 	for i := range n {
+		r, w := io.Pipe()
+		rest[i] = w
 		wg.Go(func() {
-			<-go1
-			text := texts[i%len(texts)]
-			body, _ := json.Marshal(map[string]any{"texts": []string{text}})
-			code, got := post(t, ts.URL+"/v1/predict", "application/json", string(body))
+			resp, err := http.Post(ts.URL+"/v1/predict", "application/json", r)
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			got, _ := io.ReadAll(resp.Body)
 			// Merged with others, each text still gets its own answer.
-			if w := `{"predictions":[` + want[i%len(texts)] + "]}\n"; code != 200 || got != w {
-				errs <- fmt.Sprintf("request %d: %d %s, want %s", i, code, got, w)
+			if w := `{"predictions":[` + want[i%len(texts)] + "]}\n"; resp.StatusCode != 200 || string(got) != w {
+				errs <- fmt.Sprintf("request %d: %d %s, want %s", i, resp.StatusCode, got, w)
 			}
 		})
+		w.Write([]byte(`{"texts": `))
 	}
-	close(go1)
+	for deadline := time.Now().Add(30 * time.Second); s.inflight.Load() < n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d requests in flight", s.inflight.Load(), n)
+		}
+	}
+	for i, w := range rest {
+		text, _ := json.Marshal([]string{texts[i%len(texts)]})
+		w.Write(append(text, '}'))
+		w.Close()
+	}
 	wg.Wait()
 	close(errs)
 	for e := range errs {
