@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
 // ContentTypeNDJSON selects JSON lines in and out on POST /v1/predict.
@@ -23,8 +21,16 @@ const ContentTypeNDJSON = "application/x-ndjson"
 
 // predictRequest is the body of POST /v1/predict in JSON.
 type predictRequest struct {
-	Texts *[]string `json:"texts"`
-	TopK  *int      `json:"top_k"`
+	Texts     *[]string `json:"texts"`
+	TopK      *int      `json:"top_k"`
+	Threshold *float64  `json:"threshold"`
+}
+
+// rankOptions are predict's --top-k and --threshold of a request: 0 and
+// nil when not given (Model.NewRanker's defaults).
+type rankOptions struct {
+	topK      int
+	threshold *float64
 }
 
 // predictResponse is its answer.
@@ -167,7 +173,7 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
 	var (
 		texts []string
 		ids   []*string
-		topK  = 1
+		rank  rankOptions
 	)
 	// The body is read whole (it is bounded) before it is parsed, so that
 	// a body over the limit is told apart from a malformed one.
@@ -179,10 +185,10 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
 	if ndjson {
 		texts, ids, err = s.readNDJSON(raw)
 		if err == nil {
-			topK, err = queryTopK(r)
+			rank, err = queryRank(r)
 		}
 	} else {
-		texts, topK, err = readJSON(raw)
+		texts, rank, err = readJSON(raw)
 	}
 	if err != nil {
 		s.fail(w, asHTTPError(err, s.opts.MaxBodyBytes))
@@ -199,11 +205,11 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.met.texts.Add(float64(len(texts)))
-	rank := res.model.model.NewRanker(topK, nil)
+	ranker := res.model.model.NewRanker(rank.topK, rank.threshold)
 	if !ndjson {
 		preds := make([]any, len(res.probs))
 		for i, p := range res.probs {
-			preds[i] = rank.Record(nil, p)
+			preds[i] = ranker.Record(nil, p)
 		}
 		writeJSON(w, http.StatusOK, predictResponse{Predictions: preds})
 		return
@@ -211,7 +217,7 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", ContentTypeNDJSON)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	for i, p := range res.probs {
-		b, _ := rank.AppendJSON(nil, ids[i], p)
+		b, _ := ranker.AppendJSON(nil, ids[i], p)
 		bw.Write(b)
 	}
 	bw.Flush()
@@ -262,28 +268,34 @@ func asHTTPError(err error, limit int64) *httpError {
 	return badRequest("reading the request body: %v", err)
 }
 
-// readJSON reads {"texts": [...], "top_k": K}.
-func readJSON(body []byte) ([]string, int, error) {
+// readJSON reads {"texts": [...], "top_k": K, "threshold": T}.
+func readJSON(body []byte) ([]string, rankOptions, error) {
+	var ro rankOptions
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var req predictRequest
 	if err := dec.Decode(&req); err != nil {
-		return nil, 0, jsonError("request body", err)
+		return nil, ro, jsonError("request body", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, 0, badRequest("request body: more than one JSON value; send one object {\"texts\": [...]}")
+		return nil, ro, badRequest("request body: more than one JSON value; send one object {\"texts\": [...]}")
 	}
 	if req.Texts == nil {
-		return nil, 0, badRequest(`request body: no "texts"; send {"texts": ["some text", ...], "top_k": 1}`)
+		return nil, ro, badRequest(`request body: no "texts"; send {"texts": ["some text", ...], "top_k": 1}`)
 	}
-	k := 1
 	if req.TopK != nil {
 		if *req.TopK < 1 {
-			return nil, 0, badRequest("top_k must be at least 1, got %d", *req.TopK)
+			return nil, ro, badRequest("top_k must be at least 1, got %d", *req.TopK)
 		}
-		k = *req.TopK
+		ro.topK = *req.TopK
 	}
-	return *req.Texts, k, nil
+	if req.Threshold != nil {
+		if t := *req.Threshold; !(t >= 0 && t <= 1) {
+			return nil, ro, badRequest("threshold must be within [0, 1], got %g", t)
+		}
+		ro.threshold = req.Threshold
+	}
+	return *req.Texts, ro, nil
 }
 
 // readNDJSON reads one {"text": ..., "id": ...} object per line; blank
@@ -335,15 +347,23 @@ func jsonError(where string, err error) error {
 	return badRequest("%s: %v", where, err)
 }
 
-// queryTopK reads ?top_k=K (default 1).
-func queryTopK(r *http.Request) (int, error) {
-	v := r.URL.Query().Get("top_k")
-	if v == "" {
-		return 1, nil
+// queryRank reads ?top_k=K&threshold=T, each optional.
+func queryRank(r *http.Request) (rankOptions, error) {
+	var ro rankOptions
+	q := r.URL.Query()
+	if v := q.Get("top_k"); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 1 {
+			return ro, badRequest("top_k must be an integer of at least 1, got %q", v)
+		}
+		ro.topK = k
 	}
-	k, err := strconv.Atoi(v)
-	if err != nil || k < 1 {
-		return 0, badRequest("top_k must be an integer of at least 1, got %q", v)
+	if v := q.Get("threshold"); v != "" {
+		t, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(t >= 0 && t <= 1) {
+			return ro, badRequest("threshold must be a number within [0, 1], got %q", v)
+		}
+		ro.threshold = &t
 	}
-	return k, nil
+	return ro, nil
 }

@@ -26,6 +26,10 @@ func trainTiny(t testing.TB, dir string, seed uint64) string {
 	for i := range 90 {
 		switch i % 3 {
 		case 0:
+			if seed == multiSeed && i%2 == 0 { // several labels: a multi-label model
+				fmt.Fprintf(&b, "__label__x __label__z alpha beta zeta w%d\n", i%7)
+				continue
+			}
 			fmt.Fprintf(&b, "__label__x alpha beta w%d\n", i%7)
 		case 1:
 			fmt.Fprintf(&b, "__label__y gamma delta w%d\n", i%5)
@@ -52,11 +56,15 @@ func trainTiny(t testing.TB, dir string, seed uint64) string {
 	return cfg.Output.Model
 }
 
+// multiSeed trains the multi-label test model.
+const multiSeed = 3
+
 var (
 	modelOnce sync.Once
 	modelDir  string
 	modelA    string // seed 1
 	modelB    string // seed 2
+	modelM    string // multi-label, seed 3
 )
 
 // tinyModels trains the two test models once for the package's tests.
@@ -66,7 +74,7 @@ func tinyModels(t *testing.T) (a, b string) {
 		if modelDir, err = os.MkdirTemp("", "serve-test-"); err != nil {
 			t.Fatal(err)
 		}
-		modelA, modelB = trainTiny(t, modelDir, 1), trainTiny(t, modelDir, 2)
+		modelA, modelB, modelM = trainTiny(t, modelDir, 1), trainTiny(t, modelDir, 2), trainTiny(t, modelDir, multiSeed)
 	})
 	if modelA == "" {
 		t.Fatal("no test model")
@@ -127,8 +135,8 @@ func post(t *testing.T, url, contentType, body string) (int, string) {
 }
 
 // predictJSONL is what predict --format jsonl writes for lines: the
-// pipeline's PredictLines rendered by the Ranker.
-func predictJSONL(t *testing.T, path string, lines []string, k int) []string {
+// pipeline's PredictLines rendered by the Ranker (k 0: --top-k not given).
+func predictJSONL(t *testing.T, path string, lines []string, k int, threshold ...float64) []string {
 	t.Helper()
 	m, err := pipeline.Open(path)
 	if err != nil {
@@ -136,7 +144,14 @@ func predictJSONL(t *testing.T, path string, lines []string, k int) []string {
 	}
 	p := m.NewPredictor()
 	defer p.Close()
-	sink := &jsonlSink{rank: pipeline.NewRanker(m.Labels.Names(), k)}
+	var thr *float64
+	if len(threshold) > 0 {
+		thr = &threshold[0]
+	}
+	if m.MultiLabel() != (path == modelM) {
+		t.Fatalf("%s: multi-label %v", path, m.MultiLabel())
+	}
+	sink := &jsonlSink{rank: m.NewRanker(k, thr)}
 	if err := p.PredictLines(context.Background(), strings.NewReader(strings.Join(lines, "\n")+"\n"), "in", sink); err != nil {
 		t.Fatal(err)
 	}
@@ -149,8 +164,8 @@ type jsonlSink struct {
 }
 
 func (s *jsonlSink) Put(p []float32) error {
-	b, err := json.Marshal(s.rank.Prediction(nil, p))
-	s.out = append(s.out, string(b))
+	b, err := s.rank.AppendJSON(nil, nil, p)
+	s.out = append(s.out, strings.TrimSuffix(string(b), "\n"))
 	return err
 }
 func (s *jsonlSink) Flush() error { return nil }
@@ -203,6 +218,39 @@ func TestPredictSameAsPredict(t *testing.T) {
 	}
 }
 
+// TestMultiLabel: a multi-label model answers with predict's records,
+// with its default top_k and threshold and with ones given.
+func TestMultiLabel(t *testing.T) {
+	_, _ = tinyModels(t)
+	_, ts, _ := start(t, modelM, Options{})
+	for _, c := range []struct {
+		req  string
+		k    int
+		thr  []float64
+		ndjq string
+	}{
+		{`{"texts": %s}`, 0, nil, ""},
+		{`{"texts": %s, "top_k": 1}`, 1, nil, "top_k=1"},
+		{`{"texts": %s, "threshold": 0.1}`, 0, []float64{0.1}, "threshold=0.1"},
+	} {
+		want := predictJSONL(t, modelM, texts, c.k, c.thr...)
+		list, _ := json.Marshal(texts)
+		code, got := post(t, ts.URL+"/v1/predict", "application/json", fmt.Sprintf(c.req, list))
+		if w := `{"predictions":[` + strings.Join(want, ",") + "]}\n"; code != 200 || got != w {
+			t.Errorf("%s: %d %s, want %s", c.req, code, got, w)
+		}
+		var nd strings.Builder
+		for _, text := range texts {
+			b, _ := json.Marshal(map[string]string{"text": text})
+			nd.Write(append(b, '\n'))
+		}
+		code, got = post(t, ts.URL+"/v1/predict?"+c.ndjq, "application/x-ndjson", nd.String())
+		if w := strings.Join(want, "\n") + "\n"; code != 200 || got != w {
+			t.Errorf("ndjson %s: %d %s, want %s", c.ndjq, code, got, w)
+		}
+	}
+}
+
 func TestBadRequestsThenGood(t *testing.T) {
 	a, _ := tinyModels(t)
 	_, ts, _ := start(t, a, Options{MaxBodyBytes: 1000, MaxTexts: 3})
@@ -218,6 +266,7 @@ func TestBadRequestsThenGood(t *testing.T) {
 		{"missing", "application/json", `{}`, 400, `no "texts"`},
 		{"two values", "application/json", `{"texts": []} {}`, 400, "more than one JSON value"},
 		{"top_k", "application/json", `{"texts": ["a"], "top_k": 0}`, 400, "top_k must be at least 1"},
+		{"threshold", "application/json", `{"texts": ["a"], "threshold": 1.5}`, 400, "threshold must be within [0, 1]"},
 		{"too large", "application/json", `{"texts": ["` + strings.Repeat("a", 2000) + `"]}`, 413, "larger than the limit of 1000 bytes"},
 		{"too many", "application/json", `{"texts": ["a", "b", "c", "d"]}`, 413, "limit of 3"},
 		{"ndjson line", "application/x-ndjson", "{\"text\": \"a\"}\n{\"text\": 1}\n", 400, "line 2"},
@@ -239,8 +288,10 @@ func TestBadRequestsThenGood(t *testing.T) {
 			t.Fatalf("after %s: %d %s", c.name, code, body)
 		}
 	}
-	if code, _ := post(t, ts.URL+"/v1/predict?top_k=x", "application/x-ndjson", `{"text": "a"}`); code != 400 {
-		t.Errorf("ndjson top_k=x: %d", code)
+	for _, q := range []string{"top_k=x", "top_k=0", "threshold=2", "threshold=x"} {
+		if code, _ := post(t, ts.URL+"/v1/predict?"+q, "application/x-ndjson", `{"text": "a"}`); code != 400 {
+			t.Errorf("ndjson %s: %d", q, code)
+		}
 	}
 	resp, err := http.Get(ts.URL + "/v1/predict")
 	if err != nil {
