@@ -40,9 +40,9 @@ type EpochStats struct {
 // historyColumns are the history file columns, in order.
 var historyColumns = []string{"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds", "samples_per_sec"}
 
-// historyRecord is the JSON form of one EpochStats; val_* are null without
+// HistoryRecord is the JSON form of one EpochStats; val_* are null without
 // validation data.
-type historyRecord struct {
+type HistoryRecord struct {
 	Epoch         int      `json:"epoch"`
 	Loss          float64  `json:"loss"`
 	Accuracy      float64  `json:"accuracy"`
@@ -94,12 +94,12 @@ func encodeHistory(format int, h []EpochStats, header bool) ([]byte, error) {
 	var buf bytes.Buffer
 	switch format {
 	case historyJSON, historyJSONL:
-		recs := make([]historyRecord, len(h))
+		recs := make([]HistoryRecord, len(h))
 		for i, s := range h {
 			if err := checkFinite(s); err != nil {
 				return nil, err
 			}
-			recs[i] = newHistoryRecord(s)
+			recs[i] = NewHistoryRecord(s)
 		}
 		if format == historyJSONL {
 			for _, r := range recs {
@@ -140,8 +140,9 @@ func encodeHistory(format int, h []EpochStats, header bool) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func newHistoryRecord(s EpochStats) historyRecord {
-	r := historyRecord{Epoch: s.Epoch, Loss: s.Loss, Accuracy: s.Accuracy,
+// NewHistoryRecord is the JSON form of s, as the history files hold it.
+func NewHistoryRecord(s EpochStats) HistoryRecord {
+	r := HistoryRecord{Epoch: s.Epoch, Loss: s.Loss, Accuracy: s.Accuracy,
 		LearningRate: s.LearningRate, Seconds: s.Seconds, SamplesPerSec: s.SamplesPerSec}
 	if s.HasVal {
 		vl, va := s.ValLoss, s.ValAccuracy

@@ -171,7 +171,7 @@ func historyEpochs(t *testing.T, path string) []int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []historyRecord
+	var recs []HistoryRecord
 	switch historyFormat(path) {
 	case historyJSON:
 		if err := json.Unmarshal(b, &recs); err != nil {
@@ -182,7 +182,7 @@ func historyEpochs(t *testing.T, path string) []int {
 			if line == "" {
 				continue
 			}
-			var r historyRecord
+			var r HistoryRecord
 			if err := json.Unmarshal([]byte(line), &r); err != nil {
 				t.Fatalf("%q: %v", line, err)
 			}
@@ -196,7 +196,7 @@ func historyEpochs(t *testing.T, path string) []int {
 		for _, r := range rows[1:] {
 			e := 0
 			fmt.Sscan(r[0], &e)
-			recs = append(recs, historyRecord{Epoch: e})
+			recs = append(recs, HistoryRecord{Epoch: e})
 		}
 	}
 	var epochs []int
