@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -68,4 +69,26 @@ func coverageWarning(name string, v *embed.Vectors, vocab *data.Vocab, text data
 	}
 	return fmt.Sprintf("vectors: %s covers only %.1f%% of the vocabulary (%d of %d tokens); likely cause, %s; most frequent tokens without a vector: %s",
 		name, 100*float64(found)/float64(total), found, total, cause, strings.Join(examples, ", "))
+}
+
+// VectorsCoverage loads the model's pretrained vectors
+// (model.embedding_vectors) for its vocabulary from src and reports how
+// much of the vocabulary they cover, with the warning training gives when
+// they cover less than half of it ("" otherwise). A model trained without
+// vectors has none: nil, "", nil.
+func (m *Model) VectorsCoverage(ctx context.Context, src VectorSource) (*VectorsReport, string, error) {
+	name := m.Config.Model.EmbeddingVectors
+	if name == "" {
+		return nil, "", nil
+	}
+	if src == nil {
+		return nil, "", fmt.Errorf("vectors: no source to load %q from", name)
+	}
+	v, from, err := src.Load(ctx, name, m.Vocab.Tokens())
+	if err != nil {
+		return nil, "", err
+	}
+	found, total := v.Coverage()
+	rep := &VectorsReport{Name: name, From: from, Found: found, Total: total, Lowered: v.Lowered, Dim: v.Dim}
+	return rep, coverageWarning(name, v, m.Vocab, m.Config.Text), nil
 }
