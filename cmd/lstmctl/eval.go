@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
+	"github.com/lstmctl/lstmctl/pkg/report"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
 
@@ -27,6 +29,8 @@ type evalOptions struct {
 	FailMetric string
 	Threshold  float64
 	SkipBad    bool
+	Report     string // HTML report file, "" for none
+	Plots      string // figures of the report, "" for none
 }
 
 func newEvalCmd(f *factory, g *globalOptions, runF func(context.Context, *evalOptions) error) *cobra.Command {
@@ -76,6 +80,9 @@ with; --text-column and --label-column override them.`,
 				return &usageError{err: fmt.Errorf("eval: --threshold must be within [0, 1], got %g", opts.Threshold), cmd: c.CommandPath()}
 			}
 			opts.FailSet = c.Flags().Changed("fail-under")
+			if err := checkReportFlags(c, opts.Report, opts.Plots); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -92,6 +99,7 @@ with; --text-column and --label-column override them.`,
 	fl.StringVar(&opts.FailMetric, "fail-metric", "accuracy", "the metric of --fail-under: "+gateMetricNames())
 	fl.Float64Var(&opts.Threshold, "threshold", train.DefaultThreshold, "multi-label models: the probability from which a label is predicted")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
+	addReportFlags(fl, &opts.Report, &opts.Plots)
 	return c
 }
 
@@ -122,12 +130,24 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if g.multi && !m.MultiLabel() {
 		return &usageError{err: fmt.Errorf("eval: --fail-metric %s is a multi-label metric, and %s is a single-label model (use accuracy, macro_f1, weighted_f1 or loss)", g.name, opts.Model), cmd: "lstmctl eval"}
 	}
-	met, err := m.EvaluateFileAt(opts.Data, pipeline.ReadOptions{SkipBad: opts.SkipBad, Stdin: ios.In, Skipped: warnSkipped(ios), Warn: func(msg string) { fmt.Fprintf(ios.ErrOut, "warning: %s\n", msg) }}, opts.Threshold)
+	ro := pipeline.ReadOptions{SkipBad: opts.SkipBad, Stdin: ios.In, Skipped: warnSkipped(ios), Warn: func(msg string) { fmt.Fprintf(ios.ErrOut, "warning: %s\n", msg) }}
+	ex, err := readTest(m, opts.Data, ro)
+	if err != nil {
+		return err
+	}
+	met, err := m.EvaluateAt(ex, opts.Threshold)
 	if err != nil {
 		return err
 	}
 	if err := writeMetrics(ios.Out, opts.Format, met, m.Labels.Names()); err != nil {
 		return err
+	}
+	if opts.Report != "" {
+		in := report.Input{Version: buildVersion(), Test: ex, TestPath: opts.Data, Metrics: met}
+		modelInput(ctx, ios, &in, m, opts.Model, ro)
+		if err := writeReport(ctx, ios, in, "lstmctl report: "+filepath.Base(opts.Model), opts.Report, opts.Plots); err != nil {
+			return err
+		}
 	}
 	// The gate is on when --fail-under is given; a higher-is-better
 	// metric at 0 never fails, as before --fail-metric existed.
@@ -158,35 +178,8 @@ func warnSkipped(ios *IOStreams) func(string, int) {
 	}
 }
 
-type classJSON struct {
-	Precision float64 `json:"precision"`
-	Recall    float64 `json:"recall"`
-	F1        float64 `json:"f1"`
-	Support   int     `json:"support"`
-}
-
-type metricsJSON struct {
-	N          int                  `json:"n"`
-	Accuracy   float64              `json:"accuracy"`
-	Loss       float64              `json:"loss"`
-	MacroF1    float64              `json:"macro_f1"`
-	WeightedF1 float64              `json:"weighted_f1"`
-	Labels     []string             `json:"labels"`
-	PerClass   map[string]classJSON `json:"per_class"`
-	Confusion  [][]int              `json:"confusion"`
-}
-
 func writeMetricsJSON(w io.Writer, m *train.Metrics, labels []string) error {
-	out := metricsJSON{
-		N: m.N, Accuracy: m.Accuracy, Loss: m.Loss, MacroF1: m.MacroF1, WeightedF1: m.WeightedF1,
-		Labels: labels, PerClass: map[string]classJSON{}, Confusion: m.Confusion,
-	}
-	for i, name := range labels {
-		pc := m.PerClass[i]
-		out.PerClass[name] = classJSON{Precision: pc.Precision, Recall: pc.Recall, F1: pc.F1, Support: pc.Support}
-	}
-	enc := json.NewEncoder(w)
-	return enc.Encode(out)
+	return json.NewEncoder(w).Encode(report.NewEvalMetrics(m, labels))
 }
 
 func writeMetricsText(w io.Writer, m *train.Metrics, labels []string) error {

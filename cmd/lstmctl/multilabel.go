@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/lstmctl/lstmctl/pkg/report"
 	"github.com/lstmctl/lstmctl/pkg/train"
 )
 
@@ -87,28 +88,28 @@ func (g gateMetric) check(met *train.Metrics, limit float64) error {
 
 // multiLabelJSON is eval --format json of a multi-label model.
 type multiLabelJSON struct {
-	N              int                  `json:"n"`
-	MultiLabel     bool                 `json:"multi_label"`
-	Threshold      float64              `json:"threshold"`
-	Accuracy       float64              `json:"accuracy"`
-	SubsetAccuracy float64              `json:"subset_accuracy"`
-	HammingLoss    float64              `json:"hamming_loss"`
-	Loss           float64              `json:"loss"`
-	MicroPrecision float64              `json:"micro_precision"`
-	MicroRecall    float64              `json:"micro_recall"`
-	MicroF1        float64              `json:"micro_f1"`
-	MacroPrecision float64              `json:"macro_precision"`
-	MacroRecall    float64              `json:"macro_recall"`
-	MacroF1        float64              `json:"macro_f1"`
-	WeightedF1     float64              `json:"weighted_f1"`
-	PrecisionAt1   *float64             `json:"precision_at_1,omitempty"`
-	RecallAt1      *float64             `json:"recall_at_1,omitempty"`
-	PrecisionAt3   *float64             `json:"precision_at_3,omitempty"`
-	RecallAt3      *float64             `json:"recall_at_3,omitempty"`
-	PrecisionAt5   *float64             `json:"precision_at_5,omitempty"`
-	RecallAt5      *float64             `json:"recall_at_5,omitempty"`
-	Labels         []string             `json:"labels"`
-	PerClass       map[string]classJSON `json:"per_class"`
+	N              int                            `json:"n"`
+	MultiLabel     bool                           `json:"multi_label"`
+	Threshold      float64                        `json:"threshold"`
+	Accuracy       float64                        `json:"accuracy"`
+	SubsetAccuracy float64                        `json:"subset_accuracy"`
+	HammingLoss    float64                        `json:"hamming_loss"`
+	Loss           float64                        `json:"loss"`
+	MicroPrecision float64                        `json:"micro_precision"`
+	MicroRecall    float64                        `json:"micro_recall"`
+	MicroF1        float64                        `json:"micro_f1"`
+	MacroPrecision float64                        `json:"macro_precision"`
+	MacroRecall    float64                        `json:"macro_recall"`
+	MacroF1        float64                        `json:"macro_f1"`
+	WeightedF1     float64                        `json:"weighted_f1"`
+	PrecisionAt1   *float64                       `json:"precision_at_1,omitempty"`
+	RecallAt1      *float64                       `json:"recall_at_1,omitempty"`
+	PrecisionAt3   *float64                       `json:"precision_at_3,omitempty"`
+	RecallAt3      *float64                       `json:"recall_at_3,omitempty"`
+	PrecisionAt5   *float64                       `json:"precision_at_5,omitempty"`
+	RecallAt5      *float64                       `json:"recall_at_5,omitempty"`
+	Labels         []string                       `json:"labels"`
+	PerClass       map[string]report.ClassMetrics `json:"per_class"`
 }
 
 func writeMultiLabelJSON(w io.Writer, m *train.Metrics, labels []string) error {
@@ -117,7 +118,7 @@ func writeMultiLabelJSON(w io.Writer, m *train.Metrics, labels []string) error {
 		N: m.N, MultiLabel: true, Threshold: ml.Threshold, Accuracy: m.Accuracy, SubsetAccuracy: ml.SubsetAccuracy,
 		HammingLoss: ml.HammingLoss, Loss: m.Loss, MicroPrecision: ml.MicroPrecision, MicroRecall: ml.MicroRecall,
 		MicroF1: ml.MicroF1, MacroPrecision: ml.MacroPrecision, MacroRecall: ml.MacroRecall, MacroF1: m.MacroF1,
-		WeightedF1: m.WeightedF1, Labels: labels, PerClass: map[string]classJSON{},
+		WeightedF1: m.WeightedF1, Labels: labels, PerClass: map[string]report.ClassMetrics{},
 	}
 	for _, a := range ml.AtK {
 		p, r := a.Precision, a.Recall
@@ -132,7 +133,7 @@ func writeMultiLabelJSON(w io.Writer, m *train.Metrics, labels []string) error {
 	}
 	for i, name := range labels {
 		pc := m.PerClass[i]
-		out.PerClass[name] = classJSON{Precision: pc.Precision, Recall: pc.Recall, F1: pc.F1, Support: pc.Support}
+		out.PerClass[name] = report.ClassMetrics{Precision: pc.Precision, Recall: pc.Recall, F1: pc.F1, Support: pc.Support}
 	}
 	return json.NewEncoder(w).Encode(out)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/embed"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
+	"github.com/lstmctl/lstmctl/pkg/train"
 )
 
 // Exit codes, listed in `lstmctl --help`.
@@ -125,7 +126,8 @@ func exitCode(err error) int {
 		// A damaged file, even when its config fails a check that is a
 		// usage error in the user's own (an unknown data.format).
 		return exitFailure
-	case errors.As(err, &pe), errors.Is(err, data.ErrEmpty), errors.Is(err, data.ErrUnknownLabel), errors.Is(err, embed.ErrMalformed):
+	case errors.As(err, &pe), errors.Is(err, data.ErrEmpty), errors.Is(err, data.ErrUnknownLabel), errors.Is(err, embed.ErrMalformed),
+		errors.Is(err, train.ErrHistory):
 		return exitData
 	}
 	if _, ok := errors.AsType[*usageError](err); ok {
@@ -206,6 +208,7 @@ func newRootCmd(f *factory) *cobra.Command {
 		newPredictCmd(f, g, nil),
 		newServeCmd(f, g, nil),
 		newTuneCmd(f, g, nil),
+		newReportCmd(f, g, nil),
 		newVectorsCmd(f, g),
 		newInspectCmd(f, nil),
 		newExportCmd(f, g, nil),

@@ -24,6 +24,8 @@ type trainOptions struct {
 	Resume     string
 	SkipBad    bool
 	Format     string // output format of the --test metrics: text or json
+	Report     string // HTML report file, "" for none
+	Plots      string // figures of the report, "" for none
 }
 
 // trainDataBindings are the config keys of the data flags that
@@ -87,6 +89,9 @@ to stdout (--format json: as eval --format json prints them). Ctrl-C finishes th
 			if err := opts.resolveFormat(c); err != nil {
 				return err
 			}
+			if err := checkReportFlags(c, opts.Report, opts.Plots); err != nil {
+				return err
+			}
 			if opts.From != "" && opts.Resume != "" {
 				return &usageError{err: errors.New("train: --from and --resume exclude each other (a checkpoint already holds the weights)"), cmd: c.CommandPath()}
 			}
@@ -116,6 +121,7 @@ to stdout (--format json: as eval --format json prints them). Ctrl-C finishes th
 	fl.String("history", d.Output.History, "write a row of history to this `file` after every epoch (.csv, .jsonl or .json)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "skip malformed records (counted on stderr) instead of failing")
 	fl.Bool("multi-label", false, "train a multi-label model (sigmoid outputs, binary cross-entropy) even if every record has one label; chosen by itself when a record has several (model.output_activation)")
+	addReportFlags(fl, &opts.Report, &opts.Plots)
 	return c
 }
 
@@ -159,10 +165,15 @@ func runTrain(ctx context.Context, opts *trainOptions) error {
 		return err
 	}
 	rep.saved(res.Model.Config.Output.Model, res.Fit)
-	if res.Test == nil {
-		return nil
+	if res.Test != nil {
+		if err := writeMetrics(ios.Out, opts.Format, res.Test, res.Model.Labels.Names()); err != nil {
+			return err
+		}
 	}
-	return writeMetrics(ios.Out, opts.Format, res.Test, res.Model.Labels.Names())
+	if opts.Report != "" {
+		return trainReport(ctx, ios, opts, res)
+	}
+	return nil
 }
 
 // resolveFormat tells train's --format values apart: text and json choose

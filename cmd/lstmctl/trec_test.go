@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lstmctl/lstmctl/internal/shareddata"
+	"github.com/lstmctl/lstmctl/pkg/report"
 )
 
 // TestTRECDefaults trains with the defaults (sequence length 40) through the command, with seeds 1, 2 and 3, and
@@ -40,7 +41,7 @@ func TestTRECDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m metricsJSON
+		var m report.EvalMetrics
 		if err := json.Unmarshal(out.Bytes(), &m); err != nil {
 			t.Fatal(err)
 		}
