@@ -188,3 +188,31 @@ func TestReportUsage(t *testing.T) {
 		}
 	}
 }
+
+// A multi-label model gets the run, data and curves; its test figures
+// are left out with a note, not drawn wrong.
+func TestReportMultiLabel(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&b, "__label__a __label__b alpha beta %d\n__label__b gamma delta %d\n", i, i)
+	}
+	data := filepath.Join(dir, "ml.txt")
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model, out := filepath.Join(dir, "m.safetensors"), filepath.Join(dir, "r.html")
+	if _, stderr, code := lstmctlRun("train", "--train", data, "--epochs", "2", "--vectors", "none", "--model", model, "--quiet"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := lstmctlRun("report", "--model", model, "--data", data, "-o", out); code != 0 {
+		t.Fatalf("report: exit %d: %s", code, stderr)
+	}
+	page, r := readReport(t, out)
+	if r.Test != nil || !strings.Contains(r.TestNote, "multi-label") || !strings.Contains(page, "multi-label model") {
+		t.Errorf("test %+v, note %q", r.Test, r.TestNote)
+	}
+	if c := r.Data.ClassCounts[0]; c.Counts[0] == 0 || c.Counts[1] == 0 {
+		t.Errorf("class counts %+v, want both labels counted", c)
+	}
+}
