@@ -176,6 +176,13 @@ func modelInput(ctx context.Context, ios *IOStreams, in *report.Input, m *pipeli
 // fingerprint stored in the model says so).
 func trainingData(m *pipeline.Model, ro pipeline.ReadOptions) (trainEx, valEx []data.Example, note string) {
 	ro.Skipped = nil
+	// The paths come from the model file: only regular files and class
+	// directories are read (a pipe or a device could block).
+	for _, p := range []string{m.Config.Data.Train, m.Config.Data.Validation} {
+		if fi, err := os.Stat(p); p != "" && err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+			return nil, nil, fmt.Sprintf("The training data's path %s is not a regular file or directory: not read.", p)
+		}
+	}
 	trainEx, valEx, err := pipeline.ReadTrainingData(m.Config, ro)
 	if err != nil {
 		return nil, nil, fmt.Sprintf("The training data could not be read again (%v): no class counts of the training split.", err)

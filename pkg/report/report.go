@@ -266,11 +266,24 @@ func epochs(h []train.EpochStats) []Epoch {
 	return out
 }
 
-// fingerprint hashes a file (a directory or "-" is named, not hashed).
+// fingerprint hashes a regular file; a directory, a pipe or "-" is named,
+// not read (a pipe would block, or lose what it holds to the hash).
 func fingerprint(f FileRef) File {
 	out := File{Role: f.Role, Path: f.Path}
 	if f.Path == pipeline.Stdin {
 		out.Error = "standard input"
+		return out
+	}
+	fi, err := os.Stat(f.Path)
+	switch {
+	case err != nil:
+		out.Error = err.Error()
+		return out
+	case fi.IsDir():
+		out.Error = "a class directory"
+		return out
+	case !fi.Mode().IsRegular():
+		out.Error = "not a regular file"
 		return out
 	}
 	fh, err := os.Open(f.Path)
@@ -279,14 +292,6 @@ func fingerprint(f FileRef) File {
 		return out
 	}
 	defer fh.Close()
-	fi, err := fh.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		out.Error = "not a regular file"
-		if err == nil && fi.IsDir() {
-			out.Error = "a class directory"
-		}
-		return out
-	}
 	h := sha256.New()
 	n, err := io.Copy(h, fh)
 	if err != nil {

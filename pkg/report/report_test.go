@@ -238,3 +238,20 @@ func TestWritePlots(t *testing.T) {
 		t.Error("the confusion matrix does not name the class a<b, escaped")
 	}
 }
+
+func TestFingerprint(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.txt")
+	if err := os.WriteFile(p, []byte("abc"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if f := fingerprint(FileRef{"test", p}); f.Bytes != 3 || f.SHA256 != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
+		t.Errorf("fingerprint = %+v", f)
+	}
+	if f := fingerprint(FileRef{"train", dir}); f.SHA256 != "" || f.Error != "a class directory" {
+		t.Errorf("directory: %+v", f)
+	}
+	if f := fingerprint(FileRef{"test", filepath.Join(dir, "missing")}); f.Error == "" {
+		t.Errorf("missing file: %+v", f)
+	}
+}
