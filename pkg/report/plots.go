@@ -292,10 +292,10 @@ func (r *Report) learningRate() *Figure {
 		return ts
 	})
 	addSeries(p, "learning rate", xys, green, nil, draw.SquareGlyph{})
-	p.Legend.Top = false
 	r.markKept(p, 0, hi*1.1)
+	p.Legend = plot.NewLegend() // one line: the title names it
 	return &Figure{Name: "learning_rate", Title: "Learning rate per epoch", W: 330, H: 230, plot: p, section: "training",
-		Alt: "the optimizer's learning rate at the last step of each epoch"}
+		Alt: "the optimizer's learning rate at the last step of each epoch (the dotted line: the epoch whose weights the model holds)"}
 }
 
 // classAxis puts class names on the Y axis of a horizontal chart, the
@@ -599,10 +599,11 @@ func reliability(cal Calibration) *Figure {
 		p.Add(d)
 		p.Legend.Add("calibrated", d)
 	}
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+	// The legend sits above accuracy 1, where no bar reaches.
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1.22
 	p.X.Tick.Marker, p.Y.Tick.Marker = fracTicks{}, fracTicks{}
 	p.Legend.Top, p.Legend.Left = true, true
-	return &Figure{Name: "calibration", Title: title, W: 330, H: 300, plot: p, section: "calibration",
+	return &Figure{Name: "calibration", Title: title, W: 330, H: 330, plot: p, section: "calibration",
 		Alt: "reliability diagram: bars of the accuracy of the test texts in each confidence bin, the dashed diagonal where accuracy equals confidence"}
 }
 
