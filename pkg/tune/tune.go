@@ -174,18 +174,16 @@ func checkBase(base pipeline.Config, opts Options) error {
 	return nil
 }
 
-// trainingSize counts the training samples, for planning epochs in steps.
+// trainingSize counts the training samples, for planning epochs in steps:
+// exactly those Train will fit on (the stratified split included), read
+// once before any trial so that bad data fails before the budget is spent.
 func trainingSize(base pipeline.Config, ro pipeline.ReadOptions) (int, error) {
 	ro.Skipped = nil
-	ex, err := pipeline.ReadExamples(base.Data.Train, base.Data, ro)
+	trainEx, _, err := pipeline.ReadTrainingData(base, ro)
 	if err != nil {
 		return 0, err
 	}
-	n := len(ex)
-	if base.Data.Validation == "" {
-		n -= int(math.Round(min(base.Data.ValidationSplit, 1) * float64(n)))
-	}
-	return max(n, 1), nil
+	return max(len(trainEx), 1), nil
 }
 
 type search struct {
