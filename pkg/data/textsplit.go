@@ -57,7 +57,9 @@ func (t *Tokenizer) appendGeneral(dst []string, s string) []string {
 			dst = t.appendSegment(dst, seg)
 		}
 	default:
-		dst = append(dst, strings.Fields(std)...)
+		for _, w := range strings.Fields(std) {
+			dst = append(dst, cutToken(w))
+		}
 	}
 	n := len(dst) - start
 	words := dst[start : start+n : start+n] // stays valid when dst grows
@@ -97,5 +99,22 @@ func (t *Tokenizer) appendSegment(dst []string, seg string) []string {
 		}
 		return dst
 	}
-	return append(dst, seg)
+	return append(dst, cutToken(seg))
+}
+
+// cutToken returns tok cut to its first MaxTokenBytes bytes at a character
+// boundary, as the whitespace scan cuts a token.
+func cutToken(tok string) string {
+	if len(tok) <= MaxTokenBytes {
+		return tok
+	}
+	n := 0
+	for n < len(tok) {
+		_, w := utf8.DecodeRuneInString(tok[n:])
+		if n+w > MaxTokenBytes {
+			break
+		}
+		n += w
+	}
+	return tok[:n]
 }

@@ -103,3 +103,26 @@ func TestTokenizerLongText(t *testing.T) {
 		t.Errorf("long tokens wrong: %d tokens", len(got))
 	}
 }
+
+// Every split and n-gram setting cuts a long token as the whitespace scan
+// does: its first MaxTokenBytes bytes, whole characters only.
+func TestTokenizerLongTokenEveryMode(t *testing.T) {
+	word := "é" + strings.Repeat("Abü", 200) // 802 bytes, an odd start
+	simple := mustTokenizer(t, StandardizeLower).Tokens(word)
+	if len(simple) != 1 || len(simple[0]) > MaxTokenBytes || len(simple[0]) < MaxTokenBytes-3 || !strings.HasPrefix(strings.ToLower(word), simple[0]) {
+		t.Fatalf("whitespace scan: %q", simple)
+	}
+	for _, c := range []TextConfig{
+		{Standardize: StandardizeLower, Split: SplitWhitespace, Ngrams: 2},
+		{Standardize: StandardizeLower, Split: SplitUnicodeWords},
+	} {
+		tok, err := NewTokenizer(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := tok.Tokens(word + " x")
+		if len(got) < 2 || got[0] != simple[0] || got[1] != "x" {
+			t.Errorf("split %s, ngrams %d: %d tokens, first %d bytes, want the scan's %d", c.Split, c.Ngrams, len(got), len(got[0]), len(simple[0]))
+		}
+	}
+}
