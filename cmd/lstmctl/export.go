@@ -33,15 +33,21 @@ inputs (model.onnx gives model.tokenizer.json; --tokenizer changes it).
 The graph takes input_ids (int64 [batch, time]: each text's token ids,
 padded with 0 on the side the tokenizer file's "pad" names) and lengths
 (int64 [batch]: the number of real ids of each text) and gives
-probabilities (float32 [batch, classes]), the same as lstmctl predict. The
-vocabulary, the labels and the text settings are also in the model's
-metadata. Every architecture lstmctl trains exports: bidirectional layers,
-the last, mean and max read-outs, masked and unmasked padding.
+probabilities (float32 [batch, classes]), the same as lstmctl predict;
+with text.subwords a third input, subword_ids (int64 [batch, time,
+subwords]), holds each token's subword rows, which the tokenizer file says
+how to compute. The vocabulary, the labels and the text settings are also
+in the model's metadata. Every architecture lstmctl trains exports:
+bidirectional layers, the last, mean and max read-outs, masked and
+unmasked padding, sigmoid outputs (multi-label), word n-grams, subwords,
+and the whitespace and character splits.
 
 A model with a setting the exporter does not know is refused (exit 2)
-rather than exported to a graph that may compute something else, and so is
-an unmasked model with text.sequence_length 0, whose output depends on the
-other texts of its batch. docs/export.md describes both files.`,
+rather than exported to a graph that may compute something else, and so
+are text.split unicode_words, whose word boundaries other tokenizers draw
+differently, and an unmasked model with text.sequence_length 0, whose
+output depends on the other texts of its batch. docs/export.md describes
+both files.`,
 		Example: `  lstmctl export model.safetensors -o model.onnx
   lstmctl export checkpoints/best.safetensors --format onnx -o best.onnx --tokenizer best.json`,
 		RunE: func(c *cobra.Command, args []string) error {

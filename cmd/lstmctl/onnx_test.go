@@ -57,6 +57,15 @@ func TestONNXExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	multi := filepath.Join(t.TempDir(), "multi.txt")
+	if err := os.WriteFile(multi, []byte(pairedLines(t, filepath.Join(trec, "train.txt"), 2500)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	languages := filepath.Join(t.TempDir(), "languages.txt")
+	if err := os.WriteFile(languages, []byte(languagesTrain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	subwords := "subwords: {min_n: 2, max_n: 4, buckets: 300}"
 	cases := []struct {
 		name   string
 		train  []string
@@ -93,6 +102,33 @@ model: {embedding_dim: 8, lstm: [5, 4], mask_padding: false, bidirectional: true
 text: {standardize: lower, sequence_length: 12, pad: post}
 model: {embedding_dim: 8, lstm: [5], mask_padding: false, bidirectional: true}
 `, string(unlabelled)},
+		// The tokenizer's options: ids and subword rows from the tokenizer
+		// file, a sigmoid output.
+		{"trec-ngrams", trecTrain, small + "text: {sequence_length: 30, ngrams: 2}\n", fastTextLines(t, filepath.Join(trec, "test.txt"))},
+		{"trec-subwords", trecTrain, small + "text: {sequence_length: 24, subwords: {min_n: 3, max_n: 5, buckets: 5000}}\n",
+			fastTextLines(t, filepath.Join(trec, "test.txt"))},
+		{"trec-multilabel-sigmoid", []string{"--train", multi}, small + "text: {sequence_length: 40}\n", fastTextLines(t, filepath.Join(trec, "test.txt"))},
+		{"masked-ngrams-subwords-pre", []string{"--train", topics}, `
+text: {sequence_length: 9, truncate: pre, pad: pre, ngrams: 3, ` + subwords + `}
+model: {embedding_dim: 8, lstm: [6, 5], bidirectional: true}
+`, string(unlabelled)},
+		{"unmasked-subwords-pre-mean", []string{"--train", topics}, `
+text: {sequence_length: 8, pad: pre, ` + subwords + `}
+model: {embedding_dim: 8, lstm: [6], mask_padding: false, pooling: mean}
+`, string(unlabelled)},
+		{"character-split", []string{"--train", topics}, `
+text: {split: character, sequence_length: 40, ngrams: 2}
+model: {embedding_dim: 8, lstm: [6]}
+`, string(unlabelled)},
+		// fastText's hash over the bytes of non-ASCII n-grams.
+		{"languages-whitespace-subwords", []string{"--train", languages}, `
+text: {sequence_length: 30, ` + subwords + `}
+model: {embedding_dim: 8, lstm: [6], pooling: max}
+`, languagesTrain + languagesInput},
+		{"languages-character-subwords", []string{"--train", languages}, `
+text: {split: character, sequence_length: 60, truncate: pre, ` + subwords + `}
+model: {embedding_dim: 8, lstm: [6]}
+`, languagesTrain + languagesInput},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,9 +142,9 @@ model: {embedding_dim: 8, lstm: [5], mask_padding: false, bidirectional: true}
 				t.Fatal(err)
 			}
 			modelPath := filepath.Join(dir, "model.safetensors")
-			epochs := "1"
-			if tc.train[1] == topics {
-				epochs = "8"
+			epochs := map[string]string{topics: "8", languages: "60"}[tc.train[1]]
+			if epochs == "" {
+				epochs = "1"
 			}
 			args := append([]string{"train", "--quiet", "--model", modelPath, "--epochs", epochs, "--vectors", "none",
 				"--config", cfg, "--text-column", "text"}, tc.train...)
@@ -123,14 +159,75 @@ model: {embedding_dim: 8, lstm: [5], mask_padding: false, bidirectional: true}
 			if err := os.WriteFile(input, []byte(tc.input+numpyInput), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			// --threshold 0: a multi-label model gives every label.
 			want := parsePredictions(t, runCLI(t, "predict", "--model", modelPath, "--data-format", "lines",
-				"--format", "jsonl", "--top-k", "100", input))
-			got := runPeer(t, exec.Command(node, script, onnxPath, input))
+				"--format", "jsonl", "--top-k", "100", "--threshold", "0", input))
+			got := runPeer(t, exec.Command(node, script, "--threshold", "0", onnxPath, input))
 			worst, top := comparePredictions(t, "ONNX Runtime", got, want, onnxTolerance)
 			t.Logf("%d texts, mean top probability %.3f, max abs difference %.3g", len(want), top, worst)
 		})
 	}
 }
+
+// pairedLines returns a multi-label fastText file of n records: each joins
+// two records of a fastText file, texts and labels (one label when both
+// have it).
+func pairedLines(t *testing.T, path string, n int) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) < 2*n {
+		t.Fatalf("%s has %d lines, want %d", path, len(lines), 2*n)
+	}
+	var sb strings.Builder
+	for i := range n {
+		a, b := strings.Fields(lines[2*i]), strings.Fields(lines[2*i+1])
+		labels := map[string]bool{a[0]: true, b[0]: true}
+		for l := range labels {
+			sb.WriteString(l + " ")
+		}
+		sb.WriteString(strings.Join(append(a[1:], b[1:]...), " ") + "\n")
+	}
+	return sb.String()
+}
+
+// languagesTrain is a small set in several scripts, labelled by language:
+// text written without spaces, mixed scripts, punctuation inside words,
+// digits, emoji.
+const languagesTrain = `__label__zh 我喜欢在公园里散步。
+__label__zh 今天的天气很好，我们去看电影吧！
+__label__zh 这个软件的版本是3.2，请更新。
+__label__zh 他在北京大学学习计算机科学。
+__label__ja 東京の天気は晴れです。
+__label__ja カタカナとひらがなを勉強しています。
+__label__ja このソフトウェアのバージョンは2.0です！
+__label__ja 明日は雨が降るでしょう。
+__label__th ฉันชอบกินข้าวผัดมาก
+__label__th วันนี้อากาศดีมาก ไปเที่ยวกันไหม
+__label__th โปรแกรมนี้รุ่น 4.1 แล้ว
+__label__th เขาเรียนที่มหาวิทยาลัยในกรุงเทพ
+__label__en I can't believe it's already 3.5 o'clock!
+__label__en The e-mail from co-workers arrived at 9:30.
+__label__en Don't forget: U.S.A. and U.K. rules differ 🙂
+__label__en Software version 1,000.50 costs $20
+__label__ru Привет, как дела? Всё хорошо.
+__label__ru Версия программы 2.1 уже вышла!
+__label__ru Я люблю гулять в парке по вечерам.
+__label__ru Москва — столица России.
+`
+
+// languagesInput holds lines the set has not seen, mixing scripts.
+const languagesInput = `English中文日本語ไทย mixed
+ภาษาไทย123abc 東京2024年
+Ελληνικά κείμενο και עברית טקסט
+العربية نص 👍🏽 family: 👨‍👩‍👧
+o'clock isn't can't ain't
+3.14159 1,000,000 a.b.c
+カタカナーテスト ｶﾀｶﾅ ＡＢＣ
+`
 
 // onnxChecker returns a function that runs onnx.checker.check_model with
 // shape inference (full_check) on a file, or nil when Debian's python3-onnx

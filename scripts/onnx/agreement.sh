@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Measures the agreement of ONNX Runtime with lstmctl predict on TREC and
 # SST-2 (the shared data sets), masked and unmasked (padding before and
-# after the text): trains each model with the default architecture and
-# vectors for EPOCHS epochs, exports it, runs predict and
+# after the text), and masked with word 2-grams and with subwords: trains
+# each model with the default architecture and vectors for EPOCHS epochs, exports it, runs predict and
 # scripts/onnx/check.mjs on the test texts and prints the model's test
 # accuracy and the largest absolute difference of the probabilities.
 #
@@ -26,12 +26,13 @@ for set in trec sst2; do
     trec) train=("--train" "$data/trec/train.txt"); test=$data/trec/test.txt; len=40 ;;
     sst2) train=("--train" "$data/sst2/train.tsv"); test=$data/sst2/test.tsv; len=60 ;;
   esac
-  for variant in masked:true:post unmasked-pre:false:pre unmasked-post:false:post; do
-    IFS=: read -r kind mask pad <<< "$variant"
+  for variant in masked:true:post: unmasked-pre:false:pre: unmasked-post:false:post: \
+    ngrams2:true:post:'ngrams: 2' subwords:true:post:'subwords: {min_n: 3, max_n: 6, buckets: 100000}'; do
+    IFS=: read -r kind mask pad extra <<< "$variant"
     name=$set-$kind
     m=$work/$name.safetensors
-    LSTMCTL_MODEL_MASK_PADDING=$mask LSTMCTL_TEXT_PAD=$pad "$lstmctl" train --quiet "${train[@]}" \
-      --epochs "$epochs" --sequence-length "$len" --model "$m"
+    printf 'model: {mask_padding: %s}\ntext: {pad: %s, sequence_length: %s%s}\n' "$mask" "$pad" "$len" "${extra:+, $extra}" > "$work/$name.yaml"
+    "$lstmctl" train --quiet "${train[@]}" --config "$work/$name.yaml" --epochs "$epochs" --model "$m"
     acc=$("$lstmctl" eval --model "$m" --data "$test" --format json | sed -E 's/.*"accuracy": ?([0-9.]+).*/\1/')
     "$lstmctl" export --quiet "$m" -o "$work/$name.onnx"
     "$lstmctl" predict --model "$m" --data-format lines --format jsonl --top-k 100 "$work/$set.txt" > "$work/$name.jsonl"

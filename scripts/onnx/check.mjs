@@ -5,10 +5,16 @@
 //
 //   {"label": "LOC", "probability": 0.97, "top": [{"label": ..., "probability": ...}, ...]}
 //
+// or, for a multi-label model (output_activation "sigmoid"), of
+// `lstmctl predict --format jsonl --threshold X`: every label at or over
+// the threshold (default 0.5), the most probable one when none is,
+//
+//   {"labels": ["sports", "politics"], "probabilities": {"sports": 0.93, "politics": 0.71}}
+//
 // Usage (after `npm ci --ignore-scripts` in this directory):
 //
-//   node scripts/onnx/check.mjs [--tokenizer FILE] [--batch N] [--compare PREDICTIONS]
-//        MODEL.onnx [FILE...] < lines.txt
+//   node scripts/onnx/check.mjs [--tokenizer FILE] [--batch N] [--threshold X]
+//        [--compare PREDICTIONS] MODEL.onnx [FILE...] < lines.txt
 //
 // The tokenizer file defaults to MODEL.tokenizer.json. Lines are read as
 // lstmctl predict reads bare text: a UTF-8 byte order mark at the start
@@ -17,7 +23,8 @@
 // so the masking of texts of different lengths is exercised.
 //
 // --compare reads the output of `lstmctl predict --format jsonl --top-k C`
-// on the same lines, prints the largest absolute difference between its
+// (a multi-label model: `--threshold 0`, and this script's too) on the same
+// lines, prints the largest absolute difference between its
 // probabilities and ONNX Runtime's to stderr, and exits 1 when it exceeds
 // --tolerance (default 1e-5).
 // docs/export.md describes both files; cmd/lstmctl/onnx_test.go compares
@@ -28,19 +35,22 @@ import ort from "onnxruntime-node";
 
 function usage(msg) {
   process.stderr.write(
-    `check.mjs: ${msg}\nusage: node check.mjs [--tokenizer FILE] [--batch N] [--compare PREDICTIONS [--tolerance X]] MODEL.onnx [FILE...]\n`,
+    `check.mjs: ${msg}\nusage: node check.mjs [--tokenizer FILE] [--batch N] [--threshold X] [--compare PREDICTIONS [--tolerance X]] MODEL.onnx [FILE...]\n`,
   );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { tokenizer: "", batch: 16, compare: "", tolerance: 1e-5, files: [] };
+  const opts = { tokenizer: "", batch: 16, threshold: 0.5, compare: "", tolerance: 1e-5, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--tokenizer") opts.tokenizer = argv[++i] ?? usage("--tokenizer needs a file");
     else if (a === "--batch") {
       opts.batch = Number(argv[++i]);
       if (!Number.isInteger(opts.batch) || opts.batch < 1) usage("--batch needs a positive whole number");
+    } else if (a === "--threshold") {
+      opts.threshold = Number(argv[++i]);
+      if (!(opts.threshold >= 0 && opts.threshold <= 1)) usage("--threshold needs a number from 0 to 1");
     } else if (a === "--compare") opts.compare = argv[++i] ?? usage("--compare needs a file");
     else if (a === "--tolerance") {
       opts.tolerance = Number(argv[++i]);
@@ -57,14 +67,18 @@ function parseArgs(argv) {
 // Tokenizer reproduces lstmctl's ids from the tokenizer file.
 class Tokenizer {
   constructor(spec) {
-    if (spec.format !== "lstmctl-tokenizer" || spec.format_version !== 1) {
-      throw new Error(`not an lstmctl tokenizer file of version 1 (format ${JSON.stringify(spec.format)})`);
+    if (spec.format !== "lstmctl-tokenizer" || ![1, 2].includes(spec.format_version)) {
+      throw new Error(`not an lstmctl tokenizer file of version 1 or 2 (format ${JSON.stringify(spec.format)}, version ${spec.format_version})`);
     }
-    if (spec.split !== "whitespace") throw new Error(`split ${JSON.stringify(spec.split)} is not one this script knows`);
+    if (!["whitespace", "character"].includes(spec.split)) {
+      throw new Error(`split ${JSON.stringify(spec.split)} is not one this script knows`);
+    }
     this.spec = spec;
     this.strip = new Set(spec.strip_punctuation);
     this.space = new Set(spec.whitespace);
     this.ids = new Map(spec.vocabulary.map((tok, id) => [tok, id]));
+    this.maxBytes = spec.max_token_bytes ?? 256;
+    this.utf8 = new TextEncoder();
   }
 
   // lower is one character's simple lower case, one character to one (as
@@ -75,45 +89,116 @@ class Tokenizer {
     return ch === "\u0130" ? "i" : ch;
   }
 
-  tokens(text) {
-    const out = [];
-    let cur = "";
+  // standardize lower-cases and deletes the punctuation to strip.
+  standardize(text) {
+    let out = "";
     for (let ch of text) {
       if (this.spec.lowercase) ch = Tokenizer.lower(ch);
-      if (this.space.has(ch)) {
-        if (cur) out.push(cur);
-        cur = "";
-        continue;
-      }
-      if (this.strip.has(ch)) continue;
-      cur += ch;
+      if (!this.strip.has(ch)) out += ch;
     }
-    if (cur) out.push(cur);
     return out;
   }
 
+  // cut keeps the longest run of whole characters of tok within
+  // max_token_bytes bytes of UTF-8.
+  cut(tok) {
+    if (tok.length * 3 <= this.maxBytes || this.utf8.encode(tok).length <= this.maxBytes) return tok;
+    let out = "";
+    let n = 0;
+    for (const ch of tok) {
+      n += this.utf8.encode(ch).length;
+      if (n > this.maxBytes) break;
+      out += ch;
+    }
+    return out;
+  }
+
+  // words are the tokens of the split, before n-grams.
+  words(text) {
+    const std = this.standardize(text);
+    if (this.spec.split === "character") return [...std];
+    const out = [];
+    let cur = "";
+    for (const ch of std) {
+      if (this.space.has(ch)) {
+        if (cur) out.push(this.cut(cur));
+        cur = "";
+      } else cur += ch;
+    }
+    if (cur) out.push(this.cut(cur));
+    return out;
+  }
+
+  // tokens are the words, then their 2-grams, ..., N-grams.
+  tokens(text) {
+    const words = this.words(text);
+    const out = [...words];
+    for (let n = 2; n <= (this.spec.ngrams ?? 0); n++) {
+      for (let i = 0; i + n <= words.length; i++) out.push(words.slice(i, i + n).join(" "));
+    }
+    return out;
+  }
+
+  // hash is fastText's: FNV-1a over the UTF-8 bytes, each sign-extended
+  // from a signed char.
+  static hash(bytes) {
+    let h = 2166136261;
+    for (const b of bytes) h = Math.imul((h ^ ((b << 24) >> 24)) >>> 0, 16777619) >>> 0;
+    return h >>> 0;
+  }
+
+  // subwords are the rows of tok's character n-grams: "<tok>" cut into
+  // its n-grams of min_n to max_n characters, "<" and ">" alone left out.
+  subwords(tok) {
+    const sw = this.spec.subwords;
+    if (tok === this.spec.vocabulary[this.spec.pad_id] || tok === this.spec.vocabulary[this.spec.oov_id]) return [];
+    const chars = [..."<" + tok + ">"];
+    const rows = [];
+    for (let i = 0; i < chars.length; i++) {
+      for (let n = 1; n <= sw.max_n && i + n <= chars.length; n++) {
+        if (n < sw.min_n || (n === 1 && (i === 0 || i + n === chars.length))) continue;
+        rows.push(Tokenizer.hash(this.utf8.encode(chars.slice(i, i + n).join(""))) % sw.buckets);
+      }
+    }
+    return rows;
+  }
+
+  // encode returns a text's ids and, with subwords, each id's rows.
   encode(text) {
-    let ids = this.tokens(text).map((t) => this.ids.get(t) ?? this.spec.oov_id);
+    let toks = this.tokens(text);
     const L = this.spec.sequence_length;
-    if (L > 0 && ids.length > L) ids = this.spec.truncate === "pre" ? ids.slice(ids.length - L) : ids.slice(0, L);
-    return ids;
+    if (L > 0 && toks.length > L) toks = this.spec.truncate === "pre" ? toks.slice(toks.length - L) : toks.slice(0, L);
+    const ids = toks.map((t) => this.ids.get(t) ?? this.spec.oov_id);
+    const bags = this.spec.subwords ? toks.map((t) => this.subwords(t)) : null;
+    return { ids, bags };
   }
 
   // batch lays out the ids of texts as the graph takes them: rows padded
-  // with pad_id to the longest on the pad side, and their lengths.
+  // with pad_id to the longest on the pad side, and their lengths; with
+  // subwords, each id's rows padded with subwords.pad_id.
   batch(seqs) {
-    const T = Math.max(0, ...seqs.map((s) => s.length));
+    const T = Math.max(0, ...seqs.map((s) => s.ids.length));
     const ids = new BigInt64Array(seqs.length * T).fill(BigInt(this.spec.pad_id));
     const lengths = new BigInt64Array(seqs.length);
+    const feeds = {};
+    let S = 0;
+    let sub;
+    if (this.spec.subwords) {
+      S = Math.max(1, ...seqs.flatMap((s) => s.bags.map((b) => b.length)));
+      sub = new BigInt64Array(seqs.length * T * S).fill(BigInt(this.spec.subwords.pad_id));
+    }
     seqs.forEach((s, b) => {
-      const start = this.spec.pad === "pre" ? T - s.length : 0;
-      s.forEach((id, j) => (ids[b * T + start + j] = BigInt(id)));
-      lengths[b] = BigInt(s.length);
+      const start = this.spec.pad === "pre" ? T - s.ids.length : 0;
+      s.ids.forEach((id, j) => {
+        ids[b * T + start + j] = BigInt(id);
+        if (sub) s.bags[j].forEach((r, k) => (sub[(b * T + start + j) * S + k] = BigInt(r)));
+      });
+      lengths[b] = BigInt(s.ids.length);
     });
-    return {
-      input_ids: new ort.Tensor("int64", ids, [seqs.length, T]),
-      lengths: new ort.Tensor("int64", lengths, [seqs.length]),
-    };
+    feeds.input_ids = new ort.Tensor("int64", ids, [seqs.length, T]);
+    feeds.lengths = new ort.Tensor("int64", lengths, [seqs.length]);
+    if (sub) feeds.subword_ids = new ort.Tensor("int64", sub, [seqs.length, T, S]);
+    return feeds;
   }
 }
 
@@ -145,6 +230,13 @@ async function main() {
       const p = Array.from(probs.data.slice(b * labels.length, (b + 1) * labels.length));
       const order = p.map((_, j) => j).sort((x, y) => p[y] - p[x] || x - y);
       const top = order.map((j) => ({ label: labels[j], probability: p[j] }));
+      if (tok.spec.output_activation === "sigmoid") {
+        // top is most probable first: the labels over the threshold, or the first.
+        const shown = top.filter((e, k) => k === 0 || e.probability >= opts.threshold);
+        probsOf.push(new Map(shown.map((e) => [e.label, e.probability])));
+        out.push(JSON.stringify({ labels: shown.map((e) => e.label), probabilities: Object.fromEntries(probsOf.at(-1)) }));
+        continue;
+      }
       probsOf.push(new Map(top.map((e) => [e.label, e.probability])));
       out.push(JSON.stringify({ label: top[0].label, probability: top[0].probability, top }));
     }
@@ -155,7 +247,10 @@ async function main() {
 
 // compare checks ONNX Runtime's probabilities against lstmctl predict's.
 function compare(opts, got) {
-  const want = readLines(readFileSync(opts.compare)).map((l) => JSON.parse(l).top);
+  const want = readLines(readFileSync(opts.compare)).map((l) => {
+    const rec = JSON.parse(l);
+    return rec.top ?? Object.entries(rec.probabilities).map(([label, probability]) => ({ label, probability }));
+  });
   if (want.length !== got.length) throw new Error(`${opts.compare} has ${want.length} lines, the input ${got.length}`);
   let worst = 0;
   want.forEach((top, i) => {

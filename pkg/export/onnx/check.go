@@ -41,16 +41,32 @@ func quoteAll(s []string) []string {
 	return q
 }
 
+// splitRule accepts the splits another program can reproduce exactly from
+// the tokenizer file. unicode_words is refused: the word boundaries of
+// UAX #29 differ between implementations exactly where it matters, in
+// text without spaces (ICU, behind JavaScript's Intl.Segmenter and most
+// runtimes, segments Thai and Chinese by dictionary and joins a Thai word
+// with the digits after it), so the ids could not be reproduced.
+func splitRule(v any) string {
+	if v == data.SplitUnicodeWords {
+		return "its word boundaries (Unicode UAX #29) are not reproduced exactly by other tokenizers, ICU's among them; " +
+			`train with text.split "character" or "whitespace" to export`
+	}
+	return oneOf(data.SplitWhitespace, data.SplitCharacter)(v)
+}
+
 // rules lists every key of the text and model sections the exporter knows.
 // A key that is not listed, as a setting added to lstmctl after the
-// exporter was written (a sigmoid output layer, subword n-grams, another
-// split), is refused unless it has its zero value, which means "off" for
-// the optional keys of a stored configuration: the exporter refuses rather
-// than write a graph that may compute something else.
+// exporter was written, is refused unless it has its zero value, which
+// means "off" for the optional keys of a stored configuration: the
+// exporter refuses rather than write a graph that may compute something
+// else.
 var rules = map[string]map[string]rule{
 	"text": {
 		"standardize":     oneOf(data.StandardizeLowerStrip, data.StandardizeLower, data.StandardizeStrip, data.StandardizeNone),
-		"split":           oneOf(data.SplitWhitespace),
+		"split":           splitRule,
+		"ngrams":          nil, // the tokenizer's: in the tokenizer file
+		"subwords":        nil, // the tokenizer's bags and the subword rows (checked on the tensors)
 		"max_tokens":      nil, // the vocabulary's size: in the vocabulary
 		"min_count":       nil,
 		"sequence_length": nil,
@@ -151,8 +167,9 @@ func show(v any) string {
 }
 
 // wantTensors returns the names and shapes of the parameters of the
-// architecture the exporter writes, in model-file order.
-func wantTensors(cfg model.Config, vocab, classes int) []model.Tensor {
+// architecture the exporter writes, in model-file order; buckets > 0 adds
+// the subword rows.
+func wantTensors(cfg model.Config, vocab, buckets, classes int) []model.Tensor {
 	dirs := 1
 	if cfg.Bidirectional {
 		dirs = 2
@@ -172,15 +189,19 @@ func wantTensors(cfg model.Config, vocab, classes int) []model.Tensor {
 		}
 		in = dirs * h
 	}
-	return append(ts,
+	ts = append(ts,
 		model.Tensor{Name: "dense.kernel", Shape: []int{in, classes}},
 		model.Tensor{Name: "dense.bias", Shape: []int{classes}})
+	if buckets > 0 {
+		ts = append(ts, model.Tensor{Name: model.SubwordsTensor, Shape: []int{buckets, cfg.EmbeddingDim}})
+	}
+	return ts
 }
 
 // checkTensors refuses a classifier whose parameters are not exactly those
 // the exporter writes (a layer added to lstmctl after the exporter).
 func checkTensors(c *model.Classifier) error {
-	want := wantTensors(c.Config, c.Vocab, c.Classes)
+	want := wantTensors(c.Config, c.Vocab, c.Embedding.Buckets, c.Classes)
 	got := c.Params()
 	for i := range max(len(want), len(got)) {
 		switch {

@@ -35,7 +35,14 @@ const (
 	InputIDs            = "input_ids"
 	InputLengths        = "lengths"
 	OutputProbabilities = "probabilities"
+	// InputSubwordIDs is the third input of a model with subwords: int64
+	// [batch, time, subwords], the subword rows of each token, SubwordPad
+	// beyond a token's rows.
+	InputSubwordIDs = "subword_ids"
 )
+
+// SubwordPad fills subword_ids beyond a token's rows.
+const SubwordPad = -1
 
 // Opset and IRVersion are the ONNX operator set (default domain) and IR
 // version of the exported file: the operator set PyTorch's exporter

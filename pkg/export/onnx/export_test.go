@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -127,7 +128,7 @@ func TestBuildGraphInterface(t *testing.T) {
 	if err := json.Unmarshal([]byte(meta["labels"]), &labels); err != nil || !slices.Equal(labels, m.Labels.Names()) {
 		t.Errorf("labels %q (%v)", meta["labels"], err)
 	}
-	if err := json.Unmarshal([]byte(meta["text"]), &text); err != nil || text != e.Tokenizer.Text {
+	if err := json.Unmarshal([]byte(meta["text"]), &text); err != nil || !reflect.DeepEqual(text, e.Tokenizer.Text) {
 		t.Errorf("text %q (%v), want %+v", meta["text"], err, e.Tokenizer.Text)
 	}
 }
@@ -169,7 +170,7 @@ func TestWantTensorsMatchesModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := wantTensors(cfg, 7, 3)
+		want := wantTensors(cfg, 7, 0, 3)
 		if len(want) != len(c.Params()) {
 			t.Fatalf("%+v: %d tensors, the classifier %d", cfg, len(want), len(c.Params()))
 		}
@@ -204,9 +205,10 @@ func TestRefusesUnknownSettings(t *testing.T) {
 		msg      string
 	}{
 		{"model", "output_activation", "tanh", `model.output_activation = "tanh", which cannot be exported`},
-		{"text", "ngrams", 2.0, "text.ngrams = 2, a setting the ONNX exporter does not know"},
-		{"text", "subwords", map[string]any{"buckets": 1000.0, "min_n": 3.0}, `text.subwords = {"buckets":1000,"min_n":3}`},
-		{"text", "split", "character", `text.split = "character", which cannot be exported to ONNX (the exporter knows "whitespace")`},
+		{"text", "stem", "porter", `text.stem = "porter", a setting the ONNX exporter does not know`},
+		{"model", "attention", map[string]any{"heads": 2.0}, `model.attention = {"heads":2}, a setting the ONNX exporter does not know`},
+		{"text", "split", "words", `text.split = "words", which cannot be exported to ONNX (the exporter knows "whitespace", "character")`},
+		{"text", "split", "unicode_words", `text.split = "unicode_words", which cannot be exported to ONNX (its word boundaries (Unicode UAX #29) are not reproduced exactly`},
 		{"model", "pooling", "attention", `model.pooling = "attention", which cannot be exported`},
 	}
 	for _, r := range refused {
@@ -219,9 +221,16 @@ func TestRefusesUnknownSettings(t *testing.T) {
 	}
 	// Unknown keys that are off (their zero value) do not matter.
 	s := base()
-	s["model"]["output_activation"], s["text"]["ngrams"], s["text"]["subwords"] = "", 0.0, map[string]any{"buckets": 0.0}
+	s["model"]["output_activation"], s["text"]["stem"], s["model"]["attention"] = "", "", map[string]any{"heads": 0.0}
 	if err := checkSections(s); err != nil {
 		t.Errorf("settings that are off: %v", err)
+	}
+	// The tokenizer's options export: the tokenizer file carries them.
+	s = base()
+	s["text"]["ngrams"], s["text"]["split"] = 3.0, "character"
+	s["text"]["subwords"] = map[string]any{"buckets": 1000.0, "min_n": 3.0, "max_n": 6.0}
+	if err := checkSections(s); err != nil {
+		t.Errorf("n-grams, subwords, character: %v", err)
 	}
 	// Training settings are no concern of the graph.
 	s = base()

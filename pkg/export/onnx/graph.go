@@ -156,6 +156,7 @@ func lstmWeights(params map[string]*model.Tensor, prefixes []string) (w, r, bias
 func build(c *model.Classifier, seqLen int, padPre bool) *pb.GraphProto {
 	b := &builder{g: &pb.GraphProto{Name: proto.String("lstmctl")}}
 	cfg := c.Config
+	subwords := c.Embedding.Subwords != nil
 	params := map[string]*model.Tensor{}
 	for _, t := range c.Params() {
 		params[t.Name] = t
@@ -170,18 +171,43 @@ func build(c *model.Classifier, seqLen int, padPre bool) *pb.GraphProto {
 	}
 	b.g.Output = []*pb.ValueInfoProto{tensorInfo(OutputProbabilities, pb.TensorProto_FLOAT, "batch", c.Classes)}
 
-	ids := InputIDs
+	// With subwords, subword_ids [B, T, S] is laid out as input_ids is,
+	// SubwordPad (-1) where a token has no more rows: every change of
+	// layout below is made to both, padding it with SubwordPad.
+	ids, sub := InputIDs, ""
+	if subwords {
+		b.g.Input = append(b.g.Input, tensorInfo(InputSubwordIDs, pb.TensorProto_INT64, "batch", "time", "subwords"))
+		sub = InputSubwordIDs
+	}
+	both := func(f func(x string, rank int, pad string) string) {
+		ids = f(ids, 2, "")
+		if sub != "" {
+			sub = f(sub, 3, b.ints(nil, SubwordPad))
+		}
+	}
+	// padTime pads axis 1 of a rank-r tensor with before and after steps.
+	padTime := func(x string, rank int, pad string, before, after int64) string {
+		pads := make([]int64, 2*rank)
+		pads[1], pads[rank+1] = before, after
+		in := []string{x, b.vec(pads...)}
+		if pad != "" {
+			in = append(in, pad)
+		}
+		return b.op1("Pad", in)
+	}
 	var seqLens, nonEmpty string
 	if cfg.MaskPadding {
 		if padPre {
 			// Padding before the ids: reverse every row, then reverse its
 			// first lengths[b] entries back, which puts the ids first.
-			rev := b.op1("Slice", []string{ids, b.vec(-1), b.vec(math.MinInt64), b.vec(1), b.vec(-1)})
-			ids = b.op1("ReverseSequence", []string{rev, InputLengths}, attrInt("batch_axis", 0), attrInt("time_axis", 1))
+			both(func(x string, _ int, _ string) string {
+				rev := b.op1("Slice", []string{x, b.vec(-1), b.vec(math.MinInt64), b.vec(1), b.vec(-1)})
+				return b.op1("ReverseSequence", []string{rev, InputLengths}, attrInt("batch_axis", 0), attrInt("time_axis", 1))
+			})
 		}
 		// One more padding step, so that a batch of empty texts still has
 		// a step to run; it lies beyond every length.
-		ids = b.op1("Pad", []string{ids, b.vec(0, 0, 0, 1)})
+		both(func(x string, rank int, pad string) string { return padTime(x, rank, pad, 0, 1) })
 		// The ONNX specification does not say what an LSTM gives for a
 		// sequence of length 0: an empty text runs one padding step, and
 		// its read-out is multiplied by 0.
@@ -195,17 +221,19 @@ func build(c *model.Classifier, seqLen int, padPre bool) *pb.GraphProto {
 		// its pad side, as Keras without a mask: pad the rows with that
 		// many more steps and keep the sequence_length next to the text.
 		L := int64(seqLen)
-		if padPre {
-			padded := b.op1("Pad", []string{ids, b.vec(0, L, 0, 0)})
-			ids = b.op1("Slice", []string{padded, b.vec(-L), b.vec(math.MaxInt64), b.vec(1)})
-		} else {
-			padded := b.op1("Pad", []string{ids, b.vec(0, 0, 0, L)})
-			ids = b.op1("Slice", []string{padded, b.vec(0), b.vec(L), b.vec(1)})
-		}
+		both(func(x string, rank int, pad string) string {
+			if padPre {
+				return b.op1("Slice", []string{padTime(x, rank, pad, L, 0), b.vec(-L), b.vec(math.MaxInt64), b.vec(1)})
+			}
+			return b.op1("Slice", []string{padTime(x, rank, pad, 0, L), b.vec(0), b.vec(L), b.vec(1)})
+		})
 	}
 
 	// [B, T] ids -> [B, T, E] -> time-major [T, B, E].
 	emb := b.op1("Gather", []string{initializer("embedding.embeddings"), ids})
+	if sub != "" {
+		emb = b.subwordMean(emb, initializer(model.SubwordsTensor), sub)
+	}
 	x := b.op1("Transpose", []string{emb}, attrInts("perm", 1, 0, 2))
 
 	dirs, direction := 1, "forward"
@@ -263,6 +291,20 @@ func build(c *model.Classifier, seqLen int, padPre bool) *pb.GraphProto {
 		Input: []string{logits}, Output: []string{OutputProbabilities}, Attribute: []*pb.AttributeProto{attrInt("axis", -1)},
 	})
 	return b.g
+}
+
+// subwordMean returns each token's vector with subwords: the mean of its
+// word row (words [B, T, E]) and the rows of table that sub [B, T, S]
+// names, SubwordPad entries left out, as the model's LookupBags.
+func (b *builder) subwordMean(words, table, sub string) string {
+	zero := b.ints(nil, 0)
+	valid := b.op1("GreaterOrEqual", []string{sub, zero})
+	rows := b.op1("Gather", []string{table, b.op1("Where", []string{valid, sub, zero})}) // [B, T, S, E]
+	w := b.op1("Cast", []string{valid}, attrInt("to", int64(pb.TensorProto_FLOAT)))      // [B, T, S]
+	sum := b.op1("ReduceSum", []string{b.op1("Mul", []string{rows, b.op1("Unsqueeze", []string{w, b.vec(3)})}), b.vec(2)},
+		attrInt("keepdims", 0))
+	n := b.op1("Add", []string{b.op1("ReduceSum", []string{w, b.vec(2)}, attrInt("keepdims", 1)), b.scalarFloat(1)}) // [B, T, 1]
+	return b.op1("Div", []string{b.op1("Add", []string{words, sum}), n})
 }
 
 // pool reduces x [T, B, D] over time to [B, D]: the mean or maximum over

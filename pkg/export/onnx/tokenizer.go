@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
+	"github.com/lstmctl/lstmctl/pkg/model"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
@@ -20,8 +21,11 @@ const TokenizerFormat = "lstmctl-tokenizer"
 // model, spelled out so that a program without lstmctl can reproduce the
 // ids (docs/export.md).
 type Text struct {
-	Format        string `json:"format"`         // TokenizerFormat
-	FormatVersion int    `json:"format_version"` // 1
+	Format string `json:"format"` // TokenizerFormat
+	// FormatVersion is 1 for a model with the whitespace split, no word
+	// n-grams and no subwords; 2 when it uses any of them, so that a reader
+	// written for version 1 refuses what it cannot reproduce.
+	FormatVersion int `json:"format_version"`
 	// Standardize is text.standardize; Lowercase and StripPunctuation say
 	// what it does.
 	Standardize string `json:"standardize"`
@@ -30,10 +34,17 @@ type Text struct {
 	Lowercase bool `json:"lowercase"`
 	// StripPunctuation lists the characters deleted ("" deletes none).
 	StripPunctuation string `json:"strip_punctuation"`
-	// Split is text.split; Whitespace lists the characters whose runs
-	// separate tokens (after standardizing). Empty tokens never occur.
+	// Split is text.split: "whitespace" (Whitespace lists the characters
+	// whose runs separate tokens) or "character" (every character is a
+	// token, white space included). Empty tokens never occur.
 	Split      string `json:"split"`
 	Whitespace string `json:"whitespace"`
+	// MaxTokenBytes cuts a longer token to its first characters that fit
+	// in as many bytes of UTF-8.
+	MaxTokenBytes int `json:"max_token_bytes"`
+	// Ngrams N > 1 (version 2): after a text's tokens come its 2-grams,
+	// ..., N-grams, tokens joined by one space.
+	Ngrams int `json:"ngrams,omitempty"`
 	// SequenceLength is the most tokens kept (0: all); Truncate says
 	// which: "post" the first, "pre" the last.
 	SequenceLength int    `json:"sequence_length"`
@@ -49,14 +60,35 @@ type Text struct {
 	// (lengths counts them); false, every text runs padded to
 	// SequenceLength, as Keras without a mask.
 	MaskPadding bool `json:"mask_padding"`
+	// Subwords (version 2) are fastText's hashed character n-grams: the
+	// graph's third input, subword_ids, holds each token's rows.
+	Subwords *Subwords `json:"subwords,omitempty"`
+}
+
+// SubwordHash names the hash of a subword n-gram: 32-bit FNV-1a over the
+// n-gram's UTF-8 bytes, each byte sign-extended from a signed char
+// before the XOR (fastText's Dictionary::hash).
+const SubwordHash = "fasttext_fnv1a32"
+
+// Subwords is text.subwords in the tokenizer file.
+type Subwords struct {
+	MinN    int    `json:"min_n"`
+	MaxN    int    `json:"max_n"`
+	Buckets int    `json:"buckets"`
+	Hash    string `json:"hash"` // SubwordHash
+	// PadID fills subword_ids beyond a token's rows.
+	PadID int `json:"pad_id"`
 }
 
 // Tokenizer is the tokenizer file: the text settings, the labels by class
 // index (the columns of probabilities) and the vocabulary in id order.
 type Tokenizer struct {
 	Text
-	Labels     []string `json:"labels"`
-	Vocabulary []string `json:"vocabulary"`
+	Labels []string `json:"labels"`
+	// OutputActivation is "sigmoid" for a multi-label model (each label's
+	// own probability), left out for softmax.
+	OutputActivation string   `json:"output_activation,omitempty"`
+	Vocabulary       []string `json:"vocabulary"`
 }
 
 // newTokenizer describes m's text settings, vocabulary and labels.
@@ -67,17 +99,27 @@ func newTokenizer(m *pipeline.Model) *Tokenizer {
 	if t.Standardize == data.StandardizeLowerStrip || t.Standardize == data.StandardizeStrip {
 		strip = data.Punctuation
 	}
-	return &Tokenizer{
-		Text: Text{
-			Format: TokenizerFormat, FormatVersion: 1,
-			Standardize: t.Standardize, Lowercase: lower, StripPunctuation: strip,
-			Split: t.Split, Whitespace: whitespace(),
-			SequenceLength: t.SequenceLength, Truncate: t.Truncate, Pad: t.Pad,
-			PadID: 0, OOVID: 1, MaskPadding: m.Config.Model.MaskPadding,
-		},
-		Labels:     m.Labels.Names(),
-		Vocabulary: m.Vocab.Tokens(),
+	text := Text{
+		Format: TokenizerFormat, FormatVersion: 1,
+		Standardize: t.Standardize, Lowercase: lower, StripPunctuation: strip,
+		Split: t.Split, Whitespace: whitespace(), MaxTokenBytes: data.MaxTokenBytes,
+		SequenceLength: t.SequenceLength, Truncate: t.Truncate, Pad: t.Pad,
+		PadID: 0, OOVID: 1, MaskPadding: m.Config.Model.MaskPadding,
 	}
+	if t.Ngrams > 1 {
+		text.Ngrams = t.Ngrams
+	}
+	if s := t.Subwords; s.On() {
+		text.Subwords = &Subwords{MinN: s.MinN, MaxN: s.MaxN, Buckets: s.Buckets, Hash: SubwordHash, PadID: SubwordPad}
+	}
+	if text.Split != data.SplitWhitespace || text.Ngrams > 1 || text.Subwords != nil {
+		text.FormatVersion = 2
+	}
+	tok := &Tokenizer{Text: text, Labels: m.Labels.Names(), Vocabulary: m.Vocab.Tokens()}
+	if m.Config.Model.Sigmoid() {
+		tok.OutputActivation = model.OutputSigmoid
+	}
+	return tok
 }
 
 // whitespace returns every character the tokenizer splits on (Go's
