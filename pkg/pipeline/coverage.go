@@ -23,10 +23,20 @@ import (
 //   - else language: the text's common words are not in the file.
 //
 // The most frequent tokens without a vector are named, so the user sees
-// at once what the file misses.
+// at once what the file misses. Word n-grams (text.ngrams, tokens joined
+// by a space) are left out of the count: no .vec word holds a space.
 func coverageWarning(name string, v *embed.Vectors, vocab *data.Vocab, text data.TextConfig) string {
 	found, total := v.Coverage()
-	if total == 0 || 2*found >= total {
+	what := "vocabulary"
+	if text.Ngrams > 1 {
+		for id := int32(2); int(id) < vocab.Len(); id++ {
+			if strings.Contains(vocab.Token(id), " ") {
+				total--
+			}
+		}
+		what = "vocabulary's words (n-grams aside)"
+	}
+	if total <= 0 || 2*found >= total {
 		return ""
 	}
 	var missing, punct, long, number int
@@ -36,6 +46,9 @@ func coverageWarning(name string, v *embed.Vectors, vocab *data.Vocab, text data
 			continue
 		}
 		tok := vocab.Token(id)
+		if text.Ngrams > 1 && strings.Contains(tok, " ") {
+			continue
+		}
 		missing++
 		if strings.ContainsAny(tok, data.Punctuation) {
 			punct++
@@ -67,8 +80,8 @@ func coverageWarning(name string, v *embed.Vectors, vocab *data.Vocab, text data
 	default:
 		cause = "language: are the vectors for the text's language?"
 	}
-	return fmt.Sprintf("vectors: %s covers only %.1f%% of the vocabulary (%d of %d tokens); likely cause, %s; most frequent tokens without a vector: %s",
-		name, 100*float64(found)/float64(total), found, total, cause, strings.Join(examples, ", "))
+	return fmt.Sprintf("vectors: %s covers only %.1f%% of the %s (%d of %d tokens); likely cause, %s; most frequent tokens without a vector: %s",
+		name, 100*float64(found)/float64(total), what, found, total, cause, strings.Join(examples, ", "))
 }
 
 // VectorsCoverage loads the model's pretrained vectors

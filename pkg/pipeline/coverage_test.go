@@ -20,8 +20,12 @@ func TestCoverageWarning(t *testing.T) {
 		name, vectors string
 		tokens        []string
 		standardize   string
+		ngrams        int
 		want          string // "" = no warning
 	}{
+		{name: "n-grams aside: no warning", vectors: "the 1\ncat 1\n", tokens: []string{"the", "cat", "sat", "the cat", "cat sat"}, ngrams: 2},
+		{name: "n-grams aside: words uncovered", vectors: "the 1\n", tokens: []string{"the", "der", "die", "the der", "der die"}, ngrams: 2,
+			want: `covers only 33.3% of the vocabulary's words (n-grams aside) (1 of 3 tokens); likely cause, language: are the vectors for the text's language?; most frequent tokens without a vector: "der", "die"`},
 		{name: "half covered: no warning", vectors: "the 1\ncat 1\n", tokens: []string{"the", "cat", "sat", "mat"}},
 		{name: "language", vectors: "the 1\ncat 1\n", tokens: []string{"der", "die", "und", "the"},
 			want: `vectors: v.vec covers only 25.0% of the vocabulary (1 of 4 tokens); likely cause, language: are the vectors for the text's language?; most frequent tokens without a vector: "der", "die", "und"`},
@@ -47,6 +51,7 @@ func TestCoverageWarning(t *testing.T) {
 			if tt.standardize != "" {
 				tc.Standardize = tt.standardize
 			}
+			tc.Ngrams = tt.ngrams
 			got := coverageWarning("v.vec", v, vocab, tc)
 			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
