@@ -141,12 +141,18 @@ func checkMemory(what string, m train.Memory, training bool) error {
 		what, FormatSize(m.Total()), strings.Join(parts, ", "), FormatSize(limit), how, fix, MemoryLimitEnv)}
 }
 
+// tableRows returns the rows of a model's embedding and subword tables
+// (vocab tokens, text.subwords.buckets): the memory estimates count the
+// subword table as more embedding rows, which it is in shape, gradients
+// and optimizer state.
+func tableRows(c *Config, vocab int) int { return vocab + c.Text.Subwords.Buckets }
+
 // checkInference checks the memory of predicting or evaluating with m:
 // on ds, or, when ds is nil, on batches of the longest texts the model
 // reads.
 func (m *Model) checkInference(what string, ds *data.Dataset) error {
 	c := &m.Config
-	est := train.InferenceMemoryFor(c.Model.Config, m.Vocab.Len(), m.Labels.Len(), c.Train.BatchSize, c.Threads(), c.Text.Layout(), ds, data.MaxSequenceLength)
+	est := train.InferenceMemoryFor(c.Model.Config, tableRows(c, m.Vocab.Len()), m.Labels.Len(), c.Train.BatchSize, c.Threads(), c.Text.Layout(), ds, data.MaxSequenceLength)
 	return checkMemory(what, est, false)
 }
 

@@ -81,6 +81,25 @@ func TestMemoryLimit(t *testing.T) {
 	}
 }
 
+// The subword table counts: a run that fits without it is refused with
+// 2 million buckets (64 MB of weights at 8 dimensions, and as much again
+// for each gradient shard and Adam moment).
+func TestMemoryLimitSubwords(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyRun(t, dir)
+	cfg.Data.Test = ""
+	t.Setenv(MemoryLimitEnv, "128MiB")
+	if _, err := Train(context.Background(), cfg, TrainOptions{}); err != nil {
+		t.Fatalf("without subwords: %v", err)
+	}
+	cfg.Text.Subwords = data.SubwordConfig{MinN: 3, MaxN: 6, Buckets: data.MaxSubwordBuckets}
+	_, err := Train(context.Background(), cfg, TrainOptions{})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "train would need about") || !strings.Contains(err.Error(), "weights 61.") {
+		t.Fatalf("with 2M subword buckets: error %v, want the memory refused", err)
+	}
+}
+
 // A vocabulary the model file's header could not hold is refused before
 // training, with the max_tokens that fits.
 func TestVocabularyFitsTheHeader(t *testing.T) {
