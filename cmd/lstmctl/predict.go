@@ -115,6 +115,7 @@ func runPredict(ctx context.Context, opts *predictOptions) error {
 	}
 	p := m.NewPredictor()
 	defer p.Close()
+	p.Warn = func(msg string) { fmt.Fprintf(ios.ErrOut, "warning: %s\n", msg) }
 	topK, threshold := 0, (*float64)(nil)
 	if opts.TopKSet {
 		topK = opts.TopK

@@ -151,3 +151,34 @@ func TestCutTextsWarned(t *testing.T) {
 		t.Errorf("warnings %q", warned)
 	}
 }
+
+// predict warns of the lines it cuts as training does, and still answers
+// every line.
+func TestPredictCutWarned(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyRun(t, dir)
+	cfg.Data.Test = ""
+	if _, err := Train(context.Background(), cfg, TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Open(cfg.Output.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.NewPredictor()
+	defer p.Close()
+	var warned []string
+	p.Warn = func(msg string) { warned = append(warned, msg) }
+	long := strings.Repeat("word ", data.MaxTextBytes/4) + "\n"
+	out := &sink{}
+	if err := p.PredictLines(context.Background(), strings.NewReader(strings.Repeat(long+"short\n", 5)), Stdin, out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.probs) != 10 {
+		t.Errorf("%d predictions, want 10", len(out.probs))
+	}
+	if len(warned) != 4 || !strings.HasPrefix(warned[0], "<stdin>:1: a text of 1310720 bytes") || !strings.HasPrefix(warned[2], "<stdin>:5: ") ||
+		warned[3] != "<stdin>: 2 more texts cut to 1048576 bytes" {
+		t.Errorf("warnings %q", warned)
+	}
+}

@@ -27,6 +27,28 @@ type Predictor struct {
 	forms *data.Forms
 	// checked: the memory of the model's batches was checked.
 	checked bool
+	// Warn, when set, is told of the texts cut to data.MaxTextBytes: the
+	// first few by file and line, then how many more of one input.
+	Warn func(msg string)
+	cuts int // texts of the current input cut
+}
+
+// noteCut tells Warn of a text cut to data.MaxTextBytes.
+func (p *Predictor) noteCut(ex *data.Example) {
+	if ex.Cut == 0 || p.Warn == nil {
+		return
+	}
+	if p.cuts++; p.cuts <= cutWarnings {
+		p.Warn(data.CutWarning(ex))
+	}
+}
+
+// endCuts ends an input's warnings of cut texts.
+func (p *Predictor) endCuts(name string) {
+	if p.cuts > cutWarnings && p.Warn != nil {
+		p.Warn(fmt.Sprintf("%s: %d more texts cut to %d bytes", name, p.cuts-cutWarnings, data.MaxTextBytes))
+	}
+	p.cuts = 0
 }
 
 // NewPredictor returns a Predictor of the model, run with its train.threads
@@ -64,7 +86,8 @@ type Sink interface {
 }
 
 // PredictLines reads r, one text per line, and puts the probabilities of
-// every line into sink, in order, an empty line included. Lines are run in
+// every line into sink, in order, an empty line included; a line longer
+// than data.MaxTextBytes is cut to them (Warn is told). Lines are run in
 // chunks, and a chunk is run early when r has nothing more buffered, so an
 // interactive stream gets its answers as it goes. ctx is checked before
 // each chunk. name is r's name in errors.
@@ -73,6 +96,11 @@ func (p *Predictor) PredictLines(ctx context.Context, r io.Reader, name string, 
 		return err
 	}
 	lr := data.NewLineReader(r)
+	shown := name // in warnings
+	if name == Stdin {
+		shown = stdinName
+	}
+	defer p.endCuts(shown)
 	for {
 		line, err := lr.Next()
 		if err == io.EOF {
@@ -81,6 +109,7 @@ func (p *Predictor) PredictLines(ctx context.Context, r io.Reader, name string, 
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		p.noteCut(&data.Example{File: shown, Line: lr.Line(), Cut: lr.Cut()})
 		p.encode(line)
 		if len(p.seqs) == predictChunk || !lr.Buffered() {
 			if err := p.flush(ctx, sink); err != nil {

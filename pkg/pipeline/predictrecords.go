@@ -122,6 +122,8 @@ func (p *Predictor) PredictRecords(ctx context.Context, r Records, sink RecordSi
 	if err := p.checkMemory(); err != nil {
 		return err
 	}
+	var name string // the records' file, for the warnings of cut texts
+	defer func() { p.endCuts(name) }()
 	for {
 		ex, err := r.Next()
 		if err == io.EOF {
@@ -130,6 +132,8 @@ func (p *Predictor) PredictRecords(ctx context.Context, r Records, sink RecordSi
 		if err != nil {
 			return err
 		}
+		name = ex.File
+		p.noteCut(&ex)
 		p.encode(ex.Text)
 		ids = append(ids, ex.ID)
 		if len(p.seqs) == predictChunk {
