@@ -10,10 +10,9 @@ import (
 	"github.com/lstmctl/lstmctl/pkg/data"
 )
 
-// A model file (checksums valid) whose stored sequence length is past the
-// bound is refused on opening, before any batch of that length is made.
-func TestStoredSequenceLengthBounded(t *testing.T) {
-	dir := t.TempDir()
+// trainedTiny trains tinyRun's model in dir and opens it.
+func trainedTiny(t *testing.T, dir string) *Model {
+	t.Helper()
 	cfg := tinyRun(t, dir)
 	cfg.Data.Test = ""
 	if _, err := Train(context.Background(), cfg, TrainOptions{}); err != nil {
@@ -23,6 +22,14 @@ func TestStoredSequenceLengthBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+// A model file (checksums valid) whose stored sequence length is past the
+// bound is refused on opening, before any batch of that length is made.
+func TestStoredSequenceLengthBounded(t *testing.T) {
+	dir := t.TempDir()
+	m := trainedTiny(t, dir)
 	m.Config.Text.SequenceLength = 100_000_000
 	bad := filepath.Join(dir, "long.safetensors")
 	if err := m.Save(bad); err != nil {
@@ -155,16 +162,7 @@ func TestCutTextsWarned(t *testing.T) {
 // predict warns of the lines it cuts as training does, and still answers
 // every line.
 func TestPredictCutWarned(t *testing.T) {
-	dir := t.TempDir()
-	cfg := tinyRun(t, dir)
-	cfg.Data.Test = ""
-	if _, err := Train(context.Background(), cfg, TrainOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	m, err := Open(cfg.Output.Model)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := trainedTiny(t, t.TempDir())
 	p := m.NewPredictor()
 	defer p.Close()
 	var warned []string
