@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/model"
@@ -189,6 +190,22 @@ func (m *Model) EvaluateAt(ex []data.Example, threshold float64) (*train.Metrics
 		return nil, err
 	}
 	return train.EvaluateAt(m.Classifier, ds, m.Config.Text.Layout(), m.Config.Train.BatchSize, m.Config.Threads(), threshold)
+}
+
+// Probabilities returns the class probabilities of an encoded data set
+// (EncodeExamples): [N·C], row i for ds.Seqs[i], as predict gives them.
+func (m *Model) Probabilities(ds *data.Dataset) ([]float32, error) {
+	if err := m.checkInference("predict", ds); err != nil {
+		return nil, err
+	}
+	c := &m.Config
+	p := train.NewPredictor(m.Classifier, c.Text.Layout(), c.Train.BatchSize, c.Threads())
+	defer p.Close()
+	probs, err := p.PredictBags(ds.Seqs, ds.Bags)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(probs), nil
 }
 
 // EvaluateFile reads labelled data (a file, a class directory, or "-")
