@@ -383,10 +383,7 @@ func loadFrom(r io.ReaderAt, size int64, name string) (*Classifier, *Meta, []*Te
 		return nil, nil, nil, badFile(name, "%v", err)
 	}
 	if meta.Quantization == QuantInt8 {
-		if buckets > 0 {
-			return nil, nil, nil, badFile(name, "int8 weights with subword rows (text.subwords) are not supported; quantize a model without subwords")
-		}
-		c, err := loadInt8(rd, name, cfg, len(meta.Vocab), len(meta.Labels), want)
+		c, err := loadInt8(rd, name, cfg, len(meta.Vocab), buckets, len(meta.Labels), want)
 		if err != nil {
 			return nil, nil, nil, err
 		}

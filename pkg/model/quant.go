@@ -14,8 +14,9 @@ import (
 // # The int8 model file
 //
 // It is a model file (see Format) with "quantization": "int8" in its
-// metadata, whose embedding and LSTM kernels (every 2-D weight but
-// dense.kernel) are stored as int8 with one float32 scale per row:
+// metadata, whose embedding, subword rows (text.subwords) and LSTM kernels
+// (every 2-D weight but dense.kernel) are stored as int8 with one float32
+// scale per row:
 //
 //	NAME         I8  [R, C]   q
 //	NAME.scale   F32 [R]      s
@@ -114,11 +115,11 @@ func encodeInt8(c *Classifier, m Meta) ([]safetensors.Typed, map[string]string, 
 }
 
 // loadInt8 reads the weights of an int8 model file whose header rd has
-// checked, given the parameters want (names and shapes, checked against
+// checked (buckets subword rows, 0 for none), given the parameters want (names and shapes, checked against
 // the header by CheckShapes), and returns the classifier with them
 // dequantized. Every dtype and scale shape is checked on the header before
 // anything of the weights' size is allocated.
-func loadInt8(rd *safetensors.Reader, name string, cfg Config, v, classes int, want []Tensor) (*Classifier, error) {
+func loadInt8(rd *safetensors.Reader, name string, cfg Config, v, buckets, classes int, want []Tensor) (*Classifier, error) {
 	expected := make(map[string]bool, 2*len(want))
 	for _, p := range want {
 		info, _ := rd.Lookup(p.Name) // present: CheckShapes found it
@@ -157,7 +158,7 @@ func loadInt8(rd *safetensors.Reader, name string, cfg Config, v, classes int, w
 	for _, t := range ts {
 		byName[t.Name] = t
 	}
-	c, err := New(cfg, v, classes)
+	c, err := NewWithSubwords(cfg, v, buckets, classes)
 	if err != nil {
 		return nil, badFile(name, "%v", err)
 	}

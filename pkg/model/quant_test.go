@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/lstmctl/lstmctl/internal/safetensors"
+	"github.com/lstmctl/lstmctl/pkg/embed"
 )
 
 // plainEncode writes a safetensors file as a minimal third-party writer
@@ -160,6 +162,59 @@ func TestInt8RoundTrip(t *testing.T) {
 	qs, _ := os.Stat(path)
 	if qs.Size() >= fs.Size() {
 		t.Errorf("int8 file %d bytes, float %d", qs.Size(), fs.Size())
+	}
+}
+
+// A model with subwords keeps its subword rows in an int8 file, as int8
+// with a scale per row, and predicts within the quantization's error.
+func TestInt8Subwords(t *testing.T) {
+	cfg := Config{EmbeddingDim: 3, LSTM: []int{4}, MaskPadding: true}
+	c, err := NewWithSubwords(cfg, 5, 6, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Init(rand.New(rand.NewPCG(3, 4)))
+	m := Meta{Config: json.RawMessage(`{"model": {"embedding_dim": 3, "lstm": [4], "mask_padding": true},
+		"text": {"sequence_length": 20, "subwords": {"min_n": 3, "max_n": 4, "buckets": 6}}}`),
+		Vocab: []string{"", "[UNK]", "the", "cat", "sat"}, Labels: []string{"a", "b"}}
+	path := filepath.Join(t.TempDir(), "sub8.safetensors")
+	if err := SaveInt8(path, c, m); err != nil {
+		t.Fatal(err)
+	}
+	q, _, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Embedding.Buckets != 6 || q.Embedding.Subwords == nil {
+		t.Fatalf("loaded %d subword buckets, want 6", q.Embedding.Buckets)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := safetensors.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, ok := rd.Lookup(SubwordsTensor); !ok || info.DType != safetensors.DTypeI8 {
+		t.Errorf("%s stored as %v, want I8", SubwordsTensor, info.DType)
+	}
+	for i, v := range c.Embedding.Subwords.Data {
+		if d := math.Abs(float64(q.Embedding.Subwords.Data[i] - v)); d > 0.05/254*1.0001 {
+			t.Fatalf("subword value %d: int8 %v, float %v", i, q.Embedding.Subwords.Data[i], v)
+		}
+	}
+	bags := &embed.Bags{}
+	for _, rows := range [][]int32{{}, {}, {0, 5}, {1, 2, 3}, {4}} {
+		bags.Add(rows)
+	}
+	in := Input{Tokens: []int32{2, 3, 4, 2, 1, 0}, Lengths: []int{3, 3}, B: 2, T: 3, Bags: bags}
+	want := slices.Clone(c.Forward(c.NewState(), in))
+	got := q.Forward(q.NewState(), in)
+	for i := range want {
+		if math.Abs(float64(got[i]-want[i])) > 0.02 {
+			t.Errorf("logit %d: int8 %v, float %v", i, got[i], want[i])
+		}
 	}
 }
 
