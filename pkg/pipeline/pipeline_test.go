@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -396,5 +397,34 @@ func TestTrainAutoBatchSize(t *testing.T) {
 	}
 	if want := (54 + 15) / 16; res.Fit.Steps != want {
 		t.Errorf("%d steps, want %d", res.Fit.Steps, want)
+	}
+}
+
+// PredictTexts (serve's path) gives a subword model's words out of the
+// vocabulary their n-grams, as PredictLines does: the same probabilities.
+func TestPredictTextsSubwords(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyRun(t, dir)
+	cfg.Data.Test = ""
+	cfg.Text.Subwords = data.SubwordConfig{MinN: 2, MaxN: 4, Buckets: 50}
+	if _, err := Train(context.Background(), cfg, TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Open(cfg.Output.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"alpha zzunseen", "qqnever seen words", "alpha"}
+	p := m.NewPredictor()
+	defer p.Close()
+	lines, got := &sink{}, &sink{}
+	if err := p.PredictLines(context.Background(), strings.NewReader(strings.Join(texts, "\n")), "in", lines); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.PredictTexts(context.Background(), texts, got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.probs, lines.probs) {
+		t.Errorf("PredictTexts %v, PredictLines %v", got.probs, lines.probs)
 	}
 }

@@ -8,9 +8,7 @@ import "context"
 // checked before each chunk.
 func (p *Predictor) PredictTexts(ctx context.Context, texts []string, sink Sink) error {
 	for _, text := range texts {
-		start := len(p.ids)
-		p.ids = p.m.Encoder.AppendEncode(p.ids, text)
-		p.seqs = append(p.seqs, p.ids[start:len(p.ids):len(p.ids)])
+		p.encode(text) // with subwords, a word out of the vocabulary keeps its n-grams
 		if len(p.seqs) == predictChunk {
 			if err := p.flush(ctx, sink); err != nil {
 				p.seqs, p.ids = p.seqs[:0], p.ids[:0]
