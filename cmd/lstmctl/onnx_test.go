@@ -86,6 +86,10 @@ model: {embedding_dim: 8, lstm: [6, 5], bidirectional: true}
 text: {standardize: none, sequence_length: 0}
 model: {embedding_dim: 8, lstm: [6, 4], bidirectional: true, pooling: mean}
 `, string(unlabelled)},
+		{"masked-last-all-tokens", []string{"--train", topics}, `
+text: {sequence_length: 0}
+model: {embedding_dim: 8, lstm: [6]}
+`, string(unlabelled)},
 		{"masked-max-pre", []string{"--train", topics}, `
 text: {standardize: lower, sequence_length: 7, pad: pre}
 model: {embedding_dim: 8, lstm: [6], pooling: max}
@@ -156,7 +160,7 @@ model: {embedding_dim: 8, lstm: [6]}
 			}
 
 			input := filepath.Join(dir, "input.txt")
-			if err := os.WriteFile(input, []byte(tc.input+numpyInput), 0o644); err != nil {
+			if err := os.WriteFile(input, []byte(tc.input+numpyInput+"\n"+onnxLongInput), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			// --threshold 0: a multi-label model gives every label.
@@ -168,6 +172,11 @@ model: {embedding_dim: 8, lstm: [6]}
 		})
 	}
 }
+
+// onnxLongInput holds a line past the 16384 tokens that sequence_length 0
+// keeps, and a line past the 1 MiB a text is cut to, cut inside "é".
+var onnxLongInput = strings.Repeat("the match ", 8300) + "tomorrow rain and fog, pizza and pasta\n" +
+	strings.Repeat("rain ", 209715) + "éé the striker scored\n"
 
 // pairedLines returns a multi-label fastText file of n records: each joins
 // two records of a fastText file, texts and labels (one label when both

@@ -18,7 +18,8 @@
 //
 // The tokenizer file defaults to MODEL.tokenizer.json. Lines are read as
 // lstmctl predict reads bare text: a UTF-8 byte order mark at the start
-// dropped, "\n" or "\r\n" ending a line, invalid UTF-8 replaced by U+FFFD.
+// dropped, "\n" or "\r\n" ending a line, a line longer than the file's
+// max_text_bytes cut, invalid UTF-8 replaced by U+FFFD.
 // They run N at a time (default 16), each batch padded to its longest text,
 // so the masking of texts of different lengths is exercised.
 //
@@ -177,14 +178,14 @@ class Tokenizer {
   // with pad_id to the longest on the pad side, and their lengths; with
   // subwords, each id's rows padded with subwords.pad_id.
   batch(seqs) {
-    const T = Math.max(0, ...seqs.map((s) => s.ids.length));
+    const T = seqs.reduce((m, s) => Math.max(m, s.ids.length), 0);
     const ids = new BigInt64Array(seqs.length * T).fill(BigInt(this.spec.pad_id));
     const lengths = new BigInt64Array(seqs.length);
     const feeds = {};
     let S = 0;
     let sub;
     if (this.spec.subwords) {
-      S = Math.max(1, ...seqs.flatMap((s) => s.bags.map((b) => b.length)));
+      S = seqs.reduce((m, s) => s.bags.reduce((m, b) => Math.max(m, b.length), m), 1);
       sub = new BigInt64Array(seqs.length * T * S).fill(BigInt(this.spec.subwords.pad_id));
     }
     seqs.forEach((s, b) => {
@@ -202,12 +203,37 @@ class Tokenizer {
   }
 }
 
-function readLines(raw) {
-  let text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(raw);
-  if (text.startsWith("\ufeff")) text = text.slice(1);
-  const lines = text.split("\n");
-  if (lines.length && lines[lines.length - 1] === "") lines.pop();
-  return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+// readLines splits raw bytes into lines as lstmctl reads bare text: a byte
+// order mark at the start dropped, "\n" or "\r\n" ending a line; a line
+// longer than maxBytes keeps its first maxBytes bytes, less an incomplete
+// UTF-8 sequence at their end; invalid UTF-8 replaced by U+FFFD.
+function readLines(raw, maxBytes = Infinity) {
+  const dec = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+  let start = raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? 3 : 0;
+  const lines = [];
+  while (start < raw.length) {
+    const nl = raw.indexOf(0x0a, start);
+    const end = nl < 0 ? raw.length : nl;
+    let line = raw.subarray(start, end);
+    if (line.length > maxBytes) line = trimPartialRune(line.subarray(0, maxBytes));
+    else if (line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+    lines.push(dec.decode(line));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// trimPartialRune drops an incomplete UTF-8 sequence at the end of b.
+function trimPartialRune(b) {
+  for (let i = b.length - 1; i >= 0 && i >= b.length - 4; i--) {
+    const c = b[i];
+    if (c < 0x80) return b;
+    if ((c & 0xc0) !== 0x80) {
+      const need = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 1;
+      return b.length - i < need ? b.subarray(0, i) : b;
+    }
+  }
+  return b;
 }
 
 async function main() {
@@ -216,7 +242,7 @@ async function main() {
   const labels = tok.spec.labels;
   const session = await ort.InferenceSession.create(opts.model);
   const sources = opts.files.length ? opts.files : [0]; // 0: stdin
-  const lines = sources.flatMap((src) => readLines(readFileSync(src)));
+  const lines = sources.flatMap((src) => readLines(readFileSync(src), tok.spec.max_text_bytes ?? Infinity));
   const out = [];
   const probsOf = []; // label -> probability, per line
   for (let i = 0; i < lines.length; i += opts.batch) {

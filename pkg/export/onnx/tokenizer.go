@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -22,9 +23,10 @@ const TokenizerFormat = "lstmctl-tokenizer"
 // ids (docs/export.md).
 type Text struct {
 	Format string `json:"format"` // TokenizerFormat
-	// FormatVersion is 1 for a model with the whitespace split, no word
-	// n-grams and no subwords; 2 when it uses any of them, so that a reader
-	// written for version 1 refuses what it cannot reproduce.
+	// FormatVersion is 1 for a softmax model with the whitespace split, no
+	// word n-grams and no subwords; 2 when it uses any of them or sigmoid
+	// outputs, so that a reader written for version 1 refuses what it
+	// cannot reproduce.
 	FormatVersion int `json:"format_version"`
 	// Standardize is text.standardize; Lowercase and StripPunctuation say
 	// what it does.
@@ -39,14 +41,18 @@ type Text struct {
 	// token, white space included). Empty tokens never occur.
 	Split      string `json:"split"`
 	Whitespace string `json:"whitespace"`
-	// MaxTokenBytes cuts a longer token to its first characters that fit
-	// in as many bytes of UTF-8.
+	// MaxTokenBytes cuts a longer word to its first characters that fit
+	// in as many bytes of UTF-8 (before n-grams are formed).
 	MaxTokenBytes int `json:"max_token_bytes"`
+	// MaxTextBytes cuts a longer text, as read, to as many bytes, less an
+	// incomplete character at the end.
+	MaxTextBytes int `json:"max_text_bytes"`
 	// Ngrams N > 1 (version 2): after a text's tokens come its 2-grams,
 	// ..., N-grams, tokens joined by one space.
 	Ngrams int `json:"ngrams,omitempty"`
-	// SequenceLength is the most tokens kept (0: all); Truncate says
-	// which: "post" the first, "pre" the last.
+	// SequenceLength is the most tokens kept (text.sequence_length 0 keeps
+	// up to data.MaxSequenceLength, which is written); Truncate says which:
+	// "post" the first, "pre" the last.
 	SequenceLength int    `json:"sequence_length"`
 	Truncate       string `json:"truncate"`
 	// Pad is where a row of input_ids holds its padding: "post" after the
@@ -102,8 +108,8 @@ func newTokenizer(m *pipeline.Model) *Tokenizer {
 	text := Text{
 		Format: TokenizerFormat, FormatVersion: 1,
 		Standardize: t.Standardize, Lowercase: lower, StripPunctuation: strip,
-		Split: t.Split, Whitespace: whitespace(), MaxTokenBytes: data.MaxTokenBytes,
-		SequenceLength: t.SequenceLength, Truncate: t.Truncate, Pad: t.Pad,
+		Split: t.Split, Whitespace: whitespace(), MaxTokenBytes: data.MaxTokenBytes, MaxTextBytes: data.MaxTextBytes,
+		SequenceLength: cmp.Or(t.SequenceLength, data.MaxSequenceLength), Truncate: t.Truncate, Pad: t.Pad,
 		PadID: 0, OOVID: 1, MaskPadding: m.Config.Model.MaskPadding,
 	}
 	if t.Ngrams > 1 {
@@ -112,12 +118,12 @@ func newTokenizer(m *pipeline.Model) *Tokenizer {
 	if s := t.Subwords; s.On() {
 		text.Subwords = &Subwords{MinN: s.MinN, MaxN: s.MaxN, Buckets: s.Buckets, Hash: SubwordHash, PadID: SubwordPad}
 	}
-	if text.Split != data.SplitWhitespace || text.Ngrams > 1 || text.Subwords != nil {
-		text.FormatVersion = 2
-	}
 	tok := &Tokenizer{Text: text, Labels: m.Labels.Names(), Vocabulary: m.Vocab.Tokens()}
 	if m.Config.Model.Sigmoid() {
 		tok.OutputActivation = model.OutputSigmoid
+	}
+	if text.Split != data.SplitWhitespace || text.Ngrams > 1 || text.Subwords != nil || tok.OutputActivation != "" {
+		tok.FormatVersion = 2
 	}
 	return tok
 }
