@@ -50,5 +50,5 @@ func CutWarning(e *Example) string {
 	if e.Line > 0 {
 		where = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
-	return fmt.Sprintf("%s: a text of %d bytes, cut to its first %d (data.MaxTextBytes)", where, e.Cut, MaxTextBytes)
+	return fmt.Sprintf("%s: a text of %d bytes, cut to its first %d, the bound of one text; split it into several texts if the rest matters", where, e.Cut, MaxTextBytes)
 }

@@ -102,8 +102,9 @@ func FormatSize(n int64) string {
 }
 
 // checkMemory refuses a run of what whose estimate m exceeds the limit,
-// with the numbers and the settings that lower them.
-func checkMemory(what string, m train.Memory, training bool) error {
+// with the numbers and the settings that lower them; subwords: the
+// subword rows (text.subwords.buckets) outnumber the vocabulary's.
+func checkMemory(what string, m train.Memory, training, subwords bool) error {
 	limit, how, err := memoryLimit()
 	if err != nil || limit == 0 || m.Total() <= limit {
 		return err
@@ -133,6 +134,9 @@ func checkMemory(what string, m train.Memory, training bool) error {
 		}
 	} else {
 		fix = "lower text.max_tokens (--max-tokens), model.embedding_dim or model.lstm"
+		if subwords {
+			fix = "lower text.subwords.buckets, model.embedding_dim or model.lstm"
+		}
 		if training {
 			fix += ", or " + batch
 		}
@@ -147,13 +151,16 @@ func checkMemory(what string, m train.Memory, training bool) error {
 // and optimizer state.
 func tableRows(c *Config, vocab int) int { return vocab + c.Text.Subwords.Buckets }
 
+// subwordHeavy reports whether the subword rows outnumber the vocabulary's.
+func subwordHeavy(c *Config, vocab int) bool { return c.Text.Subwords.Buckets > vocab }
+
 // checkInference checks the memory of predicting or evaluating with m:
 // on ds, or, when ds is nil, on batches of the longest texts the model
 // reads.
 func (m *Model) checkInference(what string, ds *data.Dataset) error {
 	c := &m.Config
 	est := train.InferenceMemoryFor(c.Model.Config, tableRows(c, m.Vocab.Len()), m.Labels.Len(), c.Train.BatchSize, c.Threads(), c.Text.Layout(), ds, data.MaxSequenceLength)
-	return checkMemory(what, est, false)
+	return checkMemory(what, est, false, subwordHeavy(c, m.Vocab.Len()))
 }
 
 // listBudget is model.ListBudget, lowered by tests.

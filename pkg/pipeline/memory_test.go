@@ -102,7 +102,8 @@ func TestMemoryLimitSubwords(t *testing.T) {
 	cfg.Text.Subwords = data.SubwordConfig{MinN: 3, MaxN: 6, Buckets: data.MaxSubwordBuckets}
 	_, err := Train(context.Background(), cfg, TrainOptions{})
 	var ce *ConfigError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "train would need about") || !strings.Contains(err.Error(), "weights 61.") {
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "train would need about") || !strings.Contains(err.Error(), "weights 61.") ||
+		!strings.Contains(err.Error(), "lower text.subwords.buckets") {
 		t.Fatalf("with 2M subword buckets: error %v, want the memory refused", err)
 	}
 }

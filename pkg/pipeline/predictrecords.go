@@ -132,7 +132,10 @@ func (p *Predictor) PredictRecords(ctx context.Context, r Records, sink RecordSi
 		if err != nil {
 			return err
 		}
-		name = ex.File
+		if ex.File != name { // a reader over several files: count each apart
+			p.endCuts(name)
+			name = ex.File
+		}
 		p.noteCut(&ex)
 		p.encode(ex.Text)
 		ids = append(ids, ex.ID)

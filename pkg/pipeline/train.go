@@ -180,7 +180,8 @@ func Train(ctx context.Context, cfg Config, opts TrainOptions) (*TrainResult, er
 	if err != nil {
 		return nil, err
 	}
-	if err := checkMemory("train", train.MemoryFor(cfg.Model.Config, tableRows(&cfg, m.Vocab.Len()), m.Labels.Len(), trainConfig(&cfg), cfg.Text.Layout(), trainDS, valDS), true); err != nil {
+	est := train.MemoryFor(cfg.Model.Config, tableRows(&cfg, m.Vocab.Len()), m.Labels.Len(), trainConfig(&cfg), cfg.Text.Layout(), trainDS, valDS)
+	if err := checkMemory("train", est, true, subwordHeavy(&cfg, m.Vocab.Len())); err != nil {
 		return nil, err
 	}
 	m.Training = &TrainingInfo{DataFingerprint: DataFingerprint(m.Vocab, m.Labels, trainDS, valDS), Version: opts.Version}
@@ -323,7 +324,8 @@ func newUntrained(ctx context.Context, cfg *Config, trainEx []data.Example, resu
 	}
 	// The weights, gradients and optimizer state, before they are made
 	// (the activations are checked once the data is encoded).
-	if err := checkMemory("train", train.MemoryFor(cfg.Model.Config, tableRows(cfg, vocab.Len()), labels.Len(), trainConfig(cfg), cfg.Text.Layout(), nil, nil), true); err != nil {
+	est := train.MemoryFor(cfg.Model.Config, tableRows(cfg, vocab.Len()), labels.Len(), trainConfig(cfg), cfg.Text.Layout(), nil, nil)
+	if err := checkMemory("train", est, true, subwordHeavy(cfg, vocab.Len())); err != nil {
 		return nil, err
 	}
 	clf, err := model.NewWithSubwords(cfg.Model.Config, vocab.Len(), cfg.Text.Subwords.Buckets, labels.Len())
