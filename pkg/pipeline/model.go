@@ -31,7 +31,23 @@ type Model struct {
 	// Storage says how the file Open read stores the weights and whether it
 	// carried lstmctl's checksums.
 	Storage StorageInfo
+
+	// int8 is set by UseInt8Compute: predictions and evaluations compute
+	// the LSTM products in int8.
+	int8 *model.Int8Compute
 }
+
+// UseInt8Compute makes the Predictors, evaluations and PredictProba of m
+// from now on compute the LSTM products but the first layer's input
+// projection in int8 (model.Int8Compute: weights quantized per output
+// column from the weights loaded, float32 or int8 file alike; activations
+// per row). It is faster on a CPU with AVX-512 VNNI and gives the same
+// results, slower, in pure Go elsewhere; probabilities move by about 0.01.
+// The weights must not change afterwards.
+func (m *Model) UseInt8Compute() { m.int8 = m.Classifier.QuantizeCompute() }
+
+// Int8Compute reports whether UseInt8Compute was called.
+func (m *Model) Int8Compute() bool { return m.int8 != nil }
 
 // StorageInfo is how a model file stores its weights.
 type StorageInfo struct {
@@ -188,7 +204,7 @@ func (m *Model) EvaluateAt(ex []data.Example, threshold float64) (*train.Metrics
 	if err := m.checkInference("eval", ds); err != nil {
 		return nil, err
 	}
-	return train.EvaluateAt(m.Classifier, ds, m.Config.Text.Layout(), m.Config.Train.BatchSize, m.Config.Threads(), threshold)
+	return train.EvaluateInt8At(m.Classifier, m.int8, ds, m.Config.Text.Layout(), m.Config.Train.BatchSize, m.Config.Threads(), threshold)
 }
 
 // EvaluateFile reads labelled data (a file, a class directory, or "-")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/lstmctl/lstmctl/pkg/data"
 	"github.com/lstmctl/lstmctl/pkg/embed"
@@ -32,13 +33,33 @@ type Predictor struct {
 // NewPredictor returns a Predictor of the model, run with its train.threads
 // and batch size.
 func (m *Model) NewPredictor() *Predictor {
-	c := &m.Config
 	return &Predictor{
 		m:     m,
-		p:     train.NewPredictor(m.Classifier, c.Text.Layout(), c.Train.BatchSize, c.Threads()),
+		p:     m.trainPredictor(),
 		seqs:  make([][]int32, 0, predictChunk),
 		forms: m.Encoder.NewForms(),
 	}
+}
+
+// trainPredictor returns a train.Predictor of the model with its threads,
+// batch size and int8 setting.
+func (m *Model) trainPredictor() *train.Predictor {
+	c := &m.Config
+	p := train.NewPredictor(m.Classifier, c.Text.Layout(), c.Train.BatchSize, c.Threads())
+	p.UseInt8(m.int8)
+	return p
+}
+
+// PredictProba returns the probabilities [len(seqs)*C] of encoded texts
+// (train.PredictProba with the model's settings, int8 included).
+func (m *Model) PredictProba(seqs [][]int32) ([]float32, error) {
+	p := m.trainPredictor()
+	defer p.Close()
+	probs, err := p.Predict(seqs)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(probs), nil
 }
 
 // encode appends the ids of text to the chunk held.

@@ -245,8 +245,7 @@ func Build(ctx context.Context, in Input) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &m.Config
-	probs, err := train.PredictProba(m.Classifier, ds.Seqs, c.Text.Layout(), c.Train.BatchSize, c.Threads())
+	probs, err := m.PredictProba(ds.Seqs)
 	if err != nil {
 		return nil, err
 	}
