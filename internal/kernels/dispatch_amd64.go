@@ -82,11 +82,12 @@ func qgemmAt(l level) qgemmFunc {
 	return qgemmGeneric
 }
 
-// qrowAt returns the activations' quantization of QGemm's variant l: the
-// largest magnitude of a row and the rounding of its values.
-func qrowAt(l level) (func([]float32) float32, func([]uint8, []float32, float32)) {
+// qrowAt returns the activations' quantization of QGemm's variant l: a
+// whole matrix at once when its rows are a multiple of 16 wide (nil: row by
+// row), the largest magnitude of a row and the rounding of its values.
+func qrowAt(l level) (func(dst []uint8, scale, x []float32, ldx, m, k int), func([]float32) float32, func([]uint8, []float32, float32)) {
 	if l == avx512vnni {
-		return maxAbsVec, quantVec
+		return quantRowsVec, maxAbsVec, quantVec
 	}
-	return maxAbsGeneric, quantGeneric
+	return nil, maxAbsGeneric, quantGeneric
 }

@@ -58,7 +58,17 @@ func (m *QMatrix) At(k, j int) int8 { return m.data[((k/4)*m.NP+j)*4+k%4] }
 // same float32 operations in every build, so the bytes are the same bits
 // everywhere.
 func QuantizeRows(dst []uint8, scale []float32, x []float32, ldx, m, k, kp int) {
-	maxAbs, quant := qrowAt(active[famQGemm])
+	if m <= 0 {
+		return
+	}
+	_ = x[(m-1)*ldx+k-1] // short slices panic here, before any assembly runs
+	_ = dst[m*kp-1]
+	_ = scale[m-1]
+	rows, maxAbs, quant := qrowAt(active[famQGemm])
+	if rows != nil && k%16 == 0 && kp == k {
+		rows(dst, scale, x, ldx, m, k)
+		return
+	}
 	for r := range m {
 		row := x[r*ldx : r*ldx+k]
 		out := dst[r*kp : (r+1)*kp]

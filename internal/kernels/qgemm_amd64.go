@@ -77,3 +77,15 @@ func quantVec(dst []uint8, x []float32, inv float32) {
 	}
 	quantGeneric(dst[n:], x[n:], inv)
 }
+
+// quantRows16 is QuantizeRows of m rows of k floats, k a positive multiple
+// of 16 and the byte rows k wide (KP = k).
+//
+//go:noescape
+func quantRows16(dst *uint8, scale *float32, x *float32, ldx, m, k int)
+
+// quantRowsVec is QuantizeRows in one assembly call, for k a positive
+// multiple of 16 (the caller checks it and the slices).
+func quantRowsVec(dst []uint8, scale, x []float32, ldx, m, k int) {
+	quantRows16(&dst[0], &scale[0], &x[0], ldx, m, k)
+}

@@ -276,3 +276,76 @@ loopq:
 	JNZ  loopq
 	VZEROUPPER
 	RET
+
+DATA q127<>+0(SB)/4, $127.0
+GLOBL q127<>(SB), RODATA|NOPTR, $4
+
+// func quantRows16(dst *uint8, scale *float32, x *float32, ldx, m, k int)
+// QuantizeRows of m rows of k floats (k a positive multiple of 16, so KP =
+// k: no padding) in one call: per row, the largest magnitude mx as in
+// maxAbs16, scale = mx/127, inv = 127/mx (0 for a row of zeros, whose
+// bytes are then all 128, as in Go), and the bytes as in quant16.
+TEXT ·quantRows16(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ scale+8(FP), BX
+	MOVQ x+16(FP), SI
+	MOVQ ldx+24(FP), R8
+	SHLQ $2, R8
+	MOVQ m+32(FP), R9
+	MOVQ k+40(FP), R10
+	SHRQ $4, R10
+	VBROADCASTSS absmask<>(SB), Z1
+	VPBROADCASTD qlimits<>+0(SB), Z2
+	VPBROADCASTD qlimits<>+4(SB), Z3
+	VPBROADCASTD qlimits<>+8(SB), Z4
+	VMOVSS q127<>(SB), X7
+	VXORPS X8, X8, X8
+
+row:
+	MOVQ SI, AX
+	MOVQ R10, CX
+	VPXORD Z0, Z0, Z0
+
+rowmax:
+	VANDPS 0(AX), Z1, Z5
+	VMAXPS Z5, Z0, Z0
+	ADDQ $64, AX
+	DECQ CX
+	JNZ  rowmax
+	VEXTRACTF32X8 $1, Z0, Y5
+	VMAXPS Y5, Y0, Y0
+	VEXTRACTF128 $1, Y0, X5
+	VMAXPS X5, X0, X0
+	VMOVHLPS X0, X5, X5
+	VMAXPS X5, X0, X0
+	VPSHUFD $1, X0, X5
+	VMAXSS X5, X0, X0
+	VDIVSS X7, X0, X5 // scale = mx/127
+	VMOVSS X5, 0(BX)
+	VDIVSS X0, X7, X6 // inv = 127/mx
+	VUCOMISS X8, X0
+	JNE  nonzero
+	VXORPS X6, X6, X6
+
+nonzero:
+	VBROADCASTSS X6, Z6
+	MOVQ SI, AX
+	MOVQ R10, CX
+
+rowq:
+	VMULPS 0(AX), Z6, Z5
+	VCVTPS2DQ Z5, Z5
+	VPMAXSD Z2, Z5, Z5
+	VPMINSD Z3, Z5, Z5
+	VPADDD Z4, Z5, Z5
+	VPMOVDB Z5, 0(DI)
+	ADDQ $64, AX
+	ADDQ $16, DI
+	DECQ CX
+	JNZ  rowq
+	ADDQ R8, SI
+	ADDQ $4, BX
+	DECQ R9
+	JNZ  row
+	VZEROUPPER
+	RET
