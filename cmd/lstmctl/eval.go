@@ -108,7 +108,7 @@ with; --text-column and --label-column override them.`,
 
 // addInt8Flag declares --int8-compute (predict, eval, serve).
 func addInt8Flag(fl *pflag.FlagSet, v *bool) {
-	fl.BoolVar(v, "int8-compute", false, "compute the LSTM products in int8 (fast with AVX-512 VNNI, pure Go elsewhere: the same results, slower); probabilities move by about 0.01; any model file")
+	fl.BoolVar(v, "int8-compute", false, "compute the LSTM products in int8 (fast with AVX-512 VNNI, pure Go elsewhere: the same results, slower); probabilities move by up to about 0.02; any model file")
 }
 
 // openModel opens a model file or checkpoint; the configuration it stores

@@ -42,7 +42,8 @@ type Model struct {
 // projection in int8 (model.Int8Compute: weights quantized per output
 // column from the weights loaded, float32 or int8 file alike; activations
 // per row). It is faster on a CPU with AVX-512 VNNI and gives the same
-// results, slower, in pure Go elsewhere; probabilities move by about 0.01.
+// results, slower, in pure Go elsewhere; probabilities move by up to about
+// 0.02.
 // The weights must not change afterwards.
 func (m *Model) UseInt8Compute() { m.int8 = m.Classifier.QuantizeCompute() }
 
