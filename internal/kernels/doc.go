@@ -43,7 +43,9 @@
 // that the build has but the CPU cannot run is left out of the tests,
 // unless the environment variable LSTMCTL_REQUIRE_AVX512 is 1: then the
 // tests fail, so that a machine meant to test the AVX-512 code cannot pass
-// without running it. Builds without assembly are not affected.
+// without running it; that includes "qgemm" of "avx512vnni", so an AVX-512
+// CPU without VNNI fails with it set. Builds without assembly are not
+// affected.
 //
 // # Determinism
 //
