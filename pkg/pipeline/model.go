@@ -47,9 +47,6 @@ type Model struct {
 // The weights must not change afterwards.
 func (m *Model) UseInt8Compute() { m.int8 = m.Classifier.QuantizeCompute() }
 
-// Int8Compute reports whether UseInt8Compute was called.
-func (m *Model) Int8Compute() bool { return m.int8 != nil }
-
 // StorageInfo is how a model file stores its weights.
 type StorageInfo struct {
 	// Weights is "float32", or "int8" for a file of Model.SaveInt8 (the
