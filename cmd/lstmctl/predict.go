@@ -27,6 +27,7 @@ type predictOptions struct {
 	ThreshSet  bool // --threshold was given
 	DataFormat string
 	IDColumn   string
+	Int8       bool // --int8-compute
 	Files      []string
 }
 
@@ -86,6 +87,7 @@ starts with the label prefix, else lines; stdin and any other file are lines.`,
 	fl.StringVar(&opts.DataFormat, "data-format", "auto", "input format: auto, lines, fasttext, csv, tsv, jsonl, dir")
 	fl.StringVar(&opts.IDColumn, "id-column", "", "copy this CSV/TSV column or JSONL field into the output")
 	addColumnFlags(fl, "", nil, " (default: the model's)")
+	addInt8Flag(fl, &opts.Int8)
 	return c
 }
 
@@ -112,6 +114,9 @@ func runPredict(ctx context.Context, opts *predictOptions) error {
 	m, err := openModel(ios, opts.Model, opts.ConfigFile, opts.Set)
 	if err != nil {
 		return err
+	}
+	if opts.Int8 {
+		m.UseInt8Compute()
 	}
 	p := m.NewPredictor()
 	defer p.Close()

@@ -26,6 +26,7 @@ type serveOptions struct {
 	Addr         string
 	Serve        serve.Options
 	DrainTimeout time.Duration
+	Int8         bool // --int8-compute
 }
 
 func newServeCmd(f *factory, g *globalOptions, runF func(context.Context, *serveOptions) error) *cobra.Command {
@@ -76,6 +77,7 @@ lstmctl_model_reloads_total) and the old model goes on serving.`,
 	fl.IntVar(&opts.Serve.MaxTexts, "max-texts", opts.Serve.MaxTexts, "most texts in one request (413 beyond)")
 	fl.DurationVar(&opts.Serve.RequestTimeout, "timeout", opts.Serve.RequestTimeout, "longest time to answer a request (503 beyond)")
 	fl.DurationVar(&opts.DrainTimeout, "drain-timeout", 30*time.Second, "longest wait for the requests in flight on SIGTERM")
+	addInt8Flag(fl, &opts.Int8)
 	return c
 }
 
@@ -110,7 +112,11 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		so.BatchWindow = -1 // the flag's 0 is no window; the package's is its default
 	}
 	so.Open = func(path string) (*pipeline.Model, error) {
-		return openModel(ios, path, opts.ConfigFile, opts.Set)
+		m, err := openModel(ios, path, opts.ConfigFile, opts.Set)
+		if err == nil && opts.Int8 {
+			m.UseInt8Compute()
+		}
+		return m, err
 	}
 	s, err := serve.New(opts.Model, so)
 	if err != nil {

@@ -16,24 +16,26 @@ const (
 	famTranspose               // Transpose
 	famAdam                    // AdamUpdate, EMAUpdate
 	famRows                    // GatherRows, AddRows
+	famQGemm                   // QGemm
 	numFamilies
 )
 
-var familyNames = [numFamilies]string{"sgemm", "gates", "colsum", "transpose", "adam", "rows"}
+var familyNames = [numFamilies]string{"sgemm", "gates", "colsum", "transpose", "adam", "rows", "qgemm"}
 
 // level is a variant: the instruction set a kernel is written for. The
 // levels are nested: a CPU that runs one runs every lower one.
 type level uint8
 
 const (
-	generic level = iota // pure Go
-	avx                  // AVX
-	avx2                 // AVX2 and FMA
-	avx512               // AVX-512F, AVX2 and FMA
+	generic    level = iota // pure Go
+	avx                     // AVX
+	avx2                    // AVX2 and FMA
+	avx512                  // AVX-512F, AVX2 and FMA
+	avx512vnni              // avx512 and AVX512_VNNI
 	numLevels
 )
 
-var levelNames = [numLevels]string{"generic", "avx", "avx2", "avx512"}
+var levelNames = [numLevels]string{"generic", "avx", "avx2", "avx512", "avx512vnni"}
 
 func (l level) String() string { return levelNames[l] }
 
@@ -61,8 +63,8 @@ func available(f family) []level {
 }
 
 // Variants returns the variant in use for every kernel family ("sgemm",
-// "gates", "colsum", "transpose", "adam", "rows"): "avx512", "avx2", "avx"
-// or "generic".
+// "gates", "colsum", "transpose", "adam", "rows", "qgemm"): "avx512vnni",
+// "avx512", "avx2", "avx" or "generic".
 func Variants() map[string]string {
 	m := make(map[string]string, numFamilies)
 	for f, l := range active {

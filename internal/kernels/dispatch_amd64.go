@@ -9,6 +9,8 @@ import "golang.org/x/sys/cpu"
 var cpuLevel = func() level {
 	x := cpu.X86
 	switch {
+	case x.HasAVX512F && x.HasAVX512VNNI && x.HasAVX2 && x.HasFMA:
+		return avx512vnni
 	case x.HasAVX512F && x.HasAVX2 && x.HasFMA:
 		return avx512
 	case x.HasAVX2 && x.HasFMA:
@@ -28,6 +30,7 @@ var compiled = [numFamilies][]level{
 	famTranspose: {avx},
 	famAdam:      {avx},
 	famRows:      {avx2},
+	famQGemm:     {avx512vnni},
 }
 
 // sgemmAt returns the Sgemm of variant l.
@@ -69,4 +72,22 @@ func transposeAt(l level) transposeFunc {
 		return transposeAVX
 	}
 	return transposeGeneric
+}
+
+// qgemmAt returns the QGemm of variant l.
+func qgemmAt(l level) qgemmFunc {
+	if l == avx512vnni {
+		return qgemmVNNI
+	}
+	return qgemmGeneric
+}
+
+// qrowAt returns the activations' quantization of QGemm's variant l: a
+// whole matrix at once when its rows are a multiple of 16 wide (nil: row by
+// row), the largest magnitude of a row and the rounding of its values.
+func qrowAt(l level) (func(dst []uint8, scale, x []float32, ldx, m, k int), func([]float32) float32, func([]uint8, []float32, float32)) {
+	if l == avx512vnni {
+		return quantRowsVec, maxAbsVec, quantVec
+	}
+	return nil, maxAbsGeneric, quantGeneric
 }

@@ -19,6 +19,12 @@ func colSumsAt(level) colSumsFunc { return addColumnSumsGeneric }
 
 func transposeAt(level) transposeFunc { return transposeGeneric }
 
+func qgemmAt(level) qgemmFunc { return qgemmGeneric }
+
+func qrowAt(level) (func(dst []uint8, scale, x []float32, ldx, m, k int), func([]float32) float32, func([]uint8, []float32, float32)) {
+	return nil, maxAbsGeneric, quantGeneric
+}
+
 // The vector Adam, moving-average and row kernels: never called, as every
 // family is generic here.
 

@@ -36,7 +36,7 @@ func BenchmarkLSTMStep(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		l.step(s, p, 1)
+		l.step(s, p, 1, nil)
 	}
 }
 
@@ -210,9 +210,10 @@ func BenchmarkTrainStepOptions(b *testing.B) {
 // same bits; the rows of the batches' tokens computed beforehand, as in a
 // long prediction run); "int8" with the weights quantized and dequantized
 // as an int8 model file is loaded, which is the float code on other numbers,
-// so its ratio to float shows the noise of the run. The three take turns
-// batch by batch; the metrics are samples/s of each and the speed-ups over
-// float.
+// so its ratio to float shows the noise of the run; "int8compute" folded
+// and with the other LSTM products in int8 (QuantizeCompute, UseInt8), as
+// predict --int8-compute runs. The four take turns batch by batch; the
+// metrics are samples/s of each and the speed-ups over float.
 func BenchmarkPredictVariants(b *testing.B) {
 	const V, C, B, batches = 8068, 6, 32, 16
 	rng := rand.New(rand.NewPCG(4, 4))
@@ -244,9 +245,11 @@ func BenchmarkPredictVariants(b *testing.B) {
 	for _, in := range ins { // the steady state: the rows of these tokens computed
 		f.Prepare(in.Tokens)
 	}
-	sFloat, sFolded, sInt8 := c.NewState(), c.NewState(), q.NewState()
+	sFloat, sFolded, sInt8, sQ := c.NewState(), c.NewState(), q.NewState(), c.NewState()
 	sFolded.UseFolded(f)
-	var tFloat, tFolded, tInt8 time.Duration
+	sQ.UseFolded(f)
+	sQ.UseInt8(c.QuantizeCompute())
+	var tFloat, tFolded, tInt8, tQ time.Duration
 	timed := func(d *time.Duration, run func()) {
 		start := time.Now()
 		run()
@@ -258,6 +261,7 @@ func BenchmarkPredictVariants(b *testing.B) {
 			timed(&tFloat, func() { c.Forward(sFloat, in) })
 			timed(&tFolded, func() { c.Forward(sFolded, in) })
 			timed(&tInt8, func() { q.Forward(sInt8, in) })
+			timed(&tQ, func() { c.Forward(sQ, in) })
 		}
 	}
 	n := float64(B * batches * b.N)
@@ -265,5 +269,8 @@ func BenchmarkPredictVariants(b *testing.B) {
 	b.ReportMetric(n/tFolded.Seconds(), "folded_samples/s")
 	b.ReportMetric(n/tInt8.Seconds(), "int8_samples/s")
 	b.ReportMetric(tFloat.Seconds()/tFolded.Seconds(), "folded_speedup")
+	b.ReportMetric(n/tQ.Seconds(), "int8compute_samples/s")
 	b.ReportMetric(tFloat.Seconds()/tInt8.Seconds(), "int8_speedup")
+	b.ReportMetric(tFloat.Seconds()/tQ.Seconds(), "int8compute_speedup")
+	b.ReportMetric(tFolded.Seconds()/tQ.Seconds(), "int8compute_over_folded")
 }

@@ -200,6 +200,12 @@ type State struct {
 	// Forward used it (then s.x0 is not filled and Backward refuses).
 	folded    *Folded
 	foldedRun bool
+
+	// int8, when set (UseInt8), makes Forward without dropout compute the
+	// LSTM products but the first layer's input projection in int8;
+	// int8Run says the last Forward did (then Backward refuses).
+	int8    *Int8Compute
+	int8Run bool
 }
 
 // layerState is one LSTM layer's workspace: the forward direction (dir[0])
@@ -285,6 +291,11 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 		fold = nil
 	}
 	s.foldedRun = fold != nil
+	q := s.int8
+	if in.Train {
+		q = nil
+	}
+	s.int8Run = q != nil
 	tab := c.Embedding.Table()
 	s.bags = bags
 	switch {
@@ -334,7 +345,15 @@ func (c *Classifier) Forward(s *State, in Input) []float32 {
 					ids = s.idsRev
 				}
 				kernels.GatherRows(st.z, fold.z[d], ids, fold.width)
-				l.steps(st, p)
+				if q != nil {
+					l.steps(st, p, q.u[k][d])
+				} else {
+					l.steps(st, p, nil)
+				}
+			case q != nil && d == 0:
+				l.forwardInt8(st, p, x, q.w[k][d], q.u[k][d])
+			case q != nil:
+				l.forwardInt8(st, p, xRev, q.w[k][d], q.u[k][d])
 			case d == 0:
 				l.forward(st, p, x)
 			default:
@@ -515,6 +534,9 @@ func (c *Classifier) Backward(s *State, dlogits []float32, grads []*Tensor) {
 	}
 	if s.foldedRun {
 		panic("model: Backward: the last Forward used a folded table (prediction only)")
+	}
+	if s.int8Run {
+		panic("model: Backward: the last Forward used int8 products (prediction only)")
 	}
 	p := &s.pack
 	B := p.B

@@ -22,6 +22,11 @@ type lstmState struct {
 	imask, rmask []float32
 	xd           []float32 // [N, In] the dropped input
 	imBuf, rmBuf []float32 // storage of imask and rmask
+
+	// Int8 products (prediction, State.UseInt8): the quantized rows and
+	// their scales.
+	qa []uint8
+	qs []float32
 }
 
 // reserve sizes the buffers for a batch of B samples and N packed rows, with
@@ -73,13 +78,27 @@ func (l *LSTM) forward(s *lstmState, p *packing, x []float32) {
 		x = s.xd
 	}
 	kernels.Sgemm(false, false, p.N, g, l.In, 1, x, l.In, l.Kernel.Data, g, 0, s.z, g)
-	l.steps(s, p)
+	l.steps(s, p, nil)
 }
 
-// steps runs every step of forward once s.z holds x·W for all N rows.
-func (l *LSTM) steps(s *lstmState, p *packing) {
+// forwardInt8 is forward without dropout with int8 products (see
+// Int8Compute): x·W with w, or in float32 when w is nil, then the steps
+// with h_{t-1}·U in u.
+func (l *LSTM) forwardInt8(s *lstmState, p *packing, x []float32, w, u *kernels.QMatrix) {
+	g := 4 * l.Units
+	if w == nil {
+		kernels.Sgemm(false, false, p.N, g, l.In, 1, x, l.In, l.Kernel.Data, g, 0, s.z, g)
+	} else {
+		s.qproduct(s.z, false, x, l.In, p.N, w)
+	}
+	l.steps(s, p, u)
+}
+
+// steps runs every step of forward once s.z holds x·W for all N rows, with
+// h_{t-1}·U in float32 (u nil) or in int8 with u.
+func (l *LSTM) steps(s *lstmState, p *packing, u *kernels.QMatrix) {
 	for t := 0; t < p.T; t++ {
-		l.step(s, p, t)
+		l.step(s, p, t, u)
 	}
 }
 
@@ -92,14 +111,19 @@ func (l *LSTM) steps(s *lstmState, p *packing) {
 //	h_t = o⊙tanh(c_t)
 //
 // and copies h_t of the samples still active at t+1 to their h_prev rows
-// (times rmask under recurrent dropout).
-func (l *LSTM) step(s *lstmState, p *packing, t int) {
+// (times rmask under recurrent dropout). With u, h_{t-1}·U is the int8
+// product (Int8Compute).
+func (l *LSTM) step(s *lstmState, p *packing, t int, u *kernels.QMatrix) {
 	h, g := l.Units, 4*l.Units
 	n, o := p.n[t], p.off[t]
 	z := s.z[o*g : (o+n)*g]
 	var cPrev []float32
 	if t > 0 {
-		kernels.Sgemm(false, false, n, g, h, 1, s.hp[o*h:], h, l.Recurrent.Data, g, 1, z, g)
+		if u != nil {
+			s.qproduct(z, true, s.hp[o*h:], h, n, u)
+		} else {
+			kernels.Sgemm(false, false, n, g, h, 1, s.hp[o*h:], h, l.Recurrent.Data, g, 1, z, g)
+		}
 		po := p.off[t-1]
 		cPrev = s.cs[po*h : (po+n)*h]
 	}

@@ -54,13 +54,21 @@ func (p *Predictor) endCuts(name string) {
 // NewPredictor returns a Predictor of the model, run with its train.threads
 // and batch size.
 func (m *Model) NewPredictor() *Predictor {
-	c := &m.Config
 	return &Predictor{
 		m:     m,
-		p:     train.NewPredictor(m.Classifier, c.Text.Layout(), c.Train.BatchSize, c.Threads()),
+		p:     m.trainPredictor(),
 		seqs:  make([][]int32, 0, predictChunk),
 		forms: m.Encoder.NewForms(),
 	}
+}
+
+// trainPredictor returns a train.Predictor of the model with its threads,
+// batch size and int8 setting.
+func (m *Model) trainPredictor() *train.Predictor {
+	c := &m.Config
+	p := train.NewPredictor(m.Classifier, c.Text.Layout(), c.Train.BatchSize, c.Threads())
+	p.UseInt8(m.int8)
+	return p
 }
 
 // encode appends the ids of text to the chunk held.

@@ -245,7 +245,7 @@ func Build(ctx context.Context, in Input) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	probs, err := m.Probabilities(ds) // with the subword bags of a subword model
+	probs, err := m.Probabilities(ds) // with the subword bags, and the int8 setting
 	if err != nil {
 		return nil, err
 	}

@@ -47,11 +47,20 @@ const DefaultThreshold = 0.5
 // EvaluateAt is Evaluate with the threshold of a multi-label model (unused
 // for a single-label one).
 func EvaluateAt(m *model.Classifier, ds *data.Dataset, layout data.Layout, batchSize, threads int, threshold float64) (*Metrics, error) {
+	return EvaluateInt8At(m, nil, ds, layout, batchSize, threads, threshold)
+}
+
+// EvaluateInt8At is EvaluateAt with the LSTM products in int8: q is
+// m.QuantizeCompute() (model.Int8Compute), nil for float32.
+func EvaluateInt8At(m *model.Classifier, q *model.Int8Compute, ds *data.Dataset, layout data.Layout, batchSize, threads int, threshold float64) (*Metrics, error) {
 	if err := checkDataset("evaluate", ds, m, layout, true); err != nil {
 		return nil, err
 	}
 	e := newEngine(m, threads)
 	defer e.close()
+	for i := range e.workers {
+		e.workers[i].state.UseInt8(q)
+	}
 	return e.evaluate(ds, evalOptions(m, layout, batchSize), threshold), nil
 }
 
@@ -177,6 +186,16 @@ func NewPredictor(m *model.Classifier, layout data.Layout, batchSize, threads in
 		e.workers[i].state.UseFolded(f)
 	}
 	return &Predictor{e: e, opt: evalOptions(m, layout, batchSize), fold: f}
+}
+
+// UseInt8 makes the Predictor compute the LSTM products in int8 with q,
+// from m.QuantizeCompute() (see model.Int8Compute); nil goes back to
+// float32. The probabilities change (slightly): the first layer's table
+// and the rest stay float32.
+func (p *Predictor) UseInt8(q *model.Int8Compute) {
+	for i := range p.e.workers {
+		p.e.workers[i].state.UseInt8(q)
+	}
 }
 
 // Classes returns the number of probabilities per text.

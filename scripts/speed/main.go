@@ -11,6 +11,14 @@
 // configs/keras.yaml, the peer's recipe (batch 128, Adam 1e-3). Peak RSS comes from the kernel's
 // rusage of the child process.
 //
+// Prediction is timed on the TREC model (keras recipe, 3 epochs) over the
+// TREC test questions repeated to 100 000 lines, in float32 and with
+// --int8-compute, the runs interleaved (-rounds of them); -baseline BIN
+// times another lstmctl binary (say, main's) on the same model and input
+// in the same rounds, so that the ratios hold on a shared machine.
+//
+//	go run ./scripts/speed -sets trec -threads 2 -rounds 5 -baseline /tmp/lstmctl-main
+//
 // lstmctl's training and prediction run as processes of the built binary,
 // since the wall time and peak RSS of the command are what is measured.
 // What the script computes itself, the real tokens of a training set and
@@ -48,6 +56,8 @@ func main() {
 	epochs := flag.Int("epochs", 3, "epochs per run")
 	peer := flag.Bool("peer", false, "also run the PyTorch peer (python3-torch), padded and packed, 1 and 2 threads")
 	threads := flag.String("threads", "1,2", "lstmctl thread counts")
+	rounds := flag.Int("rounds", 1, "prediction: rounds of interleaved runs")
+	baseline := flag.String("baseline", "", "prediction: another lstmctl binary to time beside this one (float32 only)")
 	flag.Parse()
 
 	work, err := os.MkdirTemp("", "lstmctl-speed-")
@@ -70,7 +80,7 @@ func main() {
 			fmt.Printf("| %s | lstmctl | %s | %.1f | %.0f | %.0f | %.0f |\n", name, th, wall, sps, tps, rss)
 		}
 		if name == "trec" {
-			predictSpeed(bin, work, filepath.Join(work, "m.safetensors"), filepath.Join(*dataDir, "trec", "test.txt"))
+			predictSpeed(bin, *baseline, work, filepath.Join(work, "m.safetensors"), filepath.Join(*dataDir, "trec", "test.txt"), strings.Split(*threads, ","), *rounds)
 		}
 		if *peer {
 			for _, packed := range []bool{false, true} {
@@ -147,8 +157,10 @@ func historySpeed(path string, w workload, model string) (samplesPerSec, tokensP
 	return n / secs, float64(tokens*(len(rows)-1)) / secs
 }
 
-// predictSpeed times predict over the TREC test questions repeated to 100k lines.
-func predictSpeed(bin, work, model, test string) {
+// predictSpeed times predict over the TREC test questions repeated to 100k
+// lines: float32 and --int8-compute (and baseline's float32, when given)
+// take turns, for each thread count, rounds times.
+func predictSpeed(bin, baseline, work, model, test string, threads []string, rounds int) {
 	m, err := pipeline.Open(model)
 	check(err)
 	ex, err := m.ReadExamples(test, pipeline.ReadOptions{})
@@ -165,14 +177,26 @@ func predictSpeed(bin, work, model, test string) {
 		b.WriteByte('\n')
 	}
 	check(os.WriteFile(in, []byte(b.String()), 0o644))
-	for _, th := range []string{"1", "2"} {
-		f, err := os.Open(in)
-		check(err)
-		cmd := exec.Command(bin, "predict", "--model", model, "--threads", th)
-		cmd.Stdin = f
-		wall, rss := timed(cmd)
-		f.Close()
-		fmt.Printf("| trec | lstmctl predict (%d lines) | %s | %.2f | %.0f lines/s | | %.0f |\n", n, th, wall, n/wall, rss)
+	type variant struct {
+		name, bin string
+		args      []string
+	}
+	variants := []variant{{"lstmctl predict", bin, nil}, {"lstmctl predict --int8-compute", bin, []string{"--int8-compute"}}}
+	if baseline != "" {
+		variants = append(variants, variant{"baseline predict", baseline, nil})
+	}
+	for r := 0; r < rounds; r++ {
+		for _, th := range threads {
+			for _, v := range variants {
+				f, err := os.Open(in)
+				check(err)
+				cmd := exec.Command(v.bin, append([]string{"predict", "--model", model, "--threads", th}, v.args...)...)
+				cmd.Stdin = f
+				wall, rss := timed(cmd)
+				f.Close()
+				fmt.Printf("| trec | %s (%d lines) | %s | %.2f | %.0f lines/s | | %.0f |\n", v.name, n, th, wall, n/wall, rss)
+			}
+		}
 	}
 	// start-up with model load: one line
 	cmd := exec.Command(bin, "predict", "--model", model)
