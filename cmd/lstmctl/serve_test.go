@@ -82,14 +82,7 @@ func TestServeBinary(t *testing.T) {
 		t.Fatalf("predict: %v", err)
 	}
 
-	srv := exec.Command(bin, "serve", "--model", model, "--addr", "127.0.0.1:0", "--threads", "1")
-	stderr, err := srv.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
+	srv, url, log := startServe(t, bin, "--model", model)
 	exited := false
 	defer func() {
 		if !exited {
@@ -97,46 +90,10 @@ func TestServeBinary(t *testing.T) {
 			srv.Wait()
 		}
 	}()
-	log := &syncBuffer{}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			log.Write(append(sc.Bytes(), '\n'))
-			if a, ok := strings.CutPrefix(sc.Text(), "lstmctl serve: listening on "); ok {
-				addr <- a
-			}
-		}
-	}()
-	var url string
-	select {
-	case url = <-addr:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no address on stderr:\n%s", log.String())
-	}
-	request := func() (int, string) {
-		body, _ := json.Marshal(map[string]any{"texts": texts, "top_k": 2})
-		resp, err := http.Post(url+"/v1/predict", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Error(err)
-			return 0, ""
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	var got struct{ Predictions []json.RawMessage }
+	request := func() (int, string) { return postTexts(t, url, texts) }
 	code, body := request()
-	if code != 200 || json.Unmarshal([]byte(body), &got) != nil {
-		t.Fatalf("%d %s", code, body)
-	}
-	var joined strings.Builder
-	for _, p := range got.Predictions {
-		joined.Write(p)
-		joined.WriteByte('\n')
-	}
-	if joined.String() != string(want) {
-		t.Errorf("serve answered\n%s\npredict wrote\n%s", joined.String(), want)
+	if got := predictionLines(t, code, body); got != string(want) {
+		t.Errorf("serve answered\n%s\npredict wrote\n%s", got, want)
 	}
 
 	// A refused reload keeps the old model.
@@ -188,4 +145,104 @@ func TestServeBinary(t *testing.T) {
 	if !strings.Contains(log.String(), "msg=stopped") {
 		t.Errorf("no stop logged:\n%s", log.String())
 	}
+}
+
+// TestServeInt8Compute: serve --int8-compute answers what predict
+// --int8-compute writes (the int8 products give a text the same bits in
+// any batch).
+func TestServeInt8Compute(t *testing.T) {
+	bin := lstmctlBinary(t)
+	model := trainExample(t, bin)
+	lines, err := os.ReadFile(filepath.Join(exampleDir, "unlabelled.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := strings.Split(strings.TrimSuffix(string(lines), "\n"), "\n")
+	run := func(args ...string) string {
+		predict := exec.Command(bin, append([]string{"predict", "--model", model, "--format", "jsonl", "--top-k", "2"}, args...)...)
+		predict.Stdin = bytes.NewReader(lines)
+		out, err := predict.Output()
+		if err != nil {
+			t.Fatalf("predict %v: %v", args, err)
+		}
+		return string(out)
+	}
+	want, float := run("--int8-compute"), run()
+	if want == float {
+		t.Fatal("--int8-compute printed the float32 probabilities: the flag does nothing")
+	}
+	srv, url, _ := startServe(t, bin, "--model", model, "--int8-compute")
+	defer func() {
+		srv.Process.Kill()
+		srv.Wait()
+	}()
+	code, body := postTexts(t, url, texts)
+	if got := predictionLines(t, code, body); got != want {
+		t.Errorf("serve --int8-compute answered\n%s\npredict --int8-compute wrote\n%s", got, want)
+	}
+}
+
+// startServe starts bin serve with args on 127.0.0.1:0 and one thread, and
+// returns the process, its URL (read from stderr) and its log.
+func startServe(t *testing.T, bin string, args ...string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	srv := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--threads", "1"}, args...)...)
+	stderr, err := srv.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	log := &syncBuffer{}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			log.Write(append(sc.Bytes(), '\n'))
+			if a, ok := strings.CutPrefix(sc.Text(), "lstmctl serve: listening on "); ok {
+				addr <- a
+			}
+		}
+	}()
+	select {
+	case url := <-addr:
+		return srv, url, log
+	case <-time.After(30 * time.Second):
+		srv.Process.Kill()
+		srv.Wait()
+		t.Fatalf("no address on stderr:\n%s", log.String())
+	}
+	return nil, "", nil
+}
+
+// postTexts posts texts to url's /v1/predict with top_k 2 and returns the
+// status and body.
+func postTexts(t *testing.T, url string, texts []string) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"texts": texts, "top_k": 2})
+	resp, err := http.Post(url+"/v1/predict", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Error(err)
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// predictionLines returns the predictions of a 200 answer (status, body)
+// as the lines predict --format jsonl writes.
+func predictionLines(t *testing.T, code int, body string) string {
+	t.Helper()
+	var got struct{ Predictions []json.RawMessage }
+	if code != 200 || json.Unmarshal([]byte(body), &got) != nil {
+		t.Fatalf("%d %s", code, body)
+	}
+	var joined strings.Builder
+	for _, p := range got.Predictions {
+		joined.Write(p)
+		joined.WriteByte('\n')
+	}
+	return joined.String()
 }
