@@ -70,11 +70,7 @@ func (s *syncBuffer) String() string {
 func TestServeBinary(t *testing.T) {
 	bin := lstmctlBinary(t)
 	model := trainExample(t, bin)
-	lines, err := os.ReadFile(filepath.Join(exampleDir, "unlabelled.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	texts := strings.Split(strings.TrimSuffix(string(lines), "\n"), "\n")
+	lines, texts := exampleTexts(t)
 	predict := exec.Command(bin, "predict", "--model", model, "--format", "jsonl", "--top-k", "2")
 	predict.Stdin = bytes.NewReader(lines)
 	want, err := predict.Output()
@@ -153,11 +149,7 @@ func TestServeBinary(t *testing.T) {
 func TestServeInt8Compute(t *testing.T) {
 	bin := lstmctlBinary(t)
 	model := trainExample(t, bin)
-	lines, err := os.ReadFile(filepath.Join(exampleDir, "unlabelled.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	texts := strings.Split(strings.TrimSuffix(string(lines), "\n"), "\n")
+	lines, texts := exampleTexts(t)
 	run := func(args ...string) string {
 		predict := exec.Command(bin, append([]string{"predict", "--model", model, "--format", "jsonl", "--top-k", "2"}, args...)...)
 		predict.Stdin = bytes.NewReader(lines)
@@ -180,6 +172,17 @@ func TestServeInt8Compute(t *testing.T) {
 	if got := predictionLines(t, code, body); got != want {
 		t.Errorf("serve --int8-compute answered\n%s\npredict --int8-compute wrote\n%s", got, want)
 	}
+}
+
+// exampleTexts returns the shipped example's unlabelled texts, as a file's
+// bytes and one string per line.
+func exampleTexts(t *testing.T) ([]byte, []string) {
+	t.Helper()
+	lines, err := os.ReadFile(filepath.Join(exampleDir, "unlabelled.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines, strings.Split(strings.TrimSuffix(string(lines), "\n"), "\n")
 }
 
 // startServe starts bin serve with args on 127.0.0.1:0 and one thread, and
