@@ -221,6 +221,16 @@ func FuzzTokenizer(f *testing.F) {
 			if ref := referenceTokens(mode, s); !slices.Equal(toks, ref) {
 				t.Fatalf("%s: Tokens(%q) = %q, reference %q", mode, s, toks, ref)
 			}
+			// The general path (here for n-grams) reads the same words,
+			// cut at the same byte.
+			c.Ngrams = 2
+			ng, err := NewTokenizer(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if words := ng.Tokens(s); len(words) < len(toks) || !slices.Equal(words[:len(toks)], toks) {
+				t.Fatalf("%s: with n-grams Tokens(%q) = %q, words %q", mode, s, words, toks)
+			}
 			ids := enc.Encode(s)
 			if len(ids) != len(toks) {
 				t.Fatalf("%s: %d ids for %d tokens", mode, len(ids), len(toks))

@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // referenceTokens is the pipeline written the slow, obvious way: Python's
-// string.punctuation deleted after strings.ToLower, then strings.Fields.
+// string.punctuation deleted after strings.ToLower, then strings.Fields,
+// each field cut to its whole characters within MaxTokenBytes.
 func referenceTokens(mode, s string) []string {
 	s = string([]rune(s)) // each invalid byte becomes U+FFFD, as strings.Map does
 	if mode == StandardizeLowerStrip || mode == StandardizeLower {
@@ -22,7 +24,18 @@ func referenceTokens(mode, s string) []string {
 			return r
 		}, s)
 	}
-	return strings.Fields(s)
+	fields := strings.Fields(s)
+	for i, f := range fields { // a token keeps its whole characters within MaxTokenBytes
+		n := 0
+		for _, r := range f {
+			if n+utf8.RuneLen(r) > MaxTokenBytes {
+				break
+			}
+			n += utf8.RuneLen(r)
+		}
+		fields[i] = f[:n]
+	}
+	return fields
 }
 
 func mustTokenizer(t testing.TB, mode string) *Tokenizer {
