@@ -174,9 +174,14 @@ model: {embedding_dim: 8, lstm: [6]}
 }
 
 // onnxLongInput holds a line past the 16384 tokens that sequence_length 0
-// keeps, and a line past the 1 MiB a text is cut to, cut inside "é".
+// keeps; two lines past the 1 MiB a text is cut to, one cut inside "é",
+// one after the invalid pair E0 80 (kept, as U+FFFD); and capital letters
+// that Unicode 15 (Go's unicode.ToLower) does not know and later versions
+// lower-case (U+1C89, U+A7CB).
 var onnxLongInput = strings.Repeat("the match ", 8300) + "tomorrow rain and fog, pizza and pasta\n" +
-	strings.Repeat("rain ", 209715) + "éé the striker scored\n"
+	strings.Repeat("rain ", 209715) + "éé the striker scored\n" +
+	strings.Repeat("rain ", 209714) + "abcd\xe0\x80 the striker scored\n" +
+	"\u1c89 \ua7cb weather \u1c89\ua7cbx\n"
 
 // pairedLines returns a multi-label fastText file of n records: each joins
 // two records of a fastText file, texts and labels (one label when both

@@ -82,9 +82,12 @@ class Tokenizer {
     this.utf8 = new TextEncoder();
   }
 
-  // lower is one character's simple lower case, one character to one (as
-  // Go's unicode.ToLower): JavaScript's full mapping turns U+0130 into two.
-  static lower(ch) {
+  // lower is one character's lower case: the file's lowercase_map (Go's
+  // unicode.ToLower, whatever Unicode version this runtime knows), else,
+  // for a file without it, the simple mapping of JavaScript's (whose full
+  // mapping turns U+0130 into two characters).
+  lower(ch) {
+    if (this.spec.lowercase_map) return this.spec.lowercase_map[ch] ?? ch;
     const low = ch.toLowerCase();
     if ([...low].length === 1) return low;
     return ch === "\u0130" ? "i" : ch;
@@ -94,7 +97,7 @@ class Tokenizer {
   standardize(text) {
     let out = "";
     for (let ch of text) {
-      if (this.spec.lowercase) ch = Tokenizer.lower(ch);
+      if (this.spec.lowercase) ch = this.lower(ch);
       if (!this.strip.has(ch)) out += ch;
     }
     return out;
@@ -223,15 +226,22 @@ function readLines(raw, maxBytes = Infinity) {
   return lines;
 }
 
-// trimPartialRune drops an incomplete UTF-8 sequence at the end of b.
+// trimPartialRune drops an incomplete UTF-8 sequence at the end of b: a
+// lead byte and the continuation bytes after it that more bytes could make
+// a valid character (Go's utf8.FullRune false); an invalid start is kept
+// (it decodes to U+FFFD).
 function trimPartialRune(b) {
   for (let i = b.length - 1; i >= 0 && i >= b.length - 4; i--) {
     const c = b[i];
     if (c < 0x80) return b;
-    if ((c & 0xc0) !== 0x80) {
-      const need = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 1;
-      return b.length - i < need ? b.subarray(0, i) : b;
-    }
+    if ((c & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 1;
+    if (b.length - i >= need) return b;
+    // The second byte's range is narrower after E0, ED, F0 and F4.
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    if (b.length - i >= 2 && (b[i + 1] < lo || b[i + 1] > hi)) return b;
+    return b.subarray(0, i);
   }
   return b;
 }

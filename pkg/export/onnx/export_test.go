@@ -292,6 +292,45 @@ func TestTokenizerFile(t *testing.T) {
 	if got := tk.Tokens("a" + tok.Whitespace + "b"); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("tokens %q", got)
 	}
+	if tok.LowercaseMap != nil {
+		t.Errorf("a lowercase_map without lower-casing")
+	}
+}
+
+// The lowercase map is exactly what the tokenizer's lower-casing changes.
+func TestTokenizerLowercaseMap(t *testing.T) {
+	e, err := Build(testModel(t, nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok Tokenizer
+	if err := json.Unmarshal(e.Tokenizer.JSON(), &tok); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := data.NewTokenizer(data.TextConfig{Standardize: data.StandardizeLower, Split: data.SplitCharacter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r >= 0xd800 && r <= 0xdfff {
+			continue // surrogates are no characters of UTF-8 text
+		}
+		want := tk.Standardize(string(r))
+		got, listed := tok.LowercaseMap[string(r)]
+		switch {
+		case listed:
+			n++
+			if got != want || got == string(r) {
+				t.Errorf("%U: map %q, tokenizer %q", r, got, want)
+			}
+		case want != string(r):
+			t.Errorf("%U: lower-cased to %q but not in the map", r, want)
+		}
+	}
+	if n != len(tok.LowercaseMap) || tok.LowercaseMap["\u0130"] != "i" || tok.LowercaseMap["A"] != "a" {
+		t.Errorf("%d of %d entries checked; İ %q, A %q", n, len(tok.LowercaseMap), tok.LowercaseMap["\u0130"], tok.LowercaseMap["A"])
+	}
 }
 
 func TestTokenizerPath(t *testing.T) {
