@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // QMatrix is a K×N float32 matrix quantized for QGemm: int8 values with
 // one float32 scale per column (symmetric, the column's largest magnitude
@@ -17,10 +20,19 @@ type QMatrix struct {
 	comp   []int32   // [N] 128·Σ_k q[k, j], the offset of the activations
 }
 
+// MaxQK bounds K of a QMatrix: VPDPBUSD's running sum of K products of
+// at most 255·127 fits in an int32 up to K = 66 311; QuantizeColumns
+// refuses more.
+const MaxQK = 1<<16 - 1
+
 // QuantizeColumns returns the row-major K×N matrix w quantized per column
 // (see QMatrix): Scale[j] = max_k |w[k, j]| / 127 and q = round(w/Scale)
-// in [-127, 127], a column of zeros with scale 0.
+// in [-127, 127], a column of zeros with scale 0. It panics unless
+// 0 < k <= MaxQK.
 func QuantizeColumns(w []float32, k, n int) *QMatrix {
+	if k <= 0 || k > MaxQK {
+		panic(fmt.Sprintf("kernels: QuantizeColumns: K = %d outside [1, %d]", k, MaxQK))
+	}
 	w = w[:k*n]
 	kp, np := (k+3)&^3, (n+15)&^15
 	m := &QMatrix{K: k, N: n, KP: kp, NP: np,
@@ -112,8 +124,11 @@ func quantGeneric(dst []uint8, x []float32, inv float32) {
 //	v[r, j] = float32(Σ_k a[r, k]·q[k, j] − comp[j]) · (sa[r]·b.Scale[j])
 //
 // and writes z[r·ldz + j] = v[r, j] (add false) or z[r·ldz + j] += v[r, j]
-// (add true) for j < b.N. The integer sum is exact (int32, no overflow for
-// K below 2^16), and the conversion, the two products and the addition are
+// (add true) for j < b.N. The inputs must be finite (NaN is read
+// differently by the variants' maxima); a model's are: its weights are
+// checked when loaded, its activations are LSTM outputs in (-1, 1). The
+// integer sum is exact (int32, no overflow for K up to MaxQK), and the
+// conversion, the two products and the addition are
 // single float32 operations in this order in every variant, so every
 // variant gives the same bits, and a row gives the same bits whatever rows
 // surround it.

@@ -126,7 +126,7 @@ func TestQGemmVariants(t *testing.T) {
 		a := make([]uint8, sz.m*b.KP)
 		sa := make([]float32, sz.m)
 		QuantizeRows(a, sa, x, ldx, sz.m, sz.k, b.KP)
-		if sz.m > 2 { // extremes: bytes 1 and 255 against weights ±127
+		if sz.m > 2 { // extreme bytes, 1 and 255
 			for k := range sz.k {
 				a[2*b.KP+k] = uint8(1 + 254*(k%2))
 			}
@@ -299,5 +299,53 @@ func TestQuantizeRowsVariants(t *testing.T) {
 				t.Fatalf("k=%d: %v quantized to %d", k, v, w)
 			}
 		}
+	}
+}
+
+// At K = MaxQK the largest sums still fit: every byte 255 (the value 127)
+// against weights of 127 (the running sum 255·127·K before the offset is
+// taken off) gives exactly 127·127·K, in every variant. K outside
+// [1, MaxQK] is refused.
+func TestQGemmLargestK(t *testing.T) {
+	k, n := MaxQK, 16
+	w := make([]float32, k*n)
+	for i := range w {
+		w[i] = 1
+	}
+	b := QuantizeColumns(w, k, n)
+	x := make([]float32, k)
+	for i := range x {
+		x[i] = 0.5
+	}
+	a := make([]uint8, b.KP)
+	sa := make([]float32, 1)
+	QuantizeRows(a, sa, x, k, 1, k, b.KP)
+	if a[0] != 255 || b.At(k-1, n-1) != 127 {
+		t.Fatalf("byte %d, weight %d: want 255 and 127", a[0], b.At(k-1, n-1))
+	}
+	want := float32(int32(127*127*k)) * (sa[0] * b.Scale[0])
+	for _, v := range Available("qgemm") {
+		restore, err := Force("qgemm", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := make([]float32, n)
+		QGemm(z, n, false, a, sa, 1, b)
+		restore()
+		for j, got := range z {
+			if got != want {
+				t.Fatalf("%s: z[%d] = %v, want %v (127·127·K scaled)", v, j, got, want)
+			}
+		}
+	}
+	for _, bad := range []int{0, MaxQK + 1} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("QuantizeColumns with K = %d did not panic", bad)
+				}
+			}()
+			QuantizeColumns(make([]float32, bad*n), bad, n)
+		}()
 	}
 }

@@ -39,8 +39,11 @@ func (c *Classifier) QuantizeCompute() *Int8Compute {
 		for d := 0; d < c.Config.directions(); d++ {
 			l := c.lstm(k, d)
 			g := 4 * l.Units
-			q.u[k][d] = kernels.QuantizeColumns(l.Recurrent.Data, l.Units, g)
-			if k > 0 {
+			// A product wider than kernels.MaxQK stays float32 (nil).
+			if l.Units <= kernels.MaxQK {
+				q.u[k][d] = kernels.QuantizeColumns(l.Recurrent.Data, l.Units, g)
+			}
+			if k > 0 && l.In <= kernels.MaxQK {
 				q.w[k][d] = kernels.QuantizeColumns(l.Kernel.Data, l.In, g)
 			}
 		}
