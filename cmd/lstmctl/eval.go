@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/lstmctl/lstmctl/internal/kernels"
 	"github.com/lstmctl/lstmctl/pkg/pipeline"
 	"github.com/lstmctl/lstmctl/pkg/report"
 	"github.com/lstmctl/lstmctl/pkg/train"
@@ -111,6 +112,15 @@ func addInt8Flag(fl *pflag.FlagSet, v *bool) {
 	fl.BoolVar(v, "int8-compute", false, "compute the LSTM products in int8 (fast with AVX-512 VNNI, pure Go elsewhere: the same results, slower); probabilities move by up to about 0.02; any model file")
 }
 
+// useInt8 makes m compute in int8 (--int8-compute), warning when this CPU
+// (or a noasm build) runs the int8 product in pure Go, slower than float32.
+func useInt8(ios *IOStreams, m *pipeline.Model) {
+	m.UseInt8Compute()
+	if kernels.Variants()["qgemm"] == "generic" {
+		fmt.Fprintln(ios.ErrOut, "warning: --int8-compute: without AVX-512 VNNI (this CPU or a noasm build) the int8 products run in pure Go, slower than without the flag (the same results)")
+	}
+}
+
 // openModel opens a model file or checkpoint; the configuration it stores
 // is the base layer under --config, the environment and flags, except for
 // the text and model sections, which belong to the weights.
@@ -135,7 +145,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		return err
 	}
 	if opts.Int8 {
-		m.UseInt8Compute()
+		useInt8(ios, m)
 	}
 	g, _ := findGateMetric(opts.FailMetric)
 	if g.multi && !m.MultiLabel() {

@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lstmctl/lstmctl/internal/kernels"
+	"github.com/lstmctl/lstmctl/pkg/pipeline"
 )
 
 // TestInt8ComputeExample trains the shipped example and predicts its test
@@ -124,6 +127,30 @@ func TestInt8ComputeFlag(t *testing.T) {
 			if got != on {
 				t.Errorf("%v: Int8 = %v, want %v", args, got, on)
 			}
+		}
+	}
+}
+
+// --int8-compute warns when the int8 product runs in pure Go (a CPU
+// without AVX-512 VNNI, or a noasm build), and only then.
+func TestInt8ComputeWarnsWithoutVNNI(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	runCLI(t, "train", "--quiet", "--train", filepath.Join(exampleDir, "train.txt"), "--model", model, "--epochs", "1", "--vectors", "none")
+	m, err := pipeline.Open(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range kernels.Available("qgemm") {
+		restore, err := kernels.Force("qgemm", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ios, _, _, errOut := Test()
+		useInt8(ios, m)
+		restore()
+		if warned := strings.Contains(errOut.String(), "warning: --int8-compute: without AVX-512 VNNI"); warned != (v == "generic") {
+			t.Errorf("qgemm %s: stderr %q", v, errOut.String())
 		}
 	}
 }

@@ -116,7 +116,7 @@ func runPredict(ctx context.Context, opts *predictOptions) error {
 		return err
 	}
 	if opts.Int8 {
-		m.UseInt8Compute()
+		useInt8(ios, m)
 	}
 	p := m.NewPredictor()
 	defer p.Close()

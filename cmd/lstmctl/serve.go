@@ -114,7 +114,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	so.Open = func(path string) (*pipeline.Model, error) {
 		m, err := openModel(ios, path, opts.ConfigFile, opts.Set)
 		if err == nil && opts.Int8 {
-			m.UseInt8Compute()
+			useInt8(ios, m)
 		}
 		return m, err
 	}

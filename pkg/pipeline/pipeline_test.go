@@ -428,3 +428,50 @@ func TestPredictTextsSubwords(t *testing.T) {
 		t.Errorf("PredictTexts %v, PredictLines %v", got.probs, lines.probs)
 	}
 }
+
+// UseInt8Compute reaches Probabilities (the report's path), Predictors and
+// evaluations: their numbers move, within the int8 products' error.
+func TestUseInt8Compute(t *testing.T) {
+	m := trainedTiny(t, t.TempDir())
+	ex := []data.Example{{Text: "alpha beta gamma", Label: "x"}, {Text: "gamma delta w3", Label: "y"}, {Text: "alpha zzunseen delta", Label: "x"}}
+	ds, err := m.EncodeExamples(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	float, err := m.Probabilities(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	floatMet, err := m.Evaluate(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.UseInt8Compute()
+	q, err := m.Probabilities(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qMet, err := m.Evaluate(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(q, float) || qMet.Loss == floatMet.Loss {
+		t.Errorf("int8: probabilities %v and loss %v, the same as float32's", q, qMet.Loss)
+	}
+	for i := range q {
+		if d := q[i] - float[i]; d > 0.02 || d < -0.02 {
+			t.Errorf("probability %d: int8 %v, float32 %v", i, q[i], float[i])
+		}
+	}
+	lines := &sink{}
+	p := m.NewPredictor()
+	defer p.Close()
+	if err := p.PredictTexts(context.Background(), []string{ex[0].Text, ex[1].Text, ex[2].Text}, lines); err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range lines.probs {
+		if !slices.Equal(row, q[i*len(row):(i+1)*len(row)]) {
+			t.Errorf("text %d: Predictor %v, Probabilities %v", i, row, q[i*len(row):(i+1)*len(row)])
+		}
+	}
+}
