@@ -30,25 +30,7 @@ type Predictor struct {
 	// Warn, when set, is told of the texts cut to data.MaxTextBytes: the
 	// first few by file and line, then how many more of one input.
 	Warn func(msg string)
-	cuts int // texts of the current input cut
-}
-
-// noteCut tells Warn of a text cut to data.MaxTextBytes.
-func (p *Predictor) noteCut(ex *data.Example) {
-	if ex.Cut == 0 || p.Warn == nil {
-		return
-	}
-	if p.cuts++; p.cuts <= cutWarnings {
-		p.Warn(data.CutWarning(ex))
-	}
-}
-
-// endCuts ends an input's warnings of cut texts.
-func (p *Predictor) endCuts(name string) {
-	if p.cuts > cutWarnings && p.Warn != nil {
-		p.Warn(fmt.Sprintf("%s: %d more texts cut to %d bytes", name, p.cuts-cutWarnings, data.MaxTextBytes))
-	}
-	p.cuts = 0
+	cuts cutWarner // of the current input, with Warn
 }
 
 // NewPredictor returns a Predictor of the model, run with its train.threads
@@ -108,7 +90,8 @@ func (p *Predictor) PredictLines(ctx context.Context, r io.Reader, name string, 
 	if name == Stdin {
 		shown = stdinName
 	}
-	defer p.endCuts(shown)
+	p.cuts = cutWarner{warn: p.Warn}
+	defer p.cuts.end(shown)
 	for {
 		line, err := lr.Next()
 		if err == io.EOF {
@@ -117,7 +100,7 @@ func (p *Predictor) PredictLines(ctx context.Context, r io.Reader, name string, 
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		p.noteCut(&data.Example{File: shown, Line: lr.Line(), Cut: lr.Cut()})
+		p.cuts.note(&data.Example{File: shown, Line: lr.Line(), Cut: lr.Cut()})
 		p.encode(line)
 		if len(p.seqs) == predictChunk || !lr.Buffered() {
 			if err := p.flush(ctx, sink); err != nil {

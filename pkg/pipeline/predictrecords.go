@@ -123,7 +123,8 @@ func (p *Predictor) PredictRecords(ctx context.Context, r Records, sink RecordSi
 		return err
 	}
 	var name string // the records' file, for the warnings of cut texts
-	defer func() { p.endCuts(name) }()
+	p.cuts = cutWarner{warn: p.Warn}
+	defer func() { p.cuts.end(name) }()
 	for {
 		ex, err := r.Next()
 		if err == io.EOF {
@@ -133,10 +134,10 @@ func (p *Predictor) PredictRecords(ctx context.Context, r Records, sink RecordSi
 			return err
 		}
 		if ex.File != name { // a reader over several files: count each apart
-			p.endCuts(name)
+			p.cuts.end(name)
 			name = ex.File
 		}
-		p.noteCut(&ex)
+		p.cuts.note(&ex)
 		p.encode(ex.Text)
 		ids = append(ids, ex.ID)
 		if len(p.seqs) == predictChunk {

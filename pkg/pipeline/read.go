@@ -86,22 +86,37 @@ func emptyInput(path, what string) error {
 
 // warnCut tells opts.Warn of the examples whose text was cut.
 func (o ReadOptions) warnCut(name string, ex []data.Example) {
-	if o.Warn == nil {
+	w := cutWarner{warn: o.Warn}
+	for i := range ex {
+		w.note(&ex[i])
+	}
+	w.end(name)
+}
+
+// cutWarner tells warn (when set) of the texts of one input cut to
+// data.MaxTextBytes: the first cutWarnings by file and line, then, at the
+// end, how many more.
+type cutWarner struct {
+	warn func(msg string)
+	n    int
+}
+
+// note counts ex when its text was cut, naming it while few are.
+func (w *cutWarner) note(ex *data.Example) {
+	if ex.Cut == 0 || w.warn == nil {
 		return
 	}
-	n := 0
-	for i := range ex {
-		if ex[i].Cut == 0 {
-			continue
-		}
-		if n < cutWarnings {
-			o.Warn(data.CutWarning(&ex[i]))
-		}
-		n++
+	if w.n++; w.n <= cutWarnings {
+		w.warn(data.CutWarning(ex))
 	}
-	if n > cutWarnings {
-		o.Warn(fmt.Sprintf("%s: %d more texts cut to %d bytes", name, n-cutWarnings, data.MaxTextBytes))
+}
+
+// end says how many more of input name were cut, and starts over.
+func (w *cutWarner) end(name string) {
+	if w.n > cutWarnings {
+		w.warn(fmt.Sprintf("%s: %d more texts cut to %d bytes", name, w.n-cutWarnings, data.MaxTextBytes))
 	}
+	w.n = 0
 }
 
 func (o ReadOptions) skipped(name string, n int) {
