@@ -1,6 +1,7 @@
 package data
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -44,6 +45,10 @@ const (
 // costs memory and time without helping it (the longest 20 Newsgroups
 // post has under 12,000 tokens).
 const MaxSequenceLength = 16384
+
+// TokensKept returns the most tokens kept of a text: text.sequence_length,
+// or MaxSequenceLength for 0.
+func (c TextConfig) TokensKept() int { return cmp.Or(c.SequenceLength, MaxSequenceLength) }
 
 // DefaultConfig returns the defaults of the `data` section.
 func DefaultConfig() Config {

@@ -34,11 +34,7 @@ func NewEncoder(c TextConfig, v *Vocab) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	L := c.SequenceLength
-	if L == 0 {
-		L = MaxSequenceLength
-	}
-	e := &Encoder{tok: t, vocab: v, seqLen: L, pre: c.Truncate == SidePre, sub: c.Subwords}
+	e := &Encoder{tok: t, vocab: v, seqLen: c.TokensKept(), pre: c.Truncate == SidePre, sub: c.Subwords}
 	if c.Subwords.On() {
 		e.vocabBags = vocabBags(v, c.Subwords)
 	}

@@ -2,7 +2,6 @@ package onnx
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -113,7 +112,7 @@ func newTokenizer(m *pipeline.Model) *Tokenizer {
 		Format: TokenizerFormat, FormatVersion: 1,
 		Standardize: t.Standardize, Lowercase: lower, StripPunctuation: strip,
 		Split: t.Split, Whitespace: whitespace(), MaxTokenBytes: data.MaxTokenBytes, MaxTextBytes: data.MaxTextBytes,
-		SequenceLength: cmp.Or(t.SequenceLength, data.MaxSequenceLength), Truncate: t.Truncate, Pad: t.Pad,
+		SequenceLength: t.TokensKept(), Truncate: t.Truncate, Pad: t.Pad,
 		PadID: 0, OOVID: 1, MaskPadding: m.Config.Model.MaskPadding,
 	}
 	if lower {
