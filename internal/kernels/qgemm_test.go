@@ -155,20 +155,8 @@ func TestQGemmVariants(t *testing.T) {
 // TestQGemmRowAlone checks that a row gives the same bits alone as in a
 // block of rows (the asm runs it in a block of four, alone it is one row).
 func TestQGemmRowAlone(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
 	const m, k, n = 8, 64, 256
-	w := make([]float32, k*n)
-	x := make([]float32, m*k)
-	for i := range w {
-		w[i] = float32(rng.NormFloat64())
-	}
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
-	b := QuantizeColumns(w, k, n)
-	a := make([]uint8, m*k)
-	sa := make([]float32, m)
-	QuantizeRows(a, sa, x, k, m, k, k)
+	_, _, b, a, sa := qgemmInputs(rand.New(rand.NewPCG(7, 8)), m, k, n, 1, nil)
 	all := make([]float32, m*n)
 	QGemm(all, n, false, a, sa, m, b)
 	for r := range m {
@@ -185,20 +173,8 @@ func TestQGemmRowAlone(t *testing.T) {
 // TestQGemmApproximates checks that the quantized product is close to the
 // float product (the point of it): within 2% of the largest output.
 func TestQGemmApproximates(t *testing.T) {
-	rng := rand.New(rand.NewPCG(9, 10))
 	const m, k, n = 16, 64, 256
-	w := make([]float32, k*n)
-	x := make([]float32, m*k)
-	for i := range w {
-		w[i] = float32(rng.NormFloat64()) * 0.1
-	}
-	for i := range x {
-		x[i] = float32(math.Tanh(rng.NormFloat64()))
-	}
-	b := QuantizeColumns(w, k, n)
-	a := make([]uint8, m*k)
-	sa := make([]float32, m)
-	QuantizeRows(a, sa, x, k, m, k, k)
+	w, x, b, a, sa := qgemmInputs(rand.New(rand.NewPCG(9, 10)), m, k, n, 0.1, math.Tanh)
 	z := make([]float32, m*n)
 	QGemm(z, n, false, a, sa, m, b)
 	var worst, big float64
@@ -218,20 +194,30 @@ func TestQGemmApproximates(t *testing.T) {
 	t.Logf("largest error %.4g, largest output %.4g", worst, big)
 }
 
-func BenchmarkQGemm(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	const m, k, n = 32, 64, 256
-	w := make([]float32, k*n)
-	x := make([]float32, m*k)
+// qgemmInputs returns random weights w [k, n] (normal, times wscale) and
+// activations x [m, k] (act of a normal; nil: the normal), w quantized by
+// QuantizeColumns and x's rows by QuantizeRows (k a multiple of 4).
+func qgemmInputs(rng *rand.Rand, m, k, n int, wscale float32, act func(float64) float64) (w, x []float32, b *QMatrix, a []uint8, sa []float32) {
+	w, x = make([]float32, k*n), make([]float32, m*k)
 	for i := range w {
-		w[i] = float32(rng.NormFloat64())
+		w[i] = float32(rng.NormFloat64()) * wscale
 	}
 	for i := range x {
-		x[i] = float32(rng.NormFloat64())
+		v := rng.NormFloat64()
+		if act != nil {
+			v = act(v)
+		}
+		x[i] = float32(v)
 	}
-	q := QuantizeColumns(w, k, n)
-	a := make([]uint8, m*k)
-	sa := make([]float32, m)
+	b = QuantizeColumns(w, k, n)
+	a, sa = make([]uint8, m*b.KP), make([]float32, m)
+	QuantizeRows(a, sa, x, k, m, k, b.KP)
+	return w, x, b, a, sa
+}
+
+func BenchmarkQGemm(b *testing.B) {
+	const m, k, n = 32, 64, 256
+	w, x, q, a, sa := qgemmInputs(rand.New(rand.NewPCG(1, 1)), m, k, n, 1, nil)
 	z := make([]float32, m*n)
 	for _, v := range qgemmVariants(b) {
 		b.Run(v.name, func(b *testing.B) {

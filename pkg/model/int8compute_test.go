@@ -63,6 +63,20 @@ func sharpen(c *Classifier) {
 	}
 }
 
+// int8Fixture returns a classifier of cfg (V tokens, C classes) drawn
+// from rng and sharpened, its int8 kernels and its folded table.
+func int8Fixture(t *testing.T, rng *rand.Rand, cfg Config, V, C int) (*Classifier, *Int8Compute, *Folded) {
+	t.Helper()
+	c := mustNew(t, cfg, V, C)
+	c.Init(rng)
+	sharpen(c)
+	f, err := c.Fold()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, c.QuantizeCompute(), f
+}
+
 // TestInt8ComputeNearFloat compares the int8 forward with the float one on
 // random classifiers: the probabilities within 0.02 of each other, the
 // predicted class the same on at least 95% of the texts. It also checks that
@@ -76,14 +90,7 @@ func TestInt8ComputeNearFloat(t *testing.T) {
 			cfg.EmbeddingDim = 24
 			tc.cfg(&cfg)
 			const V, C, B, T = 200, 5, 64, 15
-			c := mustNew(t, cfg, V, C)
-			c.Init(rng)
-			sharpen(c)
-			q := c.QuantizeCompute()
-			f, err := c.Fold()
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, q, f := int8Fixture(t, rng, cfg, V, C)
 			sf, sq := c.NewState(), c.NewState()
 			sq.UseInt8(q)
 			if !tc.unfolded {
@@ -167,14 +174,7 @@ func TestInt8ComputeRowAlone(t *testing.T) {
 			cfg.EmbeddingDim = 16
 			tc.cfg(&cfg)
 			const V, C, T = 100, 4, 11
-			c := mustNew(t, cfg, V, C)
-			c.Init(rng)
-			sharpen(c)
-			q := c.QuantizeCompute()
-			f, err := c.Fold()
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, q, f := int8Fixture(t, rng, cfg, V, C)
 			lengths := []int{11, 9, 9, 7, 5, 4, 4, 2, 1}
 			if !cfg.MaskPadding {
 				for i := range lengths {
